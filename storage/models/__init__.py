@@ -1,0 +1,54 @@
+"""The accountbot schema. Import models from here."""
+
+from storage.models.accounts import (
+    Account,
+    Contract,
+    Deliverable,
+    Meeting,
+    SatisfactionSignal,
+    Upsell,
+)
+from storage.models.base import (
+    Base,
+    MeetingKind,
+    ObjectionStatus,
+    ObjectionStepKind,
+    OutboxStatus,
+    Role,
+    Seniority,
+    SignalKind,
+    Stage,
+    UpsellStatus,
+    utcnow,
+)
+from storage.models.messaging import AuditEntry, OutboxMessage, ProcessedEvent
+from storage.models.org import Team, User
+from storage.models.workflow import Objection, ObjectionStep, StepCompletion
+
+__all__ = [
+    "Account",
+    "AuditEntry",
+    "Base",
+    "Contract",
+    "Deliverable",
+    "Meeting",
+    "MeetingKind",
+    "Objection",
+    "ObjectionStatus",
+    "ObjectionStep",
+    "ObjectionStepKind",
+    "OutboxMessage",
+    "OutboxStatus",
+    "ProcessedEvent",
+    "Role",
+    "SatisfactionSignal",
+    "Seniority",
+    "SignalKind",
+    "Stage",
+    "StepCompletion",
+    "Team",
+    "Upsell",
+    "UpsellStatus",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,120 @@
+"""Accounts and everything recorded about them: contracts, meetings, upsells, signals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import (
+    Base,
+    CreatedAt,
+    MeetingKind,
+    SignalKind,
+    Stage,
+    UpsellStatus,
+)
+from storage.models.org import User, enum_column
+from storage.types import UTCDateTime
+
+Money = Numeric(14, 2, asdecimal=True)
+
+
+class Account(CreatedAt, Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    exec_sponsor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage), default=Stage.ONBOARDING)
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    mrr: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    started_on: Mapped[date] = mapped_column(Date)
+    onboarding_completed_on: Mapped[date | None] = mapped_column(Date)
+    churned_on: Mapped[date | None] = mapped_column(Date)
+    churn_reason: Mapped[str | None] = mapped_column(Text)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
+    exec_sponsor: Mapped[User | None] = relationship(foreign_keys=[exec_sponsor_id], lazy="joined")
+
+
+class Contract(CreatedAt, Base):
+    __tablename__ = "contracts"
+    __table_args__ = (UniqueConstraint("account_id", "start_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date] = mapped_column(Date, index=True)
+    value: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    auto_renew: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Meeting(CreatedAt, Base):
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("account_id", "occurred_at"),
+        Index("ix_meetings_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    am_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind), default=MeetingKind.SYNC)
+    recap_logged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recap: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    upsell_spotted: Mapped[str | None] = mapped_column(Text)
+
+    am: Mapped[User] = relationship(lazy="joined")
+
+
+class Upsell(CreatedAt, Base):
+    __tablename__ = "upsells"
+    __table_args__ = (UniqueConstraint("account_id", "service", "pitched_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    pitched_on: Mapped[date] = mapped_column(Date, index=True)
+    service: Mapped[str] = mapped_column(String(200))
+    value: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    status: Mapped[UpsellStatus] = mapped_column(
+        enum_column(UpsellStatus), default=UpsellStatus.OPEN
+    )
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+
+class SatisfactionSignal(CreatedAt, Base):
+    __tablename__ = "satisfaction_signals"
+    __table_args__ = (UniqueConstraint("account_id", "kind", "recorded_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[SignalKind] = mapped_column(enum_column(SignalKind))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2, asdecimal=True))
+    recorded_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class Deliverable(CreatedAt, Base):
+    __tablename__ = "deliverables"
+    __table_args__ = (UniqueConstraint("account_id", "title", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    delivered_on: Mapped[date | None] = mapped_column(Date)

@@ -1,0 +1,96 @@
+"""Declarative base, naming conventions and the enumerations the schema uses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CreatedAt:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Role(StrEnum):
+    AM = "am"
+    LEAD = "lead"
+    HEAD = "head"
+    OPS = "ops"
+
+
+class Seniority(StrEnum):
+    JUNIOR = "junior"
+    MIDDLE = "middle"
+    SENIOR = "senior"
+
+
+class Stage(StrEnum):
+    ONBOARDING = "onboarding"
+    ADAPTATION = "adaptation"
+    GROWTH = "growth"
+    RENEWAL = "renewal"
+
+
+class MeetingKind(StrEnum):
+    KICKOFF = "kickoff"
+    SYNC = "sync"
+    REVIEW = "review"
+    QBR = "qbr"
+    RENEWAL = "renewal"
+    ESCALATION = "escalation"
+    OTHER = "other"
+
+
+class UpsellStatus(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class SignalKind(StrEnum):
+    NPS = "nps"
+    CSAT = "csat"
+    REVIEW = "review"
+    REFERRAL = "referral"
+    CASE_STUDY = "case_study"
+
+
+class ObjectionStatus(StrEnum):
+    OPEN = "open"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+
+
+class ObjectionStepKind(StrEnum):
+    CLASSIFY = "classify"
+    VALIDATE = "validate"
+    CLARIFY = "clarify"
+    ASK = "ask"
+    ESCALATE = "escalate"
+    RESOLVE = "resolve"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

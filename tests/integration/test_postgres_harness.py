@@ -1,0 +1,102 @@
+"""Checks that the throwaway PostgreSQL harness in tests/conftest.py does what it promises."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.support.postgres import DATABASE_URL_ENV, PG_BIN_ENV, PostgresServer
+
+pytestmark = pytest.mark.postgres
+
+# Names of databases handed out by postgres_url in this module, in the order tests saw them.
+_seen_databases: list[str] = []
+
+
+def _dbname(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+async def test_server_is_postgresql_15(postgres_url: str) -> None:
+    assert postgres_url.startswith("postgresql://postgres@")
+    conn = await asyncpg.connect(postgres_url)
+    try:
+        version = await conn.fetchval("select version()")
+        current = await conn.fetchval("select current_database()")
+    finally:
+        await conn.close()
+    assert current == _dbname(postgres_url)
+    if os.environ.get(DATABASE_URL_ENV) or os.environ.get(PG_BIN_ENV):
+        assert version.startswith("PostgreSQL "), version
+    else:
+        assert version.startswith("PostgreSQL 15."), version
+
+
+@pytest.mark.parametrize("run", [1, 2])
+async def test_each_test_gets_a_fresh_empty_database(postgres_url: str, run: int) -> None:
+    name = _dbname(postgres_url)
+    assert name not in _seen_databases
+    conn = await asyncpg.connect(postgres_url)
+    try:
+        tables = await conn.fetch(
+            "select table_name from information_schema.tables where table_schema = 'public'"
+        )
+        assert tables == [], "a previous test's table leaked into this database"
+        await conn.execute("create table harness_probe (id int primary key)")
+        await conn.execute("insert into harness_probe values ($1)", run)
+        existing = {r["datname"] for r in await conn.fetch("select datname from pg_database")}
+    finally:
+        await conn.close()
+    # Databases of earlier tests were dropped at their teardown.
+    assert existing.isdisjoint(_seen_databases)
+    _seen_databases.append(name)
+
+
+def _uids(pid: int) -> list[int]:
+    """Real, effective, saved and filesystem uid of a local process."""
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith("Uid:"))
+    return [int(uid) for uid in line.split()[1:]]
+
+
+async def test_server_does_not_run_as_root(
+    postgres_server: PostgresServer, postgres_url: str
+) -> None:
+    if postgres_server.is_external:
+        pytest.skip(f"{DATABASE_URL_ENV} points at an existing server, not one we started")
+    conn = await asyncpg.connect(postgres_url)
+    try:
+        data_directory = await conn.fetchval("select current_setting('data_directory')")
+        backend_uids = _uids(await conn.fetchval("select pg_backend_pid()"))
+    finally:
+        await conn.close()
+    assert data_directory == str(postgres_server.data_dir)
+    owner = os.stat(data_directory).st_uid
+    pid_file = os.path.join(data_directory, "postmaster.pid")
+    with open(pid_file) as f:
+        postmaster_uids = _uids(int(f.readline()))
+    assert set(backend_uids) == {owner}  # the backend runs as the data directory's owner
+    assert set(postmaster_uids) == {owner}
+    if os.geteuid() == 0:
+        assert owner != 0
+    else:
+        assert owner == os.geteuid()
+
+
+async def test_database_url_works_with_sqlalchemy(database_url: str) -> None:
+    url = database_url.replace("sqlite://", "sqlite+aiosqlite://", 1).replace(
+        "postgresql://", "postgresql+asyncpg://", 1
+    )
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("create table t (x int)"))
+            await conn.execute(text("insert into t values (42)"))
+            assert (await conn.execute(text("select x from t"))).scalar_one() == 42
+    finally:
+        await engine.dispose()
