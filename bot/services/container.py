@@ -1,0 +1,36 @@
+"""Everything a handler needs, built once by `build_services` and passed explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.playbooks import PlaybookLibrary, load_playbooks
+from bot.services.kpi_targets import KpiTargets, load_kpi_targets
+from bot.services.nudges import NudgeRules
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import utcnow
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    playbooks: PlaybookLibrary
+    kpi_targets: KpiTargets
+    nudge_rules: NudgeRules
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+
+def build_services(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Services:
+    """Load playbooks and targets (failing fast on a bad file) and open the database lazily."""
+    return Services(
+        settings=settings,
+        db=Database(settings.database_url),
+        playbooks=load_playbooks(settings.playbooks_dir),
+        kpi_targets=load_kpi_targets(settings.kpi_targets_file),
+        nudge_rules=NudgeRules.from_settings(settings),
+        clock=clock,
+    )

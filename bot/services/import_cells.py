@@ -1,0 +1,226 @@
+"""CSV cells of an import to typed values, or a problem naming the line and column.
+
+Pure functions, no database. A reference to another row (a team by name, a user by e-mail,
+an account by name) is kept as a `Ref` for the importer to resolve, one query per kind.
+Cells arrive trimmed; an empty cell is null. Messages are for people fixing a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from functools import cache
+from typing import Any, TypeVar, cast
+from zoneinfo import available_timezones
+
+from storage.models import Role
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+NAME_MAX = 200
+MONEY_LIMIT = Decimal(10) ** 12  # Numeric(14, 2)
+SCORE_LIMIT = Decimal(10) ** 4  # Numeric(6, 2)
+OFFSET_EXAMPLE = "2026-03-02T15:00:00+01:00"
+TEAMLESS_ROLES = frozenset({Role.HEAD, Role.OPS})
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why one row (or the header, line 1) cannot be imported; `column` is None for the row."""
+
+    line: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.column}: " if self.column else ""
+        return f"line {self.line}: {where}{self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "reason": self.reason}
+
+
+class RefKind(StrEnum):
+    TEAM = "team"
+    USER = "user"
+    ACCOUNT = "account"
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A cell naming another row: `key` is how it is matched (casefolded name, lowered e-mail)."""
+
+    column: str
+    kind: RefKind
+    key: str
+    shown: str
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    """Model attribute -> value; `refs` are attributes (e.g. owner_id) still to be resolved."""
+
+    line: int
+    values: dict[str, Any]
+    refs: dict[str, Ref | None] = field(default_factory=dict)
+
+
+# Cell parsers: text in, value out, ValueError with the reason otherwise.
+
+
+def parse_date(text: str) -> date:
+    if _DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError(f"not a date (expected YYYY-MM-DD): {text!r}")
+
+
+def parse_datetime(text: str) -> datetime:
+    """An ISO 8601 date and time with a UTC offset, returned in UTC."""
+    moment = None
+    if _DATETIME.fullmatch(text):
+        with suppress(ValueError):
+            moment = datetime.fromisoformat(text)
+    if moment is None:
+        raise ValueError(f"not a date and time (expected e.g. {OFFSET_EXAMPLE}): {text!r}")
+    if moment.tzinfo is None:
+        raise ValueError(f"needs a UTC offset, e.g. {OFFSET_EXAMPLE}: {text!r}")
+    return moment.astimezone(UTC)
+
+
+def parse_decimal(text: str, *, limit: Decimal = MONEY_LIMIT, places: int = 2) -> Decimal:
+    """A plain number such as 1200 or 1200.50 (no thousands separators or currency signs)."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or "_" in text:
+        raise ValueError(f"not a number: {text!r}")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        raise ValueError(f"at most {places} decimal places: {text!r}")
+    if abs(value) >= limit:
+        raise ValueError(f"too large: {text!r}")
+    return value
+
+
+def parse_money(text: str) -> Decimal:
+    value = parse_decimal(text)
+    if value < 0:
+        raise ValueError(f"must not be negative: {text!r}")
+    return value
+
+
+def parse_bool(text: str) -> bool:
+    lowered = text.casefold()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"not a yes/no value (expected true/false, yes/no or 1/0): {text!r}")
+
+
+def parse_enum(enum: type[E], text: str) -> E:
+    """Case-insensitive; "Case Study" and "case-study" also match case_study."""
+    member = _members(enum).get(text.casefold().replace("-", "_").replace(" ", "_"))
+    if member is None:
+        expected = ", ".join(member.value for member in enum)
+        raise ValueError(f"unknown value {text!r} (expected one of: {expected})")
+    return cast(E, member)
+
+
+@cache
+def _members(enum: type[StrEnum]) -> dict[str, StrEnum]:
+    return {member.value: member for member in enum}
+
+
+@cache
+def _zones() -> dict[str, str]:
+    return {zone.casefold(): zone for zone in available_timezones()}
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA time zone name, returned in its canonical spelling ("europe/berlin" works)."""
+    zone = _zones().get(text.casefold())
+    if zone is None:
+        raise ValueError(f"unknown timezone {text!r} (expected an IANA name like Europe/Berlin)")
+    return zone
+
+
+def parse_email(text: str) -> str:
+    if not _EMAIL.fullmatch(text):
+        raise ValueError(f"not an email address: {text!r}")
+    if len(text) > 320:
+        raise ValueError("longer than 320 characters")
+    return text.lower()
+
+
+class Cells:
+    """One row's trimmed cells by column; a bad cell records a problem and reads as None."""
+
+    def __init__(self, line: int, cells: Mapping[str, str]) -> None:
+        self.line = line
+        self.cells = cells
+        self.problems: list[RowProblem] = []
+
+    def problem(self, column: str | None, reason: str) -> None:
+        self.problems.append(RowProblem(self.line, column, reason))
+
+    def text(self, column: str, *, max_length: int, required: bool = False) -> str | None:
+        value = self.cells[column]
+        if not value:
+            if required:
+                self.problem(column, "required, but empty")
+            return None
+        if len(value) > max_length:
+            self.problem(column, f"longer than {max_length} characters")
+            return None
+        return value
+
+    def value(self, column: str, parse: Callable[[str], T], *, required: bool = False) -> T | None:
+        text = self.text(column, max_length=10_000, required=required)
+        if text is None:
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            self.problem(column, str(exc))
+            return None
+
+    def enum(self, column: str, enum: type[E], *, required: bool = False) -> E | None:
+        return self.value(column, lambda text: parse_enum(enum, text), required=required)
+
+    def name(self, column: str) -> tuple[str | None, str | None]:
+        """A required name and its case-insensitive key."""
+        name = self.text(column, max_length=NAME_MAX, required=True)
+        key = name.casefold() if name else None
+        if key is not None and len(key) > NAME_MAX:
+            self.problem(column, f"longer than {NAME_MAX} characters")
+        return name, key
+
+    def ref(self, column: str, kind: RefKind, *, required: bool = False) -> Ref | None:
+        text = self.text(column, max_length=10_000, required=required)
+        if text is None:
+            return None
+        key = text.lower() if kind is RefKind.USER else text.casefold()
+        return Ref(column, kind, key, text)
+
+    def not_before(
+        self, column: str, later: date | None, earlier_column: str, earlier: Any
+    ) -> None:
+        if later is not None and earlier is not None and later < earlier:
+            self.problem(column, f"{later.isoformat()} is before {earlier_column}")

@@ -1,0 +1,306 @@
+"""The kinds of CSV an import takes: their columns, natural keys and row parsers.
+
+`read_cells` reads a file into trimmed `Cells` per data row, checking the header; the
+`parse_*` functions turn one row into a `ParsedRow` (problems are kept on the `Cells`).
+Pure: no database. Line numbers are the file's: the header is line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, TextIO
+
+from bot.services.import_cells import (
+    NAME_MAX,
+    SCORE_LIMIT,
+    TEAMLESS_ROLES,
+    Cells,
+    ParsedRow,
+    Ref,
+    RefKind,
+    RowProblem,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    parse_email,
+    parse_money,
+    parse_timezone,
+)
+from storage.models import (
+    Account,
+    Contract,
+    Deliverable,
+    Meeting,
+    MeetingKind,
+    Role,
+    SatisfactionSignal,
+    Seniority,
+    SignalKind,
+    Stage,
+    Team,
+    Upsell,
+    UpsellStatus,
+    User,
+)
+
+
+class HeaderError(ValueError):
+    """The header row is missing, lacks columns or has unknown ones."""
+
+
+def read_cells(stream: TextIO, expected: tuple[str, ...]) -> tuple[list[Cells], list[RowProblem]]:
+    """The data rows as `Cells` (rows of only empty cells are skipped) and rows of bad shape.
+
+    Raises `HeaderError` when the header is not exactly the expected columns (any order, any
+    case, a UTF-8 byte order mark allowed)."""
+    reader = csv.reader(stream)
+    cells: list[Cells] = []
+    problems: list[RowProblem] = []
+    try:
+        columns = _columns(next(reader, None), expected)
+        for raw in reader:
+            values = [cell.strip() for cell in raw]
+            if not any(values):
+                continue
+            line = reader.line_num - sum(cell.count("\n") for cell in raw)  # its first line
+            if len(values) != len(columns):
+                reason = f"has {len(values)} cells, the header has {len(columns)}"
+                problems.append(RowProblem(line, None, reason))
+            else:
+                cells.append(Cells(line, dict(zip(columns, values, strict=True))))
+    except csv.Error as exc:
+        problems.append(RowProblem(reader.line_num, None, f"not valid CSV: {exc}"))
+    return cells, problems
+
+
+def _columns(header: list[str] | None, expected: tuple[str, ...]) -> list[str]:
+    wanted = ", ".join(expected)
+    if header is None:
+        raise HeaderError(f"the file is empty; the header must be: {wanted}")
+    columns = [cell.strip().lstrip("\ufeff").strip().lower() for cell in header]
+    faults = [
+        f"{label} {', '.join(repr(name) for name in names)}"
+        for label, names in (
+            ("missing", [name for name in expected if name not in columns]),
+            ("unknown", [name for name in columns if name not in expected]),
+            ("repeated", sorted({name for name in columns if columns.count(name) > 1})),
+        )
+        if names
+    ]
+    if faults:
+        raise HeaderError(f"header: {'; '.join(faults)}. Expected the columns: {wanted}")
+    return columns
+
+
+def parse_team(c: Cells) -> ParsedRow:
+    name, key = c.name("name")
+    return ParsedRow(
+        c.line,
+        {
+            "name": name,
+            "name_key": key,
+            "slack_channel_id": c.text("slack_channel_id", max_length=40),
+            "timezone": c.value("timezone", parse_timezone) or "UTC",
+        },
+    )
+
+
+def parse_user(c: Cells) -> ParsedRow:
+    role = c.enum("role", Role, required=True)
+    team = c.ref("team", RefKind.TEAM)
+    if team is None and role is not None and role not in TEAMLESS_ROLES:
+        c.problem("team", f"required for role {role.value} (only head and ops may have no team)")
+    values = {
+        "email": c.value("email", parse_email, required=True),
+        "name": c.text("name", max_length=NAME_MAX, required=True),
+        "role": role,
+        "seniority": c.enum("seniority", Seniority),
+        "slack_user_id": c.text("slack_user_id", max_length=40),
+        "teams_aad_object_id": c.text("teams_aad_object_id", max_length=64),
+        "timezone": c.value("timezone", parse_timezone),
+    }
+    return ParsedRow(c.line, values, {"team_id": team})
+
+
+def parse_account(c: Cells) -> ParsedRow:
+    name, key = c.name("name")
+    started_on = c.value("started_on", parse_date, required=True)
+    onboarded_on = c.value("onboarding_completed_on", parse_date)
+    churned_on = c.value("churned_on", parse_date)
+    c.not_before("onboarding_completed_on", onboarded_on, "started_on", started_on)
+    c.not_before("churned_on", churned_on, "started_on", started_on)
+    values = {
+        "name": name,
+        "name_key": key,
+        "stage": c.enum("stage", Stage, required=True),
+        "mrr": c.value("mrr", parse_money) or Decimal(0),
+        "started_on": started_on,
+        "onboarding_completed_on": onboarded_on,
+        "churned_on": churned_on,
+        "churn_reason": c.text("churn_reason", max_length=10_000),
+    }
+    refs = {
+        "owner_id": c.ref("owner_email", RefKind.USER, required=True),
+        "exec_sponsor_id": c.ref("exec_sponsor_email", RefKind.USER),
+    }
+    return ParsedRow(c.line, values, refs)
+
+
+def _account(c: Cells) -> dict[str, Ref | None]:
+    return {"account_id": c.ref("account", RefKind.ACCOUNT, required=True)}
+
+
+def parse_contract(c: Cells) -> ParsedRow:
+    start_on = c.value("start_on", parse_date, required=True)
+    end_on = c.value("end_on", parse_date, required=True)
+    c.not_before("end_on", end_on, "start_on", start_on)
+    values = {
+        "start_on": start_on,
+        "end_on": end_on,
+        "value": c.value("value", parse_money) or Decimal(0),
+        "auto_renew": bool(c.value("auto_renew", parse_bool)),
+    }
+    return ParsedRow(c.line, values, _account(c))
+
+
+def parse_meeting(c: Cells) -> ParsedRow:
+    occurred_at = c.value("occurred_at", parse_datetime, required=True)
+    recap_logged_at = c.value("recap_logged_at", parse_datetime)
+    if recap_logged_at is not None and occurred_at is not None and recap_logged_at < occurred_at:
+        c.problem("recap_logged_at", "before occurred_at (a recap comes after the meeting)")
+    values = {
+        "occurred_at": occurred_at,
+        "kind": c.enum("kind", MeetingKind) or MeetingKind.SYNC,
+        "recap_logged_at": recap_logged_at,
+    }
+    refs = {**_account(c), "am_id": c.ref("am_email", RefKind.USER, required=True)}
+    return ParsedRow(c.line, values, refs)
+
+
+def parse_upsell(c: Cells) -> ParsedRow:
+    pitched_on = c.value("pitched_on", parse_date, required=True)
+    closed_on = c.value("closed_on", parse_date)
+    status = c.enum("status", UpsellStatus) or UpsellStatus.OPEN
+    c.not_before("closed_on", closed_on, "pitched_on", pitched_on)
+    if status is UpsellStatus.OPEN and closed_on is not None:
+        c.problem("closed_on", "must be empty while status is open")
+    if status is not UpsellStatus.OPEN and closed_on is None and not c.cells["closed_on"]:
+        c.problem("closed_on", f"required when status is {status.value}")
+    values = {
+        "pitched_on": pitched_on,
+        "service": c.text("service", max_length=NAME_MAX, required=True),
+        "value": c.value("value", parse_money) or Decimal(0),
+        "status": status,
+        "closed_on": closed_on,
+    }
+    return ParsedRow(c.line, values, _account(c))
+
+
+def parse_signal(c: Cells) -> ParsedRow:
+    kind = c.enum("kind", SignalKind, required=True)
+    score = c.value("score", lambda text: parse_decimal(text, limit=SCORE_LIMIT))
+    if kind is SignalKind.NPS and score is not None and not 0 <= score <= 10:
+        c.problem("score", f"an nps score is from 0 to 10, not {score}")
+    values = {
+        "kind": kind,
+        "score": score,
+        "recorded_on": c.value("recorded_on", parse_date, required=True),
+    }
+    return ParsedRow(c.line, values, _account(c))
+
+
+def parse_deliverable(c: Cells) -> ParsedRow:
+    values = {
+        "title": c.text("title", max_length=300, required=True),
+        "due_on": c.value("due_on", parse_date, required=True),
+        "delivered_on": c.value("delivered_on", parse_date),
+    }
+    return ParsedRow(c.line, values, _account(c))
+
+
+class ImportKind(StrEnum):
+    TEAMS = "teams"
+    USERS = "users"
+    ACCOUNTS = "accounts"
+    CONTRACTS = "contracts"
+    MEETINGS = "meetings"
+    UPSELLS = "upsells"
+    SATISFACTION = "satisfaction"
+    DELIVERABLES = "deliverables"
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """How one kind of CSV maps onto its table."""
+
+    model: type[Any]
+    headers: tuple[str, ...]
+    natural_key: tuple[str, ...]  # model attributes
+    parse: Callable[[Cells], ParsedRow]
+    unique: tuple[str, ...] = ()  # other unique attributes (same name in the CSV)
+    stamp: tuple[str, str] | None = None  # (attribute, attribute set to `now` when it changes)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The natural key as CSV columns."""
+        csv_names = {"name_key": "name", "account_id": "account"}
+        return tuple(csv_names.get(attribute, attribute) for attribute in self.natural_key)
+
+
+_ACCOUNT_HEADERS = ("name", "owner_email", "exec_sponsor_email", "stage", "mrr", "started_on")
+_USER_HEADERS = ("email", "name", "role", "team", "seniority", "slack_user_id")
+
+SPECS: dict[ImportKind, KindSpec] = {
+    ImportKind.TEAMS: KindSpec(
+        Team, ("name", "slack_channel_id", "timezone"), ("name_key",), parse_team
+    ),
+    ImportKind.USERS: KindSpec(
+        User,
+        (*_USER_HEADERS, "teams_aad_object_id", "timezone"),
+        ("email",),
+        parse_user,
+        unique=("slack_user_id", "teams_aad_object_id"),
+    ),
+    ImportKind.ACCOUNTS: KindSpec(
+        Account,
+        (*_ACCOUNT_HEADERS, "onboarding_completed_on", "churned_on", "churn_reason"),
+        ("name_key",),
+        parse_account,
+        stamp=("stage", "stage_entered_at"),
+    ),
+    ImportKind.CONTRACTS: KindSpec(
+        Contract,
+        ("account", "start_on", "end_on", "value", "auto_renew"),
+        ("account_id", "start_on"),
+        parse_contract,
+    ),
+    ImportKind.MEETINGS: KindSpec(
+        Meeting,
+        ("account", "am_email", "occurred_at", "kind", "recap_logged_at"),
+        ("account_id", "occurred_at"),
+        parse_meeting,
+    ),
+    ImportKind.UPSELLS: KindSpec(
+        Upsell,
+        ("account", "pitched_on", "service", "value", "status", "closed_on"),
+        ("account_id", "service", "pitched_on"),
+        parse_upsell,
+    ),
+    ImportKind.SATISFACTION: KindSpec(
+        SatisfactionSignal,
+        ("account", "kind", "score", "recorded_on"),
+        ("account_id", "kind", "recorded_on"),
+        parse_signal,
+    ),
+    ImportKind.DELIVERABLES: KindSpec(
+        Deliverable,
+        ("account", "title", "due_on", "delivered_on"),
+        ("account_id", "title", "due_on"),
+        parse_deliverable,
+    ),
+}

@@ -1,0 +1,298 @@
+"""CSV import: `accountbot import KIND FILE.csv` upserts rows by natural key, all or nothing.
+
+Every row is checked before anything is written: cells (`import_cells`, `import_rows`),
+references resolved with one query per kind of reference, natural keys repeated within the
+file, unique ids another user holds. Any problem rejects the whole file, listing every bad
+row. Then new rows are inserted and changed rows updated in batches, only the columns the
+CSV has: others (a meeting's recap text, ...) are left alone, and a row already holding the
+file's values is not written at all. An account created, or whose stage the file changes,
+gets `stage_entered_at = now`. One audit entry (source "import") records each import.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TextIO
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import InvalidInput, UserError
+from bot.services.import_cells import ParsedRow, RefKind, RowProblem
+from bot.services.import_rows import SPECS, HeaderError, ImportKind, KindSpec, read_cells
+from storage.models import Account, AuditEntry, Team, User
+
+__all__ = ["ImportKind", "ImportRejected", "ImportResult", "RowProblem", "import_csv"]
+
+BATCH = 1000
+IN_CHUNK = 500
+Progress = Callable[[int, int], None]
+
+_REFERENCED: dict[RefKind, tuple[Any, Any, str]] = {
+    RefKind.TEAM: (Team.name_key, Team.id, 'no team named "{}" (import teams first)'),
+    RefKind.USER: (User.email, User.id, 'no user with email "{}" (import users first)'),
+    RefKind.ACCOUNT: (
+        Account.name_key,
+        Account.id,
+        'no account named "{}" (import accounts first)',
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    kind: str
+    source_name: str
+    created: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        return (
+            f"Imported {self.source_name}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file": self.source_name,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
+class ImportRejected(UserError):
+    """The file has problems and nothing was written; `problems` are sorted by line."""
+
+    def __init__(self, source_name: str, problems: Iterable[RowProblem]) -> None:
+        self.source_name = source_name
+        self.problems = sorted(problems, key=lambda problem: problem.line)
+        bad_rows = len({problem.line for problem in self.problems if problem.line > 1})
+        counted = f", {bad_rows} bad row{'' if bad_rows == 1 else 's'}" if bad_rows else ""
+        super().__init__(
+            f"{source_name}: nothing imported{counted}.",
+            hint="Fix every line listed and import the whole file again.",
+        )
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def _select_in(
+    session: AsyncSession, columns: Sequence[Any], column: Any, keys: Iterable[Any]
+) -> list[Any]:
+    found: list[Any] = []
+    for chunk in _chunks(list(keys), IN_CHUNK):
+        found += (await session.execute(select(*columns).where(column.in_(chunk)))).all()
+    return found
+
+
+async def _resolve(session: AsyncSession, parsed: list[ParsedRow]) -> list[RowProblem]:
+    """Replace every `Ref` by the id it names, one query per kind of reference."""
+    wanted: dict[RefKind, set[str]] = defaultdict(set)
+    for row in parsed:
+        for ref in row.refs.values():
+            if ref is not None:
+                wanted[ref.kind].add(ref.key)
+    ids: dict[RefKind, dict[str, int]] = {}
+    for kind, keys in wanted.items():
+        key_column, id_column, _ = _REFERENCED[kind]
+        ids[kind] = dict(await _select_in(session, (key_column, id_column), key_column, keys))
+    problems = []
+    for row in parsed:
+        for attribute, ref in row.refs.items():
+            found = None if ref is None else ids[ref.kind].get(ref.key)
+            if ref is not None and found is None:
+                message = _REFERENCED[ref.kind][2].format(ref.shown)
+                problems.append(RowProblem(row.line, ref.column, message))
+            row.values[attribute] = found
+    return problems
+
+
+def _file_key(row: ParsedRow, spec: KindSpec) -> tuple[Any, ...] | None:
+    """The natural key with references as written (casefolded), None when a part is missing."""
+    parts = []
+    for attribute in spec.natural_key:
+        ref = row.refs.get(attribute)
+        part = ref.key if ref is not None else row.values.get(attribute)
+        if part is None:
+            return None
+        parts.append(part)
+    return tuple(parts)
+
+
+def _repeated_keys(spec: KindSpec, parsed: list[ParsedRow]) -> list[RowProblem]:
+    first_line: dict[tuple[Any, ...], int] = {}
+    problems = []
+    for row in parsed:
+        key = _file_key(row, spec)
+        if key is None:
+            continue
+        if key in first_line:
+            same = ", ".join(spec.key_columns)
+            reason = f"duplicate of line {first_line[key]} (same {same})"
+            problems.append(RowProblem(row.line, None, reason))
+        else:
+            first_line[key] = row.line
+    return problems
+
+
+async def _taken_ids(
+    session: AsyncSession, spec: KindSpec, parsed: list[ParsedRow]
+) -> list[RowProblem]:
+    """Unique ids (a Slack user id, ...) given twice in the file or held by another row."""
+    problems: list[RowProblem] = []
+    (key_attribute,) = spec.natural_key
+    key_column = getattr(spec.model, key_attribute)
+    for attribute in spec.unique:
+        column = getattr(spec.model, attribute)
+        first_line: dict[str, int] = {}
+        for row in parsed:
+            value = row.values[attribute]
+            if value is not None and value in first_line:
+                reason = f'"{value}" is also on line {first_line[value]}'
+                problems.append(RowProblem(row.line, attribute, reason))
+            elif value is not None:
+                first_line[value] = row.line
+        holders = dict(await _select_in(session, (column, key_column), column, first_line))
+        for row in parsed:
+            holder = holders.get(row.values[attribute])
+            mine = row.values[key_attribute]
+            if holder is not None and mine is not None and holder != mine:
+                reason = f'"{row.values[attribute]}" already belongs to {holder}'
+                problems.append(RowProblem(row.line, attribute, reason))
+    return problems
+
+
+async def _existing(
+    session: AsyncSession, spec: KindSpec, parsed: list[ParsedRow]
+) -> dict[tuple[Any, ...], Mapping[str, Any]]:
+    """Rows already stored under the file's natural keys, with the columns the file sets."""
+    table = spec.model.__table__
+    attributes = ["id", *parsed[0].values, *(spec.stamp[1:] if spec.stamp else ())]
+    first = spec.natural_key[0]
+    found = await _select_in(
+        session, [table.c[a] for a in attributes], table.c[first], {r.values[first] for r in parsed}
+    )
+    by_key = {}
+    for row in found:
+        stored = row._mapping
+        by_key[tuple(stored[a] for a in spec.natural_key)] = stored
+    return by_key
+
+
+@dataclass(slots=True)
+class _Plan:
+    creates: list[dict[str, Any]]
+    updates: list[dict[str, Any]]
+    unchanged: int
+
+
+def _plan(
+    spec: KindSpec,
+    parsed: list[ParsedRow],
+    existing: dict[tuple[Any, ...], Mapping[str, Any]],
+    now: datetime,
+) -> _Plan:
+    plan = _Plan([], [], 0)
+    trigger, stamped = spec.stamp or (None, None)
+    for row in parsed:
+        stored = existing.get(tuple(row.values[a] for a in spec.natural_key))
+        if stored is None:
+            stamps = {stamped: now} if stamped else {}
+            plan.creates.append({**row.values, **stamps, "created_at": now})
+        elif all(stored[a] == value for a, value in row.values.items()):
+            plan.unchanged += 1
+        else:
+            stamps = {}
+            if trigger and stamped:
+                moved = stored[trigger] != row.values[trigger]
+                stamps = {stamped: now if moved else stored[stamped]}
+            plan.updates.append({**row.values, **stamps, "id": stored["id"]})
+    return plan
+
+
+async def _write(
+    session: AsyncSession, spec: KindSpec, plan: _Plan, progress: Progress | None
+) -> None:
+    """Insert and update in batches, reporting rows done (unchanged ones count as done)."""
+    total = len(plan.creates) + len(plan.updates) + plan.unchanged
+    done = plan.unchanged
+    for statement, batch_rows in (
+        (insert(spec.model), plan.creates),
+        (update(spec.model), plan.updates),
+    ):
+        for batch in _chunks(batch_rows, BATCH):
+            await session.execute(statement, list(batch))
+            done += len(batch)
+            if progress is not None and done < total:
+                progress(done, total)
+    if progress is not None:
+        progress(total, total)
+
+
+async def import_csv(
+    session: AsyncSession,
+    *,
+    kind: str,
+    stream: TextIO,
+    source_name: str,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one CSV file of `kind`: every row or none. Raises `ImportRejected` listing every
+    problem; `progress(done, total)` is called after each batch of rows is written."""
+    try:
+        import_kind = ImportKind(kind.strip().lower())
+    except ValueError:
+        kinds = ", ".join(member.value for member in ImportKind)
+        raise InvalidInput(f"Unknown kind {kind!r}; expected one of: {kinds}.") from None
+    spec = SPECS[import_kind]
+    try:
+        cells, problems = read_cells(stream, spec.headers)
+    except HeaderError as exc:
+        raise ImportRejected(source_name, [RowProblem(1, None, str(exc))]) from None
+    parsed = [spec.parse(row_cells) for row_cells in cells]
+    problems += [problem for row_cells in cells for problem in row_cells.problems]
+    problems += await _resolve(session, parsed)
+    problems += _repeated_keys(spec, parsed)
+    if spec.unique:
+        problems += await _taken_ids(session, spec, parsed)
+    if problems:
+        order = {column: index for index, column in enumerate(spec.headers)}
+        problems.sort(key=lambda problem: (problem.line, order.get(problem.column or "", -1)))
+        raise ImportRejected(source_name, problems)
+    existing = await _existing(session, spec, parsed) if parsed else {}
+    plan = _plan(spec, parsed, existing, now)
+    await _write(session, spec, plan, progress)
+    result = ImportResult(
+        kind=import_kind.value,
+        source_name=source_name,
+        created=len(plan.creates),
+        updated=len(plan.updates),
+        unchanged=plan.unchanged,
+    )
+    details = {key: value for key, value in result.to_dict().items() if key != "kind"}
+    entry = AuditEntry(
+        actor_id=None,
+        action="import",
+        subject_type=import_kind.value,
+        subject_id=None,
+        details=details,
+        source="import",
+        at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    return result

@@ -1,0 +1,395 @@
+"""Nudge rules: which proactive DMs are due as of a moment. Computes only; records nothing.
+
+Four kinds, each with a stable idempotency key so the outbox sends it once:
+
+* ``missed_recap`` — a meeting between ``as_of - lookback`` and ``as_of - grace`` (both ends
+  included) with no recap logged by ``as_of``; to the meeting's AM.
+* ``overdue_step`` — a required step of the account's current-stage playbook whose due date
+  (stage entry date in the owner's team timezone + offset) is before today there and that has
+  no completion since the stage was entered; to the owner.
+* ``onboarding_overdue`` — onboarding not completed and started ``onboarding_target_days`` or
+  more days ago; to the owner.
+* ``renewal`` — a contract ending 0..max(windows) days from today, once per window; to the owner.
+
+"Today" is ``as_of`` in the account owner's team timezone (UTC when the owner has no team);
+only accounts active on that day count. A nudge whose key is already in the outbox (any
+status) is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import TypeVarTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.playbooks import PlaybookLibrary
+from bot.settings import Settings
+from storage.models import Account, Contract, Meeting, OutboxMessage, StepCompletion, Team, User
+
+KIND_ORDER = ("missed_recap", "overdue_step", "onboarding_overdue", "renewal")
+KEY_CHUNK = 500
+
+Detail = dict[str, str | int | None]
+_Ts = TypeVarTuple("_Ts")
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """One proactive DM that is due: what, to whom, about which account, under which key."""
+
+    kind: str
+    key: str
+    user_id: int
+    user_email: str
+    account_id: int
+    account: str
+    window_days: int | None
+    due_on: date | None
+    detail: Detail
+
+    def to_dict(self) -> dict[str, str | int | None]:
+        """JSON-safe: dates as ISO strings; ``window_days`` is null except for renewals."""
+        return {
+            "kind": self.kind,
+            "user_email": self.user_email,
+            "account": self.account,
+            "key": self.key,
+            "window_days": self.window_days,
+            "due_on": self.due_on.isoformat() if self.due_on else None,
+            **self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class NudgeRules:
+    recap_grace_hours: int = 24
+    recap_lookback_days: int = 14
+    renewal_windows: tuple[int, ...] = (90, 60, 30, 14, 7)
+    onboarding_target_days: int = 8
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NudgeRules:
+        return cls(
+            recap_grace_hours=settings.recap_grace_hours,
+            recap_lookback_days=settings.recap_lookback_days,
+            renewal_windows=tuple(sorted(set(settings.renewal_windows), reverse=True)),
+            onboarding_target_days=settings.onboarding_target_days,
+        )
+
+
+def renewal_window(days_left: int, windows: tuple[int, ...]) -> int | None:
+    """The smallest window >= ``days_left``; None when ``days_left`` is outside 0..max(windows)."""
+    if not windows or days_left < 0 or days_left > max(windows):
+        return None
+    return min(w for w in windows if w >= days_left)
+
+
+@cache
+def _zone(name: str | None) -> ZoneInfo:
+    """The team's timezone; UTC when there is no team or the name is not a known zone."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class _Owned:
+    """An account active today (in its owner's team timezone) with what the rules need."""
+
+    id: int
+    name: str
+    owner_id: int
+    owner_email: str
+    stage: str
+    stage_entered_at: datetime
+    started_on: date
+    onboarding_completed_on: date | None
+    zone: ZoneInfo
+    today: date
+
+
+Owner = aliased(User, name="owner")
+OwnerTeam = aliased(Team, name="owner_team")
+
+
+def _maybe_active(as_of: datetime) -> ColumnElement[bool]:
+    """A coarse SQL filter: active on some local date within a day of the UTC date."""
+    utc_today = as_of.astimezone(UTC).date()
+    return and_(
+        Account.started_on <= utc_today + timedelta(days=1),
+        or_(Account.churned_on.is_(None), Account.churned_on > utc_today - timedelta(days=1)),
+    )
+
+
+def _with_owner(stmt: Select[*_Ts]) -> Select[*_Ts]:
+    return stmt.join(Owner, Owner.id == Account.owner_id).outerjoin(
+        OwnerTeam, OwnerTeam.id == Owner.team_id
+    )
+
+
+def _active_day(
+    as_of: datetime, team_timezone: str | None, started_on: date, churned_on: date | None
+) -> tuple[ZoneInfo, date] | None:
+    """The owner's zone and today there, or None when the account is not active that day."""
+    zone = _zone(team_timezone)
+    today = as_of.astimezone(zone).date()
+    if started_on <= today and (churned_on is None or churned_on > today):
+        return zone, today
+    return None
+
+
+async def _active_accounts(
+    session: AsyncSession, as_of: datetime, owner_id: int | None
+) -> dict[int, _Owned]:
+    stmt = _with_owner(
+        select(
+            Account.id,
+            Account.name,
+            Account.owner_id,
+            Owner.email,
+            Account.stage,
+            Account.stage_entered_at,
+            Account.started_on,
+            Account.onboarding_completed_on,
+            Account.churned_on,
+            OwnerTeam.timezone,
+        )
+    ).where(_maybe_active(as_of))
+    if owner_id is not None:
+        stmt = stmt.where(Account.owner_id == owner_id)
+    accounts: dict[int, _Owned] = {}
+    for row in await session.execute(stmt):
+        day = _active_day(as_of, row.timezone, row.started_on, row.churned_on)
+        if day is not None:
+            accounts[row.id] = _Owned(
+                id=row.id,
+                name=row.name,
+                owner_id=row.owner_id,
+                owner_email=row.email,
+                stage=str(row.stage),
+                stage_entered_at=row.stage_entered_at,
+                started_on=row.started_on,
+                onboarding_completed_on=row.onboarding_completed_on,
+                zone=day[0],
+                today=day[1],
+            )
+    return accounts
+
+
+async def _missed_recaps(
+    session: AsyncSession, as_of: datetime, rules: NudgeRules, am_id: int | None
+) -> list[Nudge]:
+    am = aliased(User, name="am")
+    stmt = _with_owner(
+        select(
+            Meeting.id,
+            Meeting.occurred_at,
+            Meeting.kind,
+            Meeting.am_id,
+            am.email,
+            Account.id.label("account_id"),
+            Account.name,
+            Account.started_on,
+            Account.churned_on,
+            OwnerTeam.timezone,
+        )
+        .join(Account, Account.id == Meeting.account_id)
+        .join(am, am.id == Meeting.am_id)
+    ).where(
+        Meeting.occurred_at >= as_of - timedelta(days=rules.recap_lookback_days),
+        Meeting.occurred_at <= as_of - timedelta(hours=rules.recap_grace_hours),
+        or_(Meeting.recap_logged_at.is_(None), Meeting.recap_logged_at > as_of),
+        _maybe_active(as_of),
+    )
+    if am_id is not None:
+        stmt = stmt.where(Meeting.am_id == am_id)
+    nudges = []
+    for row in await session.execute(stmt):
+        if _active_day(as_of, row.timezone, row.started_on, row.churned_on) is None:
+            continue
+        detail: Detail = {
+            "meeting_id": row.id,
+            "occurred_at": row.occurred_at.isoformat(),
+            "meeting_kind": str(row.kind),
+            "hours_since": int((as_of - row.occurred_at).total_seconds() // 3600),
+        }
+        nudges.append(
+            Nudge(
+                kind="missed_recap",
+                key=f"missed_recap:meeting:{row.id}",
+                user_id=row.am_id,
+                user_email=row.email,
+                account_id=row.account_id,
+                account=row.name,
+                window_days=None,
+                due_on=None,
+                detail=detail,
+            )
+        )
+    return nudges
+
+
+async def _renewals(
+    session: AsyncSession,
+    as_of: datetime,
+    rules: NudgeRules,
+    accounts: dict[int, _Owned],
+    owner_id: int | None,
+) -> list[Nudge]:
+    if not accounts or not rules.renewal_windows:
+        return []
+    utc_today = as_of.astimezone(UTC).date()
+    horizon = max(rules.renewal_windows)
+    stmt = (
+        select(Contract.id, Contract.account_id, Contract.end_on)
+        .join(Account, Account.id == Contract.account_id)
+        .where(
+            Contract.end_on >= utc_today - timedelta(days=1),
+            Contract.end_on <= utc_today + timedelta(days=horizon + 1),
+            _maybe_active(as_of),
+        )
+    )
+    if owner_id is not None:
+        stmt = stmt.where(Account.owner_id == owner_id)
+    nudges = []
+    for row in await session.execute(stmt):
+        account = accounts.get(row.account_id)
+        if account is None:
+            continue
+        days_left = (row.end_on - account.today).days
+        window = renewal_window(days_left, rules.renewal_windows)
+        if window is None:
+            continue
+        detail: Detail = {
+            "contract_id": row.id,
+            "end_on": row.end_on.isoformat(),
+            "days_left": days_left,
+        }
+        key = f"renewal:contract:{row.id}:{window}"
+        nudges.append(_owner_nudge("renewal", key, account, window, row.end_on, detail))
+    return nudges
+
+
+def _owner_nudge(
+    kind: str, key: str, account: _Owned, window: int | None, due_on: date | None, detail: Detail
+) -> Nudge:
+    return Nudge(
+        kind=kind,
+        key=key,
+        user_id=account.owner_id,
+        user_email=account.owner_email,
+        account_id=account.id,
+        account=account.name,
+        window_days=window,
+        due_on=due_on,
+        detail=detail,
+    )
+
+
+def _onboarding_overdue(accounts: Iterable[_Owned], rules: NudgeRules) -> list[Nudge]:
+    nudges = []
+    for account in accounts:
+        days_since_start = (account.today - account.started_on).days
+        if account.onboarding_completed_on is None and (
+            days_since_start >= rules.onboarding_target_days
+        ):
+            # The last day onboarding could finish "in under target days"; before today.
+            due_on = account.started_on + timedelta(days=rules.onboarding_target_days - 1)
+            detail: Detail = {
+                "started_on": account.started_on.isoformat(),
+                "days_since_start": days_since_start,
+                "target_days": rules.onboarding_target_days,
+            }
+            key = f"onboarding_overdue:account:{account.id}"
+            nudges.append(_owner_nudge("onboarding_overdue", key, account, None, due_on, detail))
+    return nudges
+
+
+async def _overdue_steps(
+    session: AsyncSession,
+    as_of: datetime,
+    playbooks: PlaybookLibrary,
+    accounts: dict[int, _Owned],
+    owner_id: int | None,
+) -> list[Nudge]:
+    candidates: list[tuple[_Owned, str, str, date]] = []
+    for account in accounts.values():
+        if account.stage not in playbooks.playbooks:
+            continue
+        entered_on = account.stage_entered_at.astimezone(account.zone).date()
+        for step in playbooks.for_stage(account.stage).required_steps:
+            due_on = entered_on + timedelta(days=step.due_offset_days)
+            if due_on < account.today:
+                candidates.append((account, step.id, step.title, due_on))
+    if not candidates:
+        return []
+    done_stmt = (
+        select(StepCompletion.account_id, StepCompletion.step_id)
+        .join(Account, Account.id == StepCompletion.account_id)
+        .where(
+            StepCompletion.playbook == Account.stage,
+            StepCompletion.completed_at >= Account.stage_entered_at,
+            _maybe_active(as_of),
+        )
+    )
+    if owner_id is not None:
+        done_stmt = done_stmt.where(Account.owner_id == owner_id)
+    done = {(row.account_id, row.step_id) for row in await session.execute(done_stmt)}
+    nudges = []
+    for account, step_id, title, due_on in candidates:
+        if (account.id, step_id) in done:
+            continue
+        entered_key = account.stage_entered_at.astimezone(UTC).date().isoformat()
+        key = f"overdue_step:account:{account.id}:{account.stage}:{step_id}:{entered_key}"
+        detail: Detail = {
+            "stage": account.stage,
+            "step_id": step_id,
+            "step_title": title,
+            "stage_entered_at": account.stage_entered_at.isoformat(),
+            "days_overdue": (account.today - due_on).days,
+        }
+        nudges.append(_owner_nudge("overdue_step", key, account, None, due_on, detail))
+    return nudges
+
+
+async def _already_queued(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start : start + KEY_CHUNK]
+        stmt = select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(chunk))
+        found.update(await session.scalars(stmt))
+    return found
+
+
+def _sort_key(nudge: Nudge) -> tuple[str, int, str, str]:
+    return (nudge.user_email, KIND_ORDER.index(nudge.kind), nudge.account, nudge.key)
+
+
+async def pending_nudges(
+    session: AsyncSession,
+    *,
+    as_of: datetime,
+    rules: NudgeRules,
+    playbooks: PlaybookLibrary,
+    user_id: int | None = None,
+) -> list[Nudge]:
+    """Every nudge due as of ``as_of`` and not yet in the outbox, optionally for one user."""
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be timezone-aware")
+    accounts = await _active_accounts(session, as_of, user_id)
+    nudges = [
+        *await _missed_recaps(session, as_of, rules, user_id),
+        *await _overdue_steps(session, as_of, playbooks, accounts, user_id),
+        *_onboarding_overdue(accounts.values(), rules),
+        *await _renewals(session, as_of, rules, accounts, user_id),
+    ]
+    queued = await _already_queued(session, [n.key for n in nudges])
+    return sorted((n for n in nudges if n.key not in queued), key=_sort_key)

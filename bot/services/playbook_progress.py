@@ -1,0 +1,315 @@
+"""Stage checklists worked from chat: progress, ticking steps, and moving between stages.
+
+A step is done when it was ticked (a ``StepCompletion`` for the account's current stage) at or
+after the moment the account entered that stage, so re-entering a stage starts a fresh
+checklist. A step is due ``due_offset_days`` after the stage-entry date in the owner's timezone
+(``User.effective_timezone``) and overdue when not done and due before today there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import Forbidden, InvalidInput, UserError
+from bot.playbooks import LIFECYCLE_STAGES, Playbook, PlaybookLibrary
+from bot.services.access import add_audit_entry, load_owner, may_force, require_change
+from bot.services.when import local_date_of, local_today
+from storage.models import Account, Stage, StepCompletion, User
+
+
+@dataclass(frozen=True, slots=True)
+class StepState:
+    id: str
+    title: str
+    why: str
+    owner_role: str
+    required: bool
+    due_on: date
+    done: bool
+    done_by: str | None
+    done_at: datetime | None
+    overdue: bool
+    talk_track: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "done": self.done,
+            "due_on": self.due_on.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookProgress:
+    stage: str
+    name: str
+    objectives: list[str]
+    steps: list[StepState]
+    done: int
+    total: int
+    required_done: int
+    required_total: int
+    can_advance: bool
+    next_stage: str | None
+
+    @property
+    def missing_required(self) -> list[StepState]:
+        """Required steps not done yet, in playbook order."""
+        return [s for s in self.steps if s.required and not s.done]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "done": self.done,
+            "total": self.total,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    account: str
+    from_stage: str
+    to_stage: str
+    forced: bool
+    skipped_steps: list[str]
+
+    @property
+    def account_name(self) -> str:
+        return self.account
+
+
+def _stage(account: Account) -> str:
+    return Stage(account.stage).value
+
+
+async def _completions(
+    session: AsyncSession, account: Account
+) -> dict[str, tuple[datetime, str | None]]:
+    """step id -> (first counted completion time, who ticked it) for the current stage entry."""
+    stmt = (
+        select(StepCompletion.step_id, StepCompletion.completed_at, User.name)
+        .outerjoin(User, User.id == StepCompletion.completed_by_id)
+        .where(
+            StepCompletion.account_id == account.id,
+            StepCompletion.playbook == _stage(account),
+            StepCompletion.completed_at >= account.stage_entered_at,
+        )
+        .order_by(StepCompletion.completed_at, StepCompletion.id)
+    )
+    done: dict[str, tuple[datetime, str | None]] = {}
+    for step_id, completed_at, name in await session.execute(stmt):
+        done.setdefault(step_id, (completed_at, name))
+    return done
+
+
+def _progress(
+    playbook: Playbook | None,
+    stage: str,
+    entered_on: date,
+    today: date,
+    done: dict[str, tuple[datetime, str | None]],
+) -> PlaybookProgress:
+    if playbook is None:
+        return PlaybookProgress(stage, stage.title(), [], [], 0, 0, 0, 0, True, None)
+    steps = []
+    for step in playbook.steps:
+        due_on = entered_on + timedelta(days=step.due_offset_days)
+        completion = done.get(step.id)
+        steps.append(
+            StepState(
+                id=step.id,
+                title=step.title,
+                why=step.why,
+                owner_role=step.owner_role,
+                required=step.required,
+                due_on=due_on,
+                done=completion is not None,
+                done_by=completion[1] if completion else None,
+                done_at=completion[0] if completion else None,
+                overdue=completion is None and due_on < today,
+                talk_track=step.talk_track,
+            )
+        )
+    required = [s for s in steps if s.required]
+    required_done = sum(s.done for s in required)
+    return PlaybookProgress(
+        stage=stage,
+        name=playbook.name,
+        objectives=list(playbook.objectives),
+        steps=steps,
+        done=sum(s.done for s in steps),
+        total=len(steps),
+        required_done=required_done,
+        required_total=len(required),
+        can_advance=required_done == len(required),
+        next_stage=playbook.next_stage,
+    )
+
+
+async def playbook_progress(
+    session: AsyncSession, *, account: Account, playbooks: PlaybookLibrary, now: datetime
+) -> PlaybookProgress:
+    """The account's checklist for its current stage as of ``now``."""
+    tz = (await load_owner(session, account)).effective_timezone
+    stage = _stage(account)
+    return _progress(
+        playbooks.playbooks.get(stage),
+        stage,
+        local_date_of(account.stage_entered_at, tz),
+        local_today(now, tz),
+        await _completions(session, account),
+    )
+
+
+def _step_id(account: Account, playbooks: PlaybookLibrary, step_id: str) -> str:
+    stage = _stage(account)
+    playbook = playbooks.playbooks.get(stage)
+    cleaned = step_id.strip().casefold()
+    valid = [s.id for s in playbook.steps] if playbook else []
+    if cleaned not in valid:
+        listed = ", ".join(valid) if valid else "none"
+        raise InvalidInput(
+            f"“{step_id.strip()}” is not a step of the {stage} playbook. Steps: {listed}.",
+            hint=f"See them with `/account playbook {account.name}`.",
+        )
+    return cleaned
+
+
+def _counted(account: Account, step_id: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        StepCompletion.account_id == account.id,
+        StepCompletion.playbook == _stage(account),
+        StepCompletion.step_id == step_id,
+        StepCompletion.completed_at >= account.stage_entered_at,
+    )
+
+
+async def tick_step(
+    session: AsyncSession,
+    *,
+    account: Account,
+    step_id: str,
+    actor: User,
+    now: datetime,
+    playbooks: PlaybookLibrary,
+) -> PlaybookProgress:
+    """Mark a step of the current stage done; ticking a done step changes nothing."""
+    await load_owner(session, account)
+    require_change(actor, account)
+    step = _step_id(account, playbooks, step_id)
+    existing = await session.scalar(select(StepCompletion.id).where(*_counted(account, step)))
+    if existing is None:
+        session.add(
+            StepCompletion(
+                account_id=account.id,
+                playbook=_stage(account),
+                step_id=step,
+                completed_by_id=actor.id,
+                # Never before the stage entry, or the tick would not count.
+                completed_at=max(now, account.stage_entered_at),
+            )
+        )
+        details = {"stage": _stage(account), "step_id": step}
+        add_audit_entry(
+            session, actor=actor, action="step.tick", account=account, details=details, at=now
+        )
+        await session.flush()
+    return await playbook_progress(session, account=account, playbooks=playbooks, now=now)
+
+
+async def untick_step(
+    session: AsyncSession,
+    *,
+    account: Account,
+    step_id: str,
+    actor: User,
+    now: datetime,
+    playbooks: PlaybookLibrary,
+) -> PlaybookProgress:
+    """Mark a step not done; unticking a step that is not done changes nothing."""
+    await load_owner(session, account)
+    require_change(actor, account)
+    step = _step_id(account, playbooks, step_id)
+    removed = await session.execute(
+        delete(StepCompletion)
+        .where(*_counted(account, step))
+        .execution_options(synchronize_session=False)
+    )
+    if removed.rowcount:  # type: ignore[attr-defined]
+        details = {"stage": _stage(account), "step_id": step}
+        add_audit_entry(
+            session, actor=actor, action="step.untick", account=account, details=details, at=now
+        )
+        await session.flush()
+    return await playbook_progress(session, account=account, playbooks=playbooks, now=now)
+
+
+def _refusal(
+    account: Account, current: str, target: str, expected: str | None, missing: list[str]
+) -> str:
+    reasons = []
+    if target != expected:
+        after = f"the next stage is {expected}" if expected else "there is no next stage"
+        reasons.append(f"it is in {current} and {after}")
+    if missing:
+        plural = "step is" if len(missing) == 1 else "steps are"
+        reasons.append(f"{len(missing)} required {plural} not done: {', '.join(missing)}")
+    return f"{account.name} can't move to {target}: {'; '.join(reasons)}."
+
+
+async def change_stage(
+    session: AsyncSession,
+    *,
+    account: Account,
+    target: str,
+    actor: User,
+    now: datetime,
+    playbooks: PlaybookLibrary,
+    force: bool = False,
+) -> StageChange:
+    """Move the account to ``target``: the next stage once every required step is done, or
+    anything else when a lead (own team), head or ops forces it."""
+    owner = await load_owner(session, account)
+    require_change(actor, account)
+    wanted = target.strip().casefold()
+    if wanted not in LIFECYCLE_STAGES:
+        raise InvalidInput(
+            f"“{target.strip()}” is not a stage. Stages: {', '.join(LIFECYCLE_STAGES)}."
+        )
+    current = _stage(account)
+    if wanted == current:
+        raise InvalidInput(f"{account.name} is already in {current}.")
+    progress = await playbook_progress(session, account=account, playbooks=playbooks, now=now)
+    missing = [s.title for s in progress.missing_required]
+    expected = progress.next_stage if current in playbooks.playbooks else None
+    needs_force = wanted != expected or bool(missing)
+    if needs_force:
+        refusal = _refusal(account, current, wanted, expected, missing)
+        command = f"`/account stage {account.name} {wanted} force`"
+        if not may_force(actor, account):
+            if force:
+                raise Forbidden(
+                    f"Only a team lead, head or ops can force a stage change. {refusal}"
+                )
+            raise UserError(refusal, hint=f"A team lead can force it with {command}.")
+        if not force:
+            raise UserError(refusal, hint=f"You can force it with {command}.")
+
+    account.stage = Stage(wanted)
+    account.stage_entered_at = now
+    if current == Stage.ONBOARDING.value and account.onboarding_completed_on is None:
+        account.onboarding_completed_on = local_today(now, owner.effective_timezone)
+    skipped = missing if needs_force else []
+    details = {"from": current, "to": wanted, "forced": needs_force, "skipped_steps": skipped}
+    add_audit_entry(
+        session, actor=actor, action="stage.change", account=account, details=details, at=now
+    )
+    await session.flush()
+    return StageChange(account.name, current, wanted, needs_force, skipped)

@@ -1,0 +1,228 @@
+"""Why an account is at risk, in words, for many accounts at once (one query per kind).
+
+An account is flagged for, in this order:
+
+* its latest NPS score is 6 or lower;
+* an objection that is not resolved;
+* a missed recap (the missed-recap nudge's rule);
+* a required step of its current-stage playbook that is overdue;
+* a missed deadline: a deliverable due in the last 30 days (before today) that was not
+  delivered by its due date;
+* a renewal within 30 days and no meeting in the last 30 days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from bot.playbooks import PlaybookLibrary
+from bot.services.status import missed_recap_window
+from bot.services.when import local_date_of
+from storage.models import (
+    Account,
+    Deliverable,
+    Meeting,
+    Objection,
+    ObjectionStatus,
+    SatisfactionSignal,
+    SignalKind,
+    StepCompletion,
+)
+
+NPS_AT_RISK_MAX = 6
+DEADLINE_LOOKBACK_DAYS = 30
+QUIET_RENEWAL_DAYS = 30
+QUIET_MEETING_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class LiveAccount:
+    """A listed account with what lists and flags need; ``today`` is in its owner's tz."""
+
+    id: int
+    name: str
+    stage: str
+    stage_entered_at: datetime
+    mrr: Decimal
+    owner_name: str
+    tz: str
+    today: date
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _score(value: Decimal) -> str:
+    return str(int(value)) if value == value.to_integral_value() else f"{value.normalize()}"
+
+
+async def _low_nps(session: AsyncSession, scope: ColumnElement[bool]) -> dict[int, Decimal]:
+    scored = (SatisfactionSignal.kind == SignalKind.NPS, SatisfactionSignal.score.is_not(None))
+    latest = (
+        select(
+            SatisfactionSignal.account_id,
+            func.max(SatisfactionSignal.recorded_on).label("recorded_on"),
+        )
+        .where(*scored)
+        .group_by(SatisfactionSignal.account_id)
+        .subquery()
+    )
+    stmt = (
+        select(SatisfactionSignal.account_id, SatisfactionSignal.score)
+        .join(
+            latest,
+            (latest.c.account_id == SatisfactionSignal.account_id)
+            & (latest.c.recorded_on == SatisfactionSignal.recorded_on),
+        )
+        .join(Account, Account.id == SatisfactionSignal.account_id)
+        .where(*scored, SatisfactionSignal.score <= NPS_AT_RISK_MAX, scope)
+    )
+    rows = await session.execute(stmt)
+    return {account_id: score for account_id, score in rows if score is not None}
+
+
+async def _counts(
+    session: AsyncSession,
+    account_id: InstrumentedAttribute[int],
+    scope: ColumnElement[bool],
+    *conditions: ColumnElement[bool],
+) -> dict[int, int]:
+    stmt = (
+        select(account_id, func.count())
+        .join(Account, Account.id == account_id)
+        .where(scope, *conditions)
+        .group_by(account_id)
+    )
+    return {key: int(count) for key, count in await session.execute(stmt)}
+
+
+async def _overdue_steps(
+    session: AsyncSession,
+    scope: ColumnElement[bool],
+    live: dict[int, LiveAccount],
+    playbooks: PlaybookLibrary,
+) -> dict[int, list[str]]:
+    done_stmt = (
+        select(StepCompletion.account_id, StepCompletion.step_id)
+        .join(Account, Account.id == StepCompletion.account_id)
+        .where(
+            StepCompletion.playbook == Account.stage,
+            StepCompletion.completed_at >= Account.stage_entered_at,
+            scope,
+        )
+    )
+    done = {(account_id, step_id) for account_id, step_id in await session.execute(done_stmt)}
+    overdue: dict[int, list[str]] = defaultdict(list)
+    for account in live.values():
+        playbook = playbooks.playbooks.get(account.stage)
+        if playbook is None:
+            continue
+        entered_on = local_date_of(account.stage_entered_at, account.tz)
+        for step in playbook.required_steps:
+            due_on = entered_on + timedelta(days=step.due_offset_days)
+            if due_on < account.today and (account.id, step.id) not in done:
+                overdue[account.id].append(step.title)
+    return overdue
+
+
+async def _missed_deadlines(
+    session: AsyncSession, scope: ColumnElement[bool], live: dict[int, LiveAccount], now: datetime
+) -> dict[int, list[str]]:
+    utc_today = now.astimezone(UTC).date()
+    stmt = (
+        select(Deliverable.account_id, Deliverable.title, Deliverable.due_on)
+        .join(Account, Account.id == Deliverable.account_id)
+        .where(
+            Deliverable.due_on >= utc_today - timedelta(days=DEADLINE_LOOKBACK_DAYS + 1),
+            Deliverable.due_on <= utc_today + timedelta(days=1),
+            or_(Deliverable.delivered_on.is_(None), Deliverable.delivered_on > Deliverable.due_on),
+            scope,
+        )
+        .order_by(Deliverable.due_on, Deliverable.title)
+    )
+    missed: dict[int, list[str]] = defaultdict(list)
+    for account_id, title, due_on in await session.execute(stmt):
+        account = live.get(account_id)
+        if account is None:
+            continue
+        if account.today - timedelta(days=DEADLINE_LOOKBACK_DAYS) <= due_on < account.today:
+            missed[account_id].append(title)
+    return missed
+
+
+async def _recently_met(
+    session: AsyncSession, scope: ColumnElement[bool], now: datetime
+) -> set[int]:
+    stmt = (
+        select(Meeting.account_id)
+        .join(Account, Account.id == Meeting.account_id)
+        .where(
+            Meeting.occurred_at >= now - timedelta(days=QUIET_MEETING_DAYS),
+            Meeting.occurred_at <= now,
+            scope,
+        )
+        .distinct()
+    )
+    return set(await session.scalars(stmt))
+
+
+def _named(items: list[str], one: str, many: str) -> str:
+    return f"{one}: {items[0]}" if len(items) == 1 else f"{len(items)} {many}"
+
+
+async def risk_flags(
+    session: AsyncSession,
+    *,
+    scope_filter: ColumnElement[bool],
+    live: dict[int, LiveAccount],
+    renewals: dict[int, date],
+    now: datetime,
+    playbooks: PlaybookLibrary,
+    recap_grace_hours: int,
+    recap_lookback_days: int,
+) -> dict[int, list[str]]:
+    """account id -> the reasons it is at risk (accounts with none are left out)."""
+    if not live:
+        return {}
+    nps = await _low_nps(session, scope_filter)
+    objections = await _counts(
+        session, Objection.account_id, scope_filter, Objection.status != ObjectionStatus.RESOLVED
+    )
+    window = missed_recap_window(
+        now, grace_hours=recap_grace_hours, lookback_days=recap_lookback_days
+    )
+    recaps = await _counts(session, Meeting.account_id, scope_filter, window)
+    steps = await _overdue_steps(session, scope_filter, live, playbooks)
+    deadlines = await _missed_deadlines(session, scope_filter, live, now)
+    met = await _recently_met(session, scope_filter, now)
+
+    flags: dict[int, list[str]] = {}
+    for account in live.values():
+        found = []
+        if account.id in nps:
+            found.append(f"latest NPS {_score(nps[account.id])}")
+        if objections.get(account.id):
+            found.append(_plural(objections[account.id], "open objection", "open objections"))
+        if recaps.get(account.id):
+            found.append(_plural(recaps[account.id], "missed recap", "missed recaps"))
+        if steps.get(account.id):
+            found.append(_named(steps[account.id], "overdue step", "overdue playbook steps"))
+        if deadlines.get(account.id):
+            found.append(_named(deadlines[account.id], "missed deadline", "missed deadlines"))
+        renewal_on = renewals.get(account.id)
+        if renewal_on is not None and account.id not in met:
+            days_left = (renewal_on - account.today).days
+            if 0 <= days_left <= QUIET_RENEWAL_DAYS:
+                when = "today" if days_left == 0 else f"in {_plural(days_left, 'day', 'days')}"
+                found.append(f"renews {when} with no meeting in {QUIET_MEETING_DAYS} days")
+        if found:
+            flags[account.id] = found
+    return flags

@@ -1,0 +1,134 @@
+"""Reading "when" a meeting happened from chat text, and local days for timezones.
+
+``parse_when`` understands, case-insensitively::
+
+    ""  now  today            -> now
+    yesterday                 -> the same local clock time one calendar day earlier
+    today 14:30               -> that local time today (also yesterday 9:00)
+    2h ago  90m ago  3 days ago  2 weeks ago
+    2026-11-20                -> 12:00 local time that day
+    2026-11-20 14:00          -> local time (also 2026-11-20T14:00, seconds allowed)
+    2026-11-20T14:00+02:00    -> the offset as given (also Z)
+
+Local times are wall-clock times in ``tz``: a time that does not exist on a DST spring-forward
+day is read with the offset in force before the change, and a time that happens twice on a
+fall-back day is the first of the two (zoneinfo's ``fold=0``). Results are returned in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import InvalidInput
+
+MAX_WHEN_LENGTH = 60
+LOCAL_NOON = time(12, 0)
+
+_DAY_TIME = re.compile(r"^(today|yesterday)(?: (?:at )?(\d{1,2}):(\d{2}))?$")
+_AGO = re.compile(
+    r"^(\d{1,6}) ?(m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|wk|wks|week|weeks)"
+    r" ago$"
+)
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[t ](\d{1,2}):(\d{2})(?::(\d{2}))?(z|[+-]\d{2}:?\d{2})?)?$"
+)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+EXAMPLES = "`now`, `yesterday 14:30`, `2h ago`, `3 days ago` or `2026-11-20 14:00`"
+
+
+@cache
+def zone_or_utc(name: str | None) -> ZoneInfo:
+    """The named timezone; UTC when there is no name or it is not a zone this system knows."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_today(now: datetime, tz: str | None) -> date:
+    """The calendar date at ``now`` in timezone ``tz`` (UTC when unknown)."""
+    return now.astimezone(zone_or_utc(tz)).date()
+
+
+def local_date_of(moment: datetime, tz: str | None) -> date:
+    """The calendar date a moment falls on in ``tz``."""
+    return moment.astimezone(zone_or_utc(tz)).date()
+
+
+def _wall_clock(day: date, at: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def _invalid(text: str) -> InvalidInput:
+    return InvalidInput(f"I can't read “{text}” as a time. Try {EXAMPLES}.")
+
+
+def _clock(text: str, hour: str, minute: str, second: str | None = None) -> time:
+    h, m, s = int(hour), int(minute), int(second or 0)
+    if h > 23 or m > 59 or s > 59:
+        raise _invalid(text)
+    return time(h, m, s)
+
+
+def _day_and_time(text: str, match: re.Match[str], now: datetime, zone: ZoneInfo) -> datetime:
+    word, hour, minute = match.groups()
+    local_now = now.astimezone(zone)
+    day = local_now.date() - timedelta(days=1 if word == "yesterday" else 0)
+    if hour is None:
+        if word == "today":
+            return now.astimezone(UTC)
+        return _wall_clock(day, local_now.time().replace(tzinfo=None), zone)
+    return _wall_clock(day, _clock(text, hour, minute), zone)
+
+
+def _ago(text: str, match: re.Match[str], now: datetime) -> datetime:
+    amount, unit = int(match.group(1)), _UNITS[match.group(2)[0]]
+    try:
+        return (now - timedelta(**{unit: amount})).astimezone(UTC)
+    except OverflowError:
+        raise _invalid(text) from None
+
+
+def _iso(text: str, match: re.Match[str], zone: ZoneInfo) -> datetime:
+    year, month, day, hour, minute, second, offset = match.groups()
+    try:
+        on = date(int(year), int(month), int(day))
+    except ValueError:
+        raise _invalid(text) from None
+    if hour is None:
+        return _wall_clock(on, LOCAL_NOON, zone)
+    at = _clock(text, hour, minute, second)
+    if offset is None:
+        return _wall_clock(on, at, zone)
+    stamp = f"{on.isoformat()}T{at.isoformat()}{'+00:00' if offset == 'z' else offset}"
+    try:
+        return datetime.fromisoformat(stamp).astimezone(UTC)
+    except ValueError:
+        raise _invalid(text) from None
+
+
+def parse_when(text: str, *, now: datetime, tz: str) -> datetime:
+    """When something happened, from what a person typed; ``InvalidInput`` with examples if unclear.
+
+    ``now`` must be timezone-aware; ``tz`` is the person's timezone (UTC when unknown).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    cleaned = " ".join(text.split()).casefold()
+    if len(cleaned) > MAX_WHEN_LENGTH:
+        raise InvalidInput(f"That time is too long to be a time. Try {EXAMPLES}.")
+    if cleaned in ("", "now"):
+        return now.astimezone(UTC)
+    zone = zone_or_utc(tz)
+    if match := _DAY_TIME.match(cleaned):
+        return _day_and_time(text.strip(), match, now, zone)
+    if match := _AGO.match(cleaned):
+        return _ago(text.strip(), match, now)
+    if match := _ISO.match(cleaned):
+        return _iso(text.strip(), match, zone)
+    raise _invalid(text.strip())

@@ -1,0 +1,227 @@
+"""Reading import CSVs without a database: cells, headers, line numbers and per-kind rules."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from bot.services.import_cells import (
+    Cells,
+    Ref,
+    RefKind,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    parse_email,
+    parse_enum,
+    parse_money,
+    parse_timezone,
+)
+from bot.services.import_rows import (
+    SPECS,
+    HeaderError,
+    ImportKind,
+    parse_meeting,
+    parse_team,
+    parse_user,
+    read_cells,
+)
+from storage.models import MeetingKind, Role, SignalKind
+
+TEAMS = ("name", "slack_channel_id", "timezone")
+
+
+def test_dates_are_year_month_day_only() -> None:
+    assert parse_date("2026-02-28") == date(2026, 2, 28)
+    for text in ("2026-02-30", "20260228", "28.02.2026", "2026-W09-6", "2026-2-28"):
+        with pytest.raises(ValueError, match=r"not a date \(expected YYYY-MM-DD\)"):
+            parse_date(text)
+
+
+def test_datetimes_need_an_offset_and_come_back_in_utc() -> None:
+    assert parse_datetime("2026-03-02T15:00:00+01:00") == datetime(2026, 3, 2, 14, tzinfo=UTC)
+    assert parse_datetime("2026-03-02 09:30-05:00") == datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
+    assert parse_datetime("2026-03-02T14:00:00Z") == datetime(2026, 3, 2, 14, tzinfo=UTC)
+    with pytest.raises(ValueError) as naive:
+        parse_datetime("2026-03-02T15:00:00")
+    assert str(naive.value) == (
+        "needs a UTC offset, e.g. 2026-03-02T15:00:00+01:00: '2026-03-02T15:00:00'"
+    )
+    for text in ("2026-03-02", "3/2/2026 3pm", "2026-03-02T25:00+01:00"):
+        with pytest.raises(ValueError, match="not a date and time"):
+            parse_datetime(text)
+
+
+def test_numbers_are_plain_decimals_with_at_most_two_places() -> None:
+    assert parse_decimal("1200.5") == Decimal("1200.5")
+    assert parse_decimal("-3") == Decimal(-3)
+    assert parse_money("0") == Decimal(0)
+    problems = {
+        "1,200": "not a number: '1,200'",
+        "$5": "not a number: '$5'",
+        "NaN": "not a number: 'NaN'",
+        "1_000": "not a number: '1_000'",
+        "1.005": "at most 2 decimal places: '1.005'",
+        "1000000000000": "too large: '1000000000000'",
+    }
+    for text, reason in problems.items():
+        with pytest.raises(ValueError) as caught:
+            parse_decimal(text)
+        assert str(caught.value) == reason
+    with pytest.raises(ValueError, match="must not be negative"):
+        parse_money("-1")
+
+
+def test_yes_no_values_enums_time_zones_and_emails_ignore_case() -> None:
+    assert [parse_bool(t) for t in ("TRUE", "yes", "1", "False", "NO", "0")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert parse_enum(MeetingKind, "QBR") is MeetingKind.QBR
+    assert parse_enum(SignalKind, "Case Study") is SignalKind.CASE_STUDY
+    assert parse_enum(SignalKind, "case-study") is SignalKind.CASE_STUDY
+    with pytest.raises(ValueError) as unknown:
+        parse_enum(Role, "boss")
+    assert str(unknown.value) == "unknown value 'boss' (expected one of: am, lead, head, ops)"
+    assert parse_timezone("america/new_york") == "America/New_York"
+    assert parse_timezone("utc") == "UTC"
+    with pytest.raises(ValueError, match="unknown timezone 'CET\\+1'"):
+        parse_timezone("CET+1")
+    assert parse_email("Ann.Lee@Example.COM") == "ann.lee@example.com"
+    for text in ("ann", "ann@@x", "ann lee@x.com"):
+        with pytest.raises(ValueError, match="not an email address"):
+            parse_email(text)
+
+
+def test_header_allows_any_order_case_spaces_and_a_byte_order_mark() -> None:
+    cells, problems = read_cells(
+        io.StringIO("\ufeff TIMEZONE ,Name,slack_channel_id\nUTC,A,\n"), TEAMS
+    )
+    assert problems == []
+    assert [(c.line, dict(c.cells)) for c in cells] == [
+        (2, {"timezone": "UTC", "name": "A", "slack_channel_id": ""})
+    ]
+
+
+def test_header_names_missing_unknown_and_repeated_columns() -> None:
+    with pytest.raises(HeaderError) as caught:
+        read_cells(io.StringIO("name,name,zone\n"), TEAMS)
+    assert str(caught.value) == (
+        "header: missing 'slack_channel_id', 'timezone'; unknown 'zone'; repeated 'name'. "
+        "Expected the columns: name, slack_channel_id, timezone"
+    )
+
+
+def test_line_numbers_are_file_lines_with_blank_rows_skipped_and_multi_line_cells() -> None:
+    text = (
+        "name,slack_channel_id,timezone\r\n"
+        "\r\n"
+        " , ,\r\n"
+        '"Two\r\nLine Team",,UTC\r\n'
+        "Third,,UTC\r\n"
+        "Short,\r\n"
+    )
+    cells, problems = read_cells(io.StringIO(text, newline=""), TEAMS)
+    assert [(c.line, c.cells["name"]) for c in cells] == [(4, "Two\r\nLine Team"), (6, "Third")]
+    assert [str(p) for p in problems] == ["line 7: has 2 cells, the header has 3"]
+
+
+def test_team_timezone_defaults_to_utc_and_bad_cells_are_named() -> None:
+    cells = Cells(5, {"name": "East", "slack_channel_id": "", "timezone": ""})
+    row = parse_team(cells)
+    assert (row.line, row.values, cells.problems) == (
+        5,
+        {"name": "East", "name_key": "east", "slack_channel_id": None, "timezone": "UTC"},
+        [],
+    )
+    long_name = Cells(6, {"name": "x" * 201, "slack_channel_id": "", "timezone": "Mars"})
+    parse_team(long_name)
+    assert [str(p) for p in long_name.problems] == [
+        "line 6: name: longer than 200 characters",
+        "line 6: timezone: unknown timezone 'Mars' (expected an IANA name like Europe/Berlin)",
+    ]
+
+
+def test_only_head_and_ops_may_have_no_team() -> None:
+    def user(role: str, team: str) -> Cells:
+        cells = dict.fromkeys(SPECS[ImportKind.USERS].headers, "")
+        cells.update(email="a@x.com", name="A", role=role, team=team)
+        return Cells(2, cells)
+
+    for role in ("head", "OPS"):
+        cells = user(role, "")
+        assert parse_user(cells).refs == {"team_id": None} and cells.problems == []
+    teamed = user("am", "East")
+    assert parse_user(teamed).refs == {"team_id": Ref("team", RefKind.TEAM, "east", "East")}
+    for role in ("am", "lead"):
+        cells = user(role, "")
+        parse_user(cells)
+        assert [str(p) for p in cells.problems] == [
+            f"line 2: team: required for role {role} (only head and ops may have no team)"
+        ]
+
+
+def test_meeting_defaults_to_sync_and_keeps_references_for_the_importer() -> None:
+    cells = Cells(
+        3,
+        {
+            "account": "ACME Corp",
+            "am_email": "Ann@Example.com",
+            "occurred_at": "2026-03-02T15:00:00+01:00",
+            "kind": "",
+            "recap_logged_at": "",
+        },
+    )
+    row = parse_meeting(cells)
+    assert cells.problems == []
+    assert row.values == {
+        "occurred_at": datetime(2026, 3, 2, 14, tzinfo=UTC),
+        "kind": MeetingKind.SYNC,
+        "recap_logged_at": None,
+    }
+    assert row.refs == {
+        "account_id": Ref("account", RefKind.ACCOUNT, "acme corp", "ACME Corp"),
+        "am_id": Ref("am_email", RefKind.USER, "ann@example.com", "Ann@Example.com"),
+    }
+
+
+def test_every_kind_has_the_headers_of_the_spec_and_names_its_key_in_csv_terms() -> None:
+    assert {kind.value: spec.headers for kind, spec in SPECS.items()} == {
+        "teams": ("name", "slack_channel_id", "timezone"),
+        "users": (
+            "email",
+            "name",
+            "role",
+            "team",
+            "seniority",
+            "slack_user_id",
+            "teams_aad_object_id",
+            "timezone",
+        ),
+        "accounts": (
+            "name",
+            "owner_email",
+            "exec_sponsor_email",
+            "stage",
+            "mrr",
+            "started_on",
+            "onboarding_completed_on",
+            "churned_on",
+            "churn_reason",
+        ),
+        "contracts": ("account", "start_on", "end_on", "value", "auto_renew"),
+        "meetings": ("account", "am_email", "occurred_at", "kind", "recap_logged_at"),
+        "upsells": ("account", "pitched_on", "service", "value", "status", "closed_on"),
+        "satisfaction": ("account", "kind", "score", "recorded_on"),
+        "deliverables": ("account", "title", "due_on", "delivered_on"),
+    }
+    assert SPECS[ImportKind.UPSELLS].key_columns == ("account", "service", "pitched_on")
+    assert SPECS[ImportKind.ACCOUNTS].key_columns == ("name",)
