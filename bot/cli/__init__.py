@@ -1,0 +1,33 @@
+"""The `accountbot` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import db, demo, reports
+
+app = typer.Typer(
+    name="accountbot",
+    help="accountbot: an assistant for account managers, in Slack, Teams and here.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (db, reports, demo):
+    module.register(app)
+
+
+def _register_optional() -> None:
+    """Command groups that land in their own modules."""
+    from bot.cli import imports, serve
+
+    imports.register(app)
+    serve.register(app)
+
+
+_register_optional()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,145 @@
+"""An interactive console that answers `/account …` commands from the text templates.
+
+It reads standard input, so it can be scripted: `printf 'status Acme\n' | accountbot demo`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from sqlalchemy import func, or_, select
+
+from bot.errors import UserError
+from bot.handlers.base import CommandContext, Reply
+from bot.handlers.meetings import RECAP_FORM, RecapFields, submit_recap
+from bot.handlers.router import dispatch, error_reply
+from bot.rendering import Renderer
+from bot.services.container import Services
+from bot.services.nudges import pending_nudges
+from storage.models import User
+
+PROMPT = "/account "
+RECAP_QUESTIONS = (
+    ("summary", "Summary (required)"),
+    ("next_steps", "Next steps"),
+    ("upsell_spotted", "Upsell opportunity spotted"),
+)
+
+
+class Console:
+    """One person at the keyboard; `as EMAIL` switches who that is."""
+
+    def __init__(
+        self,
+        services: Services,
+        actor: User,
+        *,
+        read_line: Callable[[str], str | None],
+        out: TextIO,
+        echo_input: bool = False,
+    ) -> None:
+        self.services = services
+        self.actor = actor
+        self.read_line = read_line
+        self.out = out
+        self.echo_input = echo_input
+        self.renderer = Renderer("text")
+
+    def say(self, text: str) -> None:
+        self.out.write(text.rstrip() + "\n\n")
+        self.out.flush()
+
+    def show(self, reply: Reply) -> None:
+        self.say(self.renderer.render_text(reply.template, reply.data))
+
+    def ask(self, prompt: str) -> str | None:
+        line = self.read_line(prompt)
+        if line is not None and self.echo_input:
+            self.out.write(f"{prompt}{line}\n")
+        return line
+
+    async def run(self) -> None:
+        while True:
+            line = self.ask(PROMPT)
+            if line is None:
+                return
+            text = line.strip().removeprefix("/account").strip()
+            if text in ("quit", "exit", "q"):
+                return
+            await self.handle(text)
+
+    async def handle(self, text: str) -> None:
+        word, _, rest = text.partition(" ")
+        local = {
+            "as": self.switch,
+            "whoami": self.whoami,
+            "people": self.people,
+            "nudges": self.nudges,
+        }
+        if word in local:
+            await local[word](rest.strip())
+            return
+        reply = await dispatch(self.context(), text)
+        if reply.form == RECAP_FORM:
+            self.show(reply)
+            await self.fill_recap(reply)
+            return
+        self.show(reply)
+
+    def context(self) -> CommandContext:
+        return CommandContext(services=self.services, actor=self.actor, now=self.services.clock())
+
+    async def fill_recap(self, form: Reply) -> None:
+        answers: dict[str, str | None] = {}
+        questions = list(RECAP_QUESTIONS)
+        if form.data.get("meeting") is None:
+            questions.append(("meeting_when", "When was the meeting (e.g. `yesterday 15:00`)"))
+        for key, label in questions:
+            answer = self.ask(f"  {label}: ")
+            if answer is None:
+                self.say("Recap cancelled; nothing was saved.")
+                return
+            answers[key] = answer
+        try:
+            reply = await submit_recap(
+                self.context(), int(form.data["account_id"]), RecapFields.from_form(answers)
+            )
+        except UserError as error:
+            reply = error_reply(error, command="recap")
+        self.show(reply)
+
+    async def switch(self, who: str) -> None:
+        key = who.casefold()
+        async with self.services.db.read_only() as session:
+            user = await session.scalar(
+                select(User).where(or_(User.email == key, func.lower(User.name) == key))
+            )
+        if user is None:
+            self.say(f"Nobody called {who!r} here; `people` lists everyone.")
+            return
+        self.actor = user
+        await self.whoami("")
+
+    async def whoami(self, _: str) -> None:
+        team = self.actor.team.name if self.actor.team else "no team"
+        self.say(f"You are {self.actor.name} <{self.actor.email}>, {self.actor.role}, {team}.")
+
+    async def people(self, _: str) -> None:
+        async with self.services.db.read_only() as session:
+            users = (
+                await session.scalars(select(User).order_by(User.team_id, User.role, User.name))
+            ).all()
+        self.say(self.renderer.render_text("people", {"users": users}))
+
+    async def nudges(self, _: str) -> None:
+        now = self.services.clock()
+        async with self.services.db.read_only() as session:
+            found = await pending_nudges(
+                session,
+                as_of=now,
+                rules=self.services.nudge_rules,
+                playbooks=self.services.playbooks,
+                user_id=self.actor.id,
+            )
+        self.say(self.renderer.render_text("nudges", {"nudges": found, "as_of": now}))

@@ -1,0 +1,58 @@
+"""Value formatting shared by every surface's templates: money, percentages, days, times."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+
+def money(value: object) -> str:
+    if value is None:
+        return "—"
+    amount = Decimal(str(value))
+    return f"${amount:,.0f}" if amount == amount.to_integral() else f"${amount:,.2f}"
+
+
+def pct(value: object, digits: int = 0) -> str:
+    return "—" if value is None else f"{float(str(value)) * 100:.{digits}f}%"
+
+
+def number(value: object, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    as_float = float(str(value))
+    return f"{as_float:.0f}" if as_float.is_integer() else f"{as_float:.{digits}f}"
+
+
+def day(value: date | datetime | None, fmt: str = "%a %d %b %Y") -> str:
+    return "—" if value is None else value.strftime(fmt)
+
+
+def local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%a %d %b %H:%M") -> str:
+    return "—" if value is None else value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def truncate_text(value: object, length: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= length else text[: max(length - 1, 0)] + "…"
+
+
+def chunks(value: object, size: int) -> list[str]:
+    """Split text into pieces of at most ``size`` characters, at line breaks where possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in ("" if value is None else str(value)).splitlines(keepends=True):
+        while len(line) > size:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:size])
+            line = line[size:]
+        if len(current) + len(line) > size:
+            pieces.append(current)
+            current = ""
+        current += line
+    if current:
+        pieces.append(current)
+    return [piece.rstrip("\n") for piece in pieces]

@@ -1,0 +1,79 @@
+"""`status`, `list` and `renewals`: reading the book."""
+
+from __future__ import annotations
+
+from bot.errors import InvalidInput
+from bot.handlers.base import CommandContext, Handler, Reply, page_number, resolve_account
+from bot.services.portfolio import list_accounts, upcoming_renewals
+from bot.services.status import account_status
+
+LIST_SCOPES = ("mine", "team", "renewals", "at-risk")
+PAGE_SIZE = 10
+
+
+async def status(ctx: CommandContext, args: str) -> Reply:
+    if not args:
+        raise InvalidInput("Which account? Try `/account status Acme`.")
+    services = ctx.services
+    async with services.db.read_only() as session:
+        account = await resolve_account(ctx, session, args)
+        result = await account_status(
+            session,
+            account=account,
+            playbooks=services.playbooks,
+            now=ctx.now,
+            recap_grace_hours=services.nudge_rules.recap_grace_hours,
+            recap_lookback_days=services.nudge_rules.recap_lookback_days,
+        )
+    return Reply(
+        "status",
+        {"status": result, "account_id": account.id, "tz": account.owner.effective_timezone},
+    )
+
+
+async def list_(ctx: CommandContext, args: str) -> Reply:
+    scope, _, rest = args.partition(" ")
+    scope = scope.casefold() or "mine"
+    if scope not in LIST_SCOPES:
+        raise InvalidInput(
+            f"I can list {', '.join(LIST_SCOPES)}.", hint="Try `/account list at-risk`."
+        )
+    page = page_number(rest) if rest else 1
+    async with ctx.services.db.read_only() as session:
+        result = await list_accounts(
+            session,
+            actor=ctx.actor,
+            scope=scope,  # type: ignore[arg-type]
+            now=ctx.now,
+            playbooks=ctx.services.playbooks,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+    has_more = result.offset + len(result.items) < result.total
+    return Reply(
+        "account_list",
+        {
+            "result": result,
+            "page": page,
+            "more_command": f"list {scope} page {page + 1}" if has_more else None,
+        },
+    )
+
+
+async def renewals(ctx: CommandContext, args: str) -> Reply:
+    days = 90
+    if args:
+        if not args.isdigit():
+            raise InvalidInput("`renewals` takes a number of days, e.g. `/account renewals 30`.")
+        days = int(args)
+    async with ctx.services.db.read_only() as session:
+        rows = await upcoming_renewals(session, actor=ctx.actor, days=days, now=ctx.now)
+    return Reply("renewals", {"days": days, "rows": rows})
+
+
+COMMANDS: dict[str, Handler] = {
+    "status": status,
+    "list": list_,
+    "ls": list_,
+    "renewals": renewals,
+}

@@ -1,0 +1,33 @@
+"""`/account help`: what the bot can do."""
+
+from __future__ import annotations
+
+from bot.handlers.base import CommandContext, Handler, Reply
+
+COMMAND_HELP: tuple[tuple[str, str], ...] = (
+    ("status NAME", "stage, owner, renewal, MRR, recaps, objections and playbook progress"),
+    ("list [mine|team|renewals|at-risk]", "your accounts, your team's, renewals, or those at risk"),
+    ("playbook NAME", "the current stage's checklist; tick steps and advance the stage"),
+    ("stage NAME STAGE [force]", "move an account to onboarding, adaptation, growth or renewal"),
+    ("meeting NAME [when]", "log that a meeting happened (e.g. `yesterday 14:00`, `2h ago`)"),
+    ("recap NAME", "log the recap of the latest meeting without one"),
+    ("renewals [DAYS]", "contracts ending in the next DAYS days (default 90)"),
+    ("kpi [me|team]", "this week's numbers so far"),
+    ("digest", "preview of your team's weekly digest (leads)"),
+    ("talk [TRACK]", "talk tracks and templates: kick-off questions, renewal deck, objections"),
+    ("help", "this list"),
+)
+
+
+async def show_help(ctx: CommandContext, args: str, *, unknown: str | None = None) -> Reply:
+    return Reply(
+        "help",
+        {
+            "commands": [{"usage": usage, "summary": summary} for usage, summary in COMMAND_HELP],
+            "unknown": unknown,
+            "actor_name": ctx.actor.name,
+        },
+    )
+
+
+COMMANDS: dict[str, Handler] = {"help": show_help}

@@ -1,0 +1,79 @@
+"""`kpi` and `digest`: the numbers the practice watches every week."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import Forbidden, InvalidInput, NotFound
+from bot.handlers.base import CommandContext, Handler, Reply
+from bot.services.kpis import IsoWeek, team_kpi_report, user_kpis
+from storage.models import Role, Team
+
+LEADERS = (Role.LEAD, Role.HEAD, Role.OPS)
+
+
+def _today(ctx: CommandContext, tz: str) -> date:
+    return ctx.now.astimezone(ZoneInfo(tz)).date()
+
+
+async def _team_for(ctx: CommandContext, session: AsyncSession, name: str) -> Team:
+    """The actor's own team, or (for heads and ops) the team they name."""
+    actor = ctx.actor
+    if name:
+        if actor.role not in (Role.HEAD, Role.OPS):
+            raise Forbidden("Only heads and ops can look at another team's numbers.")
+        team = await session.scalar(select(Team).where(Team.name_key == name.casefold()))
+        if team is None:
+            names = (await session.scalars(select(Team.name).order_by(Team.name))).all()
+            raise NotFound(name, list(names)[:5])
+        return team
+    if actor.team is None:
+        raise InvalidInput("You are not in a team; name one, e.g. `/account digest Atlas`.")
+    return actor.team
+
+
+async def kpi(ctx: CommandContext, args: str) -> Reply:
+    scope, _, rest = args.partition(" ")
+    scope = scope.casefold() or "me"
+    if scope not in ("me", "team"):
+        raise InvalidInput("`kpi` takes `me` or `team`, e.g. `/account kpi team`.")
+    services = ctx.services
+    async with services.db.read_only() as session:
+        if scope == "me":
+            if ctx.actor.role != Role.AM and ctx.actor.role != Role.LEAD:
+                raise InvalidInput("`kpi me` is for account managers; try `/account kpi team`.")
+            today = _today(ctx, ctx.actor.team.timezone if ctx.actor.team else "UTC")
+            week = IsoWeek.containing(today)
+            mine = await user_kpis(
+                session,
+                user=ctx.actor,
+                week=week,
+                through=today,
+                targets=services.kpi_targets,
+            )
+            return Reply("kpi_me", {"week": str(week), "through": today, "am": mine})
+        team = await _team_for(ctx, session, rest.strip())
+        today = _today(ctx, team.timezone)
+        week = IsoWeek.containing(today)
+        report = await team_kpi_report(
+            session, team=team, week=week, through=today, targets=services.kpi_targets
+        )
+    return Reply("kpi_team", {"report": report, "week_to_date": True})
+
+
+async def digest(ctx: CommandContext, args: str) -> Reply:
+    if ctx.actor.role not in LEADERS:
+        raise Forbidden("The digest preview is for team leads; ask yours to share it.")
+    services = ctx.services
+    async with services.db.read_only() as session:
+        team = await _team_for(ctx, session, args.strip())
+        week = IsoWeek.last_completed(_today(ctx, team.timezone))
+        report = await team_kpi_report(session, team=team, week=week, targets=services.kpi_targets)
+    return Reply("digest", {"report": report, "preview": True})
+
+
+COMMANDS: dict[str, Handler] = {"kpi": kpi, "kpis": kpi, "digest": digest}

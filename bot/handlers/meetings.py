@@ -1,0 +1,133 @@
+"""`meeting` and `recap`: a recap after every call."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.errors import InvalidInput, NotFound, UserError
+from bot.handlers.base import CommandContext, Handler, Reply, account_ref, resolve_account
+from bot.services.meetings import latest_meeting_without_recap, log_meeting, log_recap
+from bot.services.when import parse_when
+from storage.models import Account
+
+RECAP_FORM = "recap"
+SUMMARY_MAX = 3000
+
+
+@dataclass(frozen=True)
+class RecapFields:
+    summary: str
+    next_steps: str | None = None
+    upsell_spotted: str | None = None
+    meeting_when: str | None = None
+
+    @classmethod
+    def from_form(cls, values: Mapping[str, str | None]) -> RecapFields:
+        def clean(key: str) -> str | None:
+            value = (values.get(key) or "").strip()
+            return value or None
+
+        return cls(
+            summary=clean("summary") or "",
+            next_steps=clean("next_steps"),
+            upsell_spotted=clean("upsell_spotted"),
+            meeting_when=clean("meeting_when"),
+        )
+
+
+async def _account_and_when(ctx: CommandContext, session: object, args: str) -> tuple[Account, str]:
+    """Split `NAME [when]`: quoted names are taken as typed; otherwise the longest name wins."""
+    if args.startswith(('"', "'")):
+        try:
+            words = shlex.split(args)
+        except ValueError as exc:
+            raise InvalidInput("A quote is not closed.") from exc
+        return await resolve_account(ctx, session, words[0]), " ".join(words[1:])
+    words = args.split()
+    first_error: UserError | None = None
+    for cut in range(len(words), 0, -1):
+        name, when = " ".join(words[:cut]), " ".join(words[cut:])
+        if account_ref(name) is None and cut < len(words) and not _parses(ctx, when):
+            continue
+        try:
+            return await resolve_account(ctx, session, name), when
+        except NotFound as error:
+            first_error = first_error or error
+    raise first_error or InvalidInput("Which account? Try `/account meeting Acme yesterday`.")
+
+
+def _parses(ctx: CommandContext, when: str) -> bool:
+    try:
+        parse_when(when, now=ctx.now, tz=ctx.actor.effective_timezone)
+    except InvalidInput:
+        return False
+    return True
+
+
+async def meeting(ctx: CommandContext, args: str) -> Reply:
+    if not args:
+        raise InvalidInput("Which account? Try `/account meeting Acme yesterday 14:00`.")
+    async with ctx.services.db.unit_of_work() as session:
+        account, when = await _account_and_when(ctx, session, args)
+        tz = ctx.actor.effective_timezone
+        occurred_at = parse_when(when, now=ctx.now, tz=tz)
+        logged = await log_meeting(
+            session, account=account, actor=ctx.actor, occurred_at=occurred_at, now=ctx.now
+        )
+    return Reply(
+        "meeting_logged",
+        {
+            "account": account.name,
+            "account_id": account.id,
+            "occurred_at": logged.occurred_at,
+            "tz": tz,
+        },
+    )
+
+
+async def recap(ctx: CommandContext, args: str) -> Reply:
+    """Ask for the recap: a Slack modal, or prompts in the console."""
+    if not args:
+        raise InvalidInput("Which account? Try `/account recap Acme`.")
+    async with ctx.services.db.read_only() as session:
+        account = await resolve_account(ctx, session, args)
+        pending = await latest_meeting_without_recap(session, account=account)
+    return Reply(
+        "recap_form",
+        {
+            "account": account.name,
+            "account_id": account.id,
+            "meeting": pending,
+            "tz": ctx.actor.effective_timezone,
+            "summary_max": SUMMARY_MAX,
+        },
+        form=RECAP_FORM,
+    )
+
+
+async def submit_recap(ctx: CommandContext, account_id: int, fields: RecapFields) -> Reply:
+    tz = ctx.actor.effective_timezone
+    async with ctx.services.db.unit_of_work() as session:
+        account = await resolve_account(ctx, session, f"#{account_id}")
+        new_meeting_at = None
+        if fields.meeting_when:
+            new_meeting_at = parse_when(fields.meeting_when, now=ctx.now, tz=tz)
+        recapped = await log_recap(
+            session,
+            account=account,
+            actor=ctx.actor,
+            now=ctx.now,
+            summary=fields.summary,
+            next_steps=fields.next_steps,
+            upsell_spotted=fields.upsell_spotted,
+            new_meeting_at=new_meeting_at,
+        )
+    return Reply(
+        "recap_logged",
+        {"account": account.name, "account_id": account.id, "meeting": recapped, "tz": tz},
+    )
+
+
+COMMANDS: dict[str, Handler] = {"meeting": meeting, "recap": recap}

@@ -1,0 +1,117 @@
+"""`playbook`, `stage`, `tick`, `untick`, `advance`: stage checklists worked from chat."""
+
+from __future__ import annotations
+
+from bot.errors import InvalidInput
+from bot.handlers.base import CommandContext, Handler, Reply, resolve_account
+from bot.services.playbook_progress import (
+    change_stage,
+    playbook_progress,
+    tick_step,
+    untick_step,
+)
+
+
+def _split_last(args: str, usage: str) -> tuple[str, str]:
+    name, _, last = args.rpartition(" ")
+    if not name.strip() or not last:
+        raise InvalidInput(f"Usage: `/account {usage}`.")
+    return name.strip(), last
+
+
+async def show_playbook(ctx: CommandContext, args: str) -> Reply:
+    if not args:
+        raise InvalidInput("Which account? Try `/account playbook Acme`.")
+    async with ctx.services.db.read_only() as session:
+        account = await resolve_account(ctx, session, args)
+        progress = await playbook_progress(
+            session, account=account, playbooks=ctx.services.playbooks, now=ctx.now
+        )
+    return _playbook_reply(account.id, account.name, progress)
+
+
+def _playbook_reply(account_id: int, name: str, progress: object, note: str | None = None) -> Reply:
+    return Reply(
+        "playbook",
+        {"account_id": account_id, "account": name, "progress": progress, "note": note},
+    )
+
+
+async def _toggle(ctx: CommandContext, args: str, *, tick: bool) -> Reply:
+    verb = "tick" if tick else "untick"
+    name, step_id = _split_last(args, f"{verb} NAME STEP")
+    change = tick_step if tick else untick_step
+    async with ctx.services.db.unit_of_work() as session:
+        account = await resolve_account(ctx, session, name)
+        progress = await change(
+            session,
+            account=account,
+            step_id=step_id,
+            actor=ctx.actor,
+            now=ctx.now,
+            playbooks=ctx.services.playbooks,
+        )
+    return _playbook_reply(account.id, account.name, progress)
+
+
+async def tick(ctx: CommandContext, args: str) -> Reply:
+    return await _toggle(ctx, args, tick=True)
+
+
+async def untick(ctx: CommandContext, args: str) -> Reply:
+    return await _toggle(ctx, args, tick=False)
+
+
+async def stage(ctx: CommandContext, args: str) -> Reply:
+    force = False
+    words = args.split()
+    if words and words[-1].casefold() == "force":
+        force, args = True, " ".join(words[:-1])
+    name, target = _split_last(args, "stage NAME STAGE [force]")
+    return await _change_stage(ctx, name, target.casefold(), force=force)
+
+
+async def advance(ctx: CommandContext, args: str) -> Reply:
+    force = False
+    words = args.split()
+    if words and words[-1].casefold() == "force":
+        force, args = True, " ".join(words[:-1])
+    if not args:
+        raise InvalidInput("Usage: `/account advance NAME`.")
+    async with ctx.services.db.read_only() as session:
+        account = await resolve_account(ctx, session, args)
+        target = ctx.services.playbooks.next_stage(account.stage)
+    if target is None:
+        raise InvalidInput(f"{account.name} is in the last stage of the playbook.")
+    return await _change_stage(ctx, args, target, force=force)
+
+
+async def _change_stage(ctx: CommandContext, name: str, target: str, *, force: bool) -> Reply:
+    async with ctx.services.db.unit_of_work() as session:
+        account = await resolve_account(ctx, session, name)
+        result = await change_stage(
+            session,
+            account=account,
+            target=target,
+            actor=ctx.actor,
+            now=ctx.now,
+            playbooks=ctx.services.playbooks,
+            force=force,
+        )
+        progress = await playbook_progress(
+            session, account=account, playbooks=ctx.services.playbooks, now=ctx.now
+        )
+    return Reply(
+        "stage_changed",
+        {"change": result, "account_id": account.id, "account": account.name, "progress": progress},
+    )
+
+
+COMMANDS: dict[str, Handler] = {
+    "playbook": show_playbook,
+    "checklist": show_playbook,
+    "tick": tick,
+    "untick": untick,
+    "stage": stage,
+    "advance": advance,
+}

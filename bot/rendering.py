@@ -1,0 +1,114 @@
+"""Turns a handler's Reply into a message for one surface: text, Slack or Teams.
+
+Every template gets the same data. Text templates are plain; Slack and Teams templates
+produce JSON, and every value they print must go through `tojson` (the renderer refuses
+anything else), with `mrkdwn` first wherever Slack would parse markup.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from bot.formatting import chunks, day, local_time, money, number, pct, truncate_text
+from bot.kpi_display import KPI_DISPLAY, kpi_label, kpi_target, kpi_value
+
+Surface = Literal["text", "slack", "teams"]
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+_SUFFIX = {"text": ".txt", "slack": ".json", "teams": ".json"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+class UnsafeTemplateOutput(Exception):
+    """A JSON template printed a value without `tojson`: a bug, caught in tests."""
+
+
+def escape_mrkdwn(value: object) -> str:
+    """Escape Slack's control characters so user text cannot mention, link or format."""
+    text = "" if value is None else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(value: object) -> str:
+    """For terminals: drop control characters (ANSI escapes, bidi overrides)."""
+    return _CONTROL.sub("", "" if value is None else str(value))
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot render {type(value).__name__} as JSON")
+
+
+def to_json(value: object) -> Markup:
+    return Markup(json.dumps(value, default=_json_default, ensure_ascii=False))
+
+
+def _finalize_json(value: object) -> object:
+    if isinstance(value, Markup) or value is None or isinstance(value, bool | int | float):
+        return value
+    raise UnsafeTemplateOutput(f"JSON template printed {value!r} without |tojson")
+
+
+def _finalize_text(value: object) -> object:
+    return plain(value) if isinstance(value, str) else value
+
+
+class Renderer:
+    """One Jinja environment per surface; templates are looked up as `<name><suffix>`."""
+
+    def __init__(self, surface: Surface, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.surface = surface
+        self.env = Environment(
+            loader=FileSystemLoader(templates_dir / surface),
+            undefined=StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            finalize=_finalize_text if surface == "text" else _finalize_json,
+        )
+        self.env.filters.update(
+            mrkdwn=escape_mrkdwn,
+            tojson=to_json,
+            plain=plain,
+            money=money,
+            pct=pct,
+            number=number,
+            day=day,
+            local_time=local_time,
+            truncate_text=truncate_text,
+            chunks=chunks,
+            kpi_label=kpi_label,
+            kpi_value=kpi_value,
+            kpi_target=kpi_target,
+        )
+        self.env.globals["KPI_DISPLAY"] = KPI_DISPLAY
+        self.env.policies["json.dumps_function"] = json.dumps
+
+    def has(self, name: str) -> bool:
+        return (self.env.loader is not None) and (
+            name + _SUFFIX[self.surface] in self.env.list_templates()
+        )
+
+    def render_text(self, name: str, data: Mapping[str, Any]) -> str:
+        text = self.env.get_template(name + _SUFFIX[self.surface]).render(**data)
+        return text.strip("\n").rstrip()  # keep the first line's indentation
+
+    def render_json(self, name: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        raw = self.render_text(name, data)
+        try:
+            parsed: dict[str, Any] = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise UnsafeTemplateOutput(f"{name}: template produced invalid JSON: {exc}") from exc
+        return parsed

@@ -1,0 +1,152 @@
+"""The demo console answers `/account …` commands from the text templates, scripted on stdin.
+
+A real migrated SQLite file; the clock is fixed at Wednesday 2026-03-04 15:00 UTC. Ann (AM,
+team Atlas) owns Acme Robotics (onboarding, kick-off not done) and a hostile-named account;
+Lea leads Atlas.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.console import Console
+from bot.services.container import build_services
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import AuditEntry, Meeting, Role, Stage, StepCompletion, User
+from tests.integration.builders import make_account, make_meeting, make_team, make_user
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+HOSTILE = "Evil\x1b[2J Co\u202e"
+
+
+async def _seed(db: Database) -> dict[str, int]:
+    async with db.unit_of_work() as session:
+        atlas = await make_team(session, name="Atlas", timezone="Europe/London")
+        ann = await make_user(session, team=atlas, name="Ann Smith", email="ann@example.com")
+        lea = await make_user(
+            session, team=atlas, name="Lea Lead", email="lea@example.com", role=Role.LEAD
+        )
+        acme = await make_account(
+            session,
+            owner=ann,
+            name="Acme Robotics",
+            stage=Stage.ONBOARDING,
+            started_on=date(2026, 3, 2),
+            stage_entered_at=NOW - timedelta(days=2),
+        )
+        await make_account(session, owner=ann, name=HOSTILE)
+        await make_meeting(session, account=acme, occurred_at=NOW - timedelta(days=2))
+    return {"ann": ann.id, "lea": lea.id, "acme": acme.id}
+
+
+async def _run(db: Database, settings: Settings, actor_id: int, script: str) -> str:
+    services = build_services(settings, clock=lambda: NOW)
+    lines: Iterator[str] = iter(script.splitlines())
+    async with db.read_only() as session:
+        actor = await session.get(User, actor_id)
+    assert actor is not None
+    out = io.StringIO()
+    console = Console(
+        services, actor, read_line=lambda _prompt: next(lines, None), out=out, echo_input=True
+    )
+    try:
+        await console.run()
+    finally:
+        await services.db.dispose()
+    return out.getvalue()
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=sqlite_url)  # type: ignore[call-arg]
+
+
+async def test_status_is_answered_from_the_book_in_plain_text(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    out = await _run(sqlite_db, settings, ids["ann"], "status acme rob")
+    assert "/account status acme rob" in out  # the script is echoed, like a terminal would
+    assert "Acme Robotics: onboarding stage, 2 days in it" in out
+    assert "Owner           Ann Smith <ann@example.com>" in out
+    assert "Missed recaps   1" in out
+
+
+async def test_ticking_a_step_from_the_console_is_saved_and_audited(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    out = await _run(sqlite_db, settings, ids["ann"], "tick acme robotics kickoff-call\nquit")
+    assert "[x] Hold the kick-off" in out
+    async with sqlite_db.read_only() as session:
+        ticked = (await session.scalars(select(StepCompletion.step_id))).all()
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert ticked == ["kickoff-call"]
+    assert actions == ["step.tick"]
+
+
+async def test_recap_prompts_for_each_field_and_saves_the_answers(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    script = "recap acme robotics\nAgreed the goals <!here>\nSend the plan Friday\n\n"
+    out = await _run(sqlite_db, settings, ids["ann"], script)
+    assert "Summary (required): Agreed the goals" in out
+    assert "Recap saved for Acme Robotics" in out
+    async with sqlite_db.read_only() as session:
+        meeting = await session.scalar(select(Meeting))
+    assert meeting is not None
+    assert (meeting.recap, meeting.next_steps, meeting.upsell_spotted) == (
+        "Agreed the goals <!here>",
+        "Send the plan Friday",
+        None,
+    )
+    assert meeting.recap_logged_at == NOW
+
+
+async def test_recap_cancelled_at_end_of_input_saves_nothing(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    out = await _run(sqlite_db, settings, ids["ann"], "recap acme robotics\nhalf a summary")
+    assert "Recap cancelled; nothing was saved." in out
+    async with sqlite_db.read_only() as session:
+        meeting = await session.scalar(select(Meeting))
+    assert meeting is not None and meeting.recap is None
+
+
+async def test_switching_person_changes_what_the_console_may_do(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    out = await _run(sqlite_db, settings, ids["ann"], "digest\nas lea@example.com\ndigest")
+    first, _, second = out.partition("as lea@example.com")
+    assert "The digest preview is for team leads" in first
+    assert "You are Lea Lead <lea@example.com>, lead, Atlas." in second
+    assert "Atlas: weekly KPI digest, 2026-W09" in second
+
+
+async def test_imported_names_are_printed_without_terminal_control_characters(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    out = await _run(sqlite_db, settings, ids["ann"], "list mine")
+    assert "Evil[2J Co" in out
+    assert "\x1b" not in out and "\u202e" not in out
+
+
+async def test_nonsense_gets_the_command_list_and_changes_nothing(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    out = await _run(sqlite_db, settings, ids["ann"], "frobnicate acme\nstage\ntick acme")
+    assert "I don't know the command “frobnicate”" in out
+    assert "Usage: `/account stage NAME STAGE [force]`." in out
+    async with sqlite_db.read_only() as session:
+        assert (await session.scalars(select(AuditEntry))).all() == []

@@ -1,0 +1,136 @@
+"""`accountbot import KIND FILE.csv` on a real SQLite file: output, exit codes, all-or-nothing."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner, Result
+
+from bot.cli import imports
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "csv"
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """DATABASE_URL points at a SQLite file that does not exist yet (the import migrates it)."""
+    monkeypatch.chdir(tmp_path)  # no .env file
+    path = tmp_path / "book.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("ACCOUNTBOT_LOG_LEVEL", "WARNING")
+    return path
+
+
+def run(*args: str | Path) -> Result:
+    cli = typer.Typer()
+    cli.callback()(lambda: None)
+    imports.register(cli)
+    return CliRunner().invoke(cli, ["import", *(str(arg) for arg in args)])
+
+
+def rows(database: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_imports_a_file_then_reports_an_identical_reimport_as_unchanged(database: Path) -> None:
+    first = run("teams", FIXTURES / "teams.csv")
+    assert (first.exit_code, first.stdout) == (
+        0,
+        "Imported teams.csv: 3 created, 0 updated, 0 unchanged.\n",
+    )
+    again = run("TEAMS", FIXTURES / "teams.csv")
+    assert (again.exit_code, again.stdout) == (
+        0,
+        "Imported teams.csv: 0 created, 0 updated, 3 unchanged.\n",
+    )
+    assert rows(database, "SELECT name, timezone FROM teams ORDER BY name") == [
+        ("Enterprise East", "America/New_York"),
+        ("Leadership", "UTC"),
+        ("Mid-Market", "Europe/Berlin"),
+    ]
+    assert rows(database, "SELECT action, subject_type, source FROM audit_log") == [
+        ("import", "teams", "import"),
+        ("import", "teams", "import"),
+    ]
+
+
+def test_a_rejected_file_lists_every_problem_on_stderr_and_exits_1(
+    database: Path, tmp_path: Path
+) -> None:
+    assert run("teams", FIXTURES / "teams.csv").exit_code == 0
+    bad = tmp_path / "users.csv"
+    bad.write_text(
+        "email,name,role,team,seniority,slack_user_id,teams_aad_object_id,timezone\n"
+        "ann@example.com,Ann,am,Enterprise East,,,,\n"
+        "bob@example.com,Bob,am,Nowhere,,,,\n"
+        "cy@example.com,,chief,Leadership,,,,\n",
+        encoding="utf-8",
+    )
+    result = run("users", bad)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "users.csv: nothing imported, 2 bad rows.",
+        'line 3: team: no team named "Nowhere" (import teams first)',
+        "line 4: name: required, but empty",
+        "line 4: role: unknown value 'chief' (expected one of: am, lead, head, ops)",
+        "Fix every line listed and import the whole file again.",
+    ]
+    assert rows(database, "SELECT count(*) FROM users") == [(0,)]
+
+
+def test_a_header_error_exits_1_naming_the_expected_columns(database: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "teams.csv"
+    bad.write_text("team,tz\nEast,UTC\n", encoding="utf-8")
+    result = run("teams", bad)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        "teams.csv: nothing imported.",
+        "line 1: header: missing 'name', 'slack_channel_id', 'timezone'; unknown 'team', 'tz'. "
+        "Expected the columns: name, slack_channel_id, timezone",
+    ]
+
+
+def test_a_file_saved_with_a_byte_order_mark_imports(database: Path, tmp_path: Path) -> None:
+    path = tmp_path / "teams.csv"
+    shutil.copy(FIXTURES / "teams.csv", path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = run("teams", path)
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "Imported teams.csv: 3 created, 0 updated, 0 unchanged.\n",
+    )
+
+
+def test_missing_file_unknown_kind_and_non_utf8_file_exit_2_without_traceback(
+    database: Path, tmp_path: Path
+) -> None:
+    missing = run("teams", tmp_path / "nope.csv")
+    assert missing.exit_code == 2
+    assert "Cannot read" in missing.stderr and "nope.csv" in missing.stderr
+    unknown = run("widgets", FIXTURES / "teams.csv")
+    assert unknown.exit_code == 2
+    assert "widgets" in unknown.output and "teams" in unknown.output
+    latin1 = tmp_path / "teams.csv"
+    latin1.write_bytes("name,slack_channel_id,timezone\nZürich,,Europe/Zurich\n".encode("latin-1"))
+    encoded = run("teams", latin1)
+    assert encoded.exit_code == 2
+    assert "not UTF-8" in encoded.stderr
+    for result in (missing, unknown, encoded):
+        assert "Traceback" not in result.output
+    assert rows(database, "SELECT count(*) FROM teams") == [(0,)]
+
+
+def test_progress_goes_to_stderr_for_large_files(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports, "LARGE_FILE_ROWS", 3)
+    result = run("teams", FIXTURES / "teams.csv")
+    assert result.exit_code == 0
+    assert result.stderr == "imported 3/3 rows\n"
+    assert result.stdout == "Imported teams.csv: 3 created, 0 updated, 0 unchanged.\n"

@@ -1,0 +1,71 @@
+"""Templates never print user text raw: JSON needs tojson, mrkdwn is escaped, text cleaned."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.rendering import (
+    Renderer,
+    UnsafeTemplateOutput,
+    escape_mrkdwn,
+    money,
+    pct,
+    plain,
+)
+
+
+def _surface(tmp_path: Path, surface: str, name: str, body: str) -> Renderer:
+    (tmp_path / surface).mkdir(parents=True, exist_ok=True)
+    suffix = ".txt" if surface == "text" else ".json"
+    (tmp_path / surface / f"{name}{suffix}").write_text(body)
+    return Renderer(surface, templates_dir=tmp_path)  # type: ignore[arg-type]
+
+
+def test_mrkdwn_escaping_defuses_mentions_and_links() -> None:
+    assert escape_mrkdwn("<!channel> & <@U123|boss>") == "&lt;!channel&gt; &amp; &lt;@U123|boss&gt;"
+
+
+def test_json_template_printing_a_raw_string_is_refused(tmp_path: Path) -> None:
+    renderer = _surface(tmp_path, "slack", "bad", '{"text": "{{ name }}"}')
+    with pytest.raises(UnsafeTemplateOutput):
+        renderer.render_json("bad", {"name": 'x", "blocks": []'})
+
+
+def test_json_template_with_tojson_keeps_hostile_text_inside_its_string(tmp_path: Path) -> None:
+    renderer = _surface(tmp_path, "slack", "ok", '{"text": {{ name|mrkdwn|tojson }}}')
+    hostile = 'Evil", "blocks": [] <!here>'
+    assert renderer.render_json("ok", {"name": hostile}) == {
+        "text": 'Evil", "blocks": [] &lt;!here&gt;'
+    }
+
+
+def test_text_surface_strips_terminal_escape_sequences(tmp_path: Path) -> None:
+    renderer = _surface(tmp_path, "text", "t", "Account: {{ name }}")
+    assert renderer.render_text("t", {"name": "Acme\x1b[2J\u202eevil"}) == "Account: Acme[2Jevil"
+
+
+def test_missing_template_variable_is_an_error_not_an_empty_string(tmp_path: Path) -> None:
+    renderer = _surface(tmp_path, "text", "t", "{{ missing }}")
+    with pytest.raises(Exception, match="missing"):
+        renderer.render_text("t", {})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(Decimal("12000"), "$12,000"), (Decimal("1500.5"), "$1,500.50"), (None, "—")],
+)
+def test_money_formatting(value: Decimal | None, expected: str) -> None:
+    assert money(value) == expected
+
+
+def test_percent_formatting() -> None:
+    assert pct(0.254) == "25%"
+    assert pct(0.254, 1) == "25.4%"
+    assert pct(None) == "—"
+
+
+def test_plain_keeps_newlines_and_tabs() -> None:
+    assert plain("a\tb\nc\x07") == "a\tb\nc"
