@@ -1,0 +1,303 @@
+"""Hostile, oversized template data for the Slack template tests, built from the real types.
+
+Names with `<!channel>`, `<@U123>` and `&`, texts over 3000 characters, 60-item lists.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bot.channels.slack_home import UrgentAccount
+from bot.handlers.help import COMMAND_HELP
+from bot.playbooks import TalkTrack
+from bot.services.kpis import AmKpis, IsoWeek, KpiSet, TeamKpiReport
+from bot.services.nudges import Nudge
+from bot.services.playbook_progress import PlaybookProgress, StageChange, StepState
+from bot.services.portfolio import AccountList, AccountRow, RenewalRow
+from bot.services.status import AccountStatus, LastMeeting
+from storage.models import Meeting, MeetingKind
+
+EVIL = "<!channel> Evil & <@U123|boss> Co"
+EVIL_ESCAPED = "&lt;!channel&gt; Evil &amp; &lt;@U123|boss&gt; Co"
+LONG = ("<!here> & " * 400)[:3500]  # 3500 characters of markup
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+def kpis() -> KpiSet:
+    return KpiSet(
+        accounts_active=60,
+        churned_accounts=2,
+        logo_churn_rate_mtd=0.0333,
+        logo_churn_rate_qtd=None,
+        revenue_churn_rate_qtd=0.0125,
+        upsells_won=3,
+        upsell_value_won=Decimal("4500.50"),
+        upsell_pitch_coverage_qtd=0.2,
+        nps_90d=-12.5,
+        avg_onboarding_days=9.25,
+        missed_deadlines=4,
+        meetings=41,
+        recap_compliance=0.85,
+        renewals_next_30=5,
+        renewals_next_90=17,
+    )
+
+
+TARGETS = {
+    "recap_compliance": {"min": 1.0},
+    "missed_deadlines": {"max": 0.0},
+    "nps_90d": {"min": 30.0, "max": 100.0},
+}
+
+
+def am(n: int) -> AmKpis:
+    return AmKpis(
+        f"am{n}@example.com",
+        f"{EVIL} {LONG}",
+        "senior",
+        kpis(),
+        TARGETS,
+        [
+            "recap_compliance",
+            "missed_deadlines",
+            "nps_90d",
+            "avg_onboarding_days",
+            "renewals_next_30",
+        ],
+    )
+
+
+def report() -> TeamKpiReport:
+    week = IsoWeek(2026, 10)
+    return TeamKpiReport(
+        EVIL + LONG,
+        "UTC",
+        week,
+        week.first_day,
+        TODAY,
+        kpis(),
+        [am(n) for n in range(60)],
+        TARGETS,
+        ["recap_compliance"],
+    )
+
+
+def step(n: int, *, done: bool) -> StepState:
+    return StepState(
+        f"step-{n}",
+        f"{EVIL} step {n}"[:70],
+        LONG,
+        "am",
+        n % 3 != 0,
+        TODAY - timedelta(days=n),
+        done,
+        EVIL if done else None,
+        NOW if done else None,
+        not done,
+        None,
+    )
+
+
+def progress(steps: int = 60, *, all_done: bool = False) -> PlaybookProgress:
+    states = [step(n, done=all_done or n % 2 == 0) for n in range(steps)]
+    required = [s for s in states if s.required]
+    return PlaybookProgress(
+        "onboarding",
+        EVIL,
+        [LONG, EVIL],
+        states,
+        sum(s.done for s in states),
+        len(states),
+        sum(s.done for s in required),
+        len(required),
+        all(s.done for s in required),
+        "adaptation",
+    )
+
+
+def account_status() -> AccountStatus:
+    return AccountStatus(
+        name=EVIL + LONG,
+        stage="growth",
+        stage_entered_at=NOW - timedelta(days=45),
+        days_in_stage=45,
+        owner_name=EVIL,
+        owner_email="o@example.com",
+        exec_sponsor_name=LONG,
+        exec_sponsor_email="s@example.com",
+        mrr=Decimal("12000.5"),
+        started_on=date(2025, 1, 6),
+        renewal_on=TODAY + timedelta(days=1),
+        days_to_renewal=1,
+        auto_renew=True,
+        last_meeting=LastMeeting(NOW - timedelta(days=3), "qbr", False),
+        missed_recaps=2,
+        open_objections=1,
+        playbook=progress(),
+        churned_on=TODAY,
+    )
+
+
+def row(n: int) -> AccountRow:
+    return AccountRow(
+        f"{EVIL} {n} {LONG}",
+        n,
+        "renewal",
+        EVIL,
+        Decimal("999.99"),
+        TODAY + timedelta(days=n),
+        n,
+        [LONG, EVIL, "1 missed recap", "x", "y"],
+    )
+
+
+def meeting(text: str | None) -> Meeting:
+    return Meeting(
+        id=7,
+        account_id=1,
+        am_id=1,
+        occurred_at=NOW - timedelta(days=1),
+        kind=MeetingKind.QBR,
+        recap_logged_at=NOW,
+        recap=text,
+        next_steps=text,
+        upsell_spotted=text,
+    )
+
+
+def nudges(account_id: int) -> list[Nudge]:
+    def nudge(kind: str, detail: dict[str, Any], due: date | None = None) -> Nudge:
+        return Nudge(
+            kind,
+            f"{kind}:{account_id}:{len(detail)}",
+            1,
+            "a@example.com",
+            account_id,
+            EVIL,
+            None,
+            due,
+            detail,
+        )
+
+    return [
+        nudge(
+            "missed_recap",
+            {
+                "meeting_id": 1,
+                "occurred_at": NOW.isoformat(),
+                "meeting_kind": "sync",
+                "hours_since": 50,
+            },
+        ),
+        *[
+            nudge(
+                "overdue_step",
+                {
+                    "stage": "growth",
+                    "step_id": f"s{i}",
+                    "step_title": LONG,
+                    "stage_entered_at": NOW.isoformat(),
+                    "days_overdue": i,
+                },
+            )
+            for i in range(8)
+        ],
+        nudge(
+            "onboarding_overdue",
+            {"started_on": "2026-01-01", "days_since_start": 62, "target_days": 8},
+        ),
+        nudge(
+            "renewal",
+            {"contract_id": 1, "end_on": "2026-03-11", "days_left": 7},
+            TODAY + timedelta(days=7),
+        ),
+    ]
+
+
+def urgent(n: int) -> UrgentAccount:
+    return UrgentAccount(n, f"{EVIL} {LONG}", "growth", TODAY, 0, [LONG, EVIL], nudges(n))
+
+
+MESSAGES: dict[str, dict[str, Any]] = {
+    "help": {
+        "commands": [{"usage": u, "summary": s} for u, s in COMMAND_HELP],
+        "unknown": LONG,
+        "actor_name": EVIL,
+    },
+    "error": {
+        "message": LONG,
+        "hint": LONG,
+        "suggestions": [EVIL + LONG] * 60,
+        "command": "status",
+    },
+    "choose_account": {
+        "message": LONG,
+        "command": "playbook",
+        "candidates": [f"{EVIL} {n} {LONG}" for n in range(60)],
+    },
+    "apology": {},
+    "unknown_user": {},
+    "status": {"status": account_status(), "account_id": 12, "tz": "Europe/Berlin"},
+    "account_list": {
+        "result": AccountList("at-risk", 600, [row(n) for n in range(60)], 0, 60),
+        "page": 1,
+        "more_command": "list at-risk page 2",
+    },
+    "renewals": {
+        "days": 90,
+        "rows": [
+            RenewalRow(f"{EVIL} {LONG}", n, TODAY, n, Decimal(1), n % 2 == 0, EVIL, n)
+            for n in range(60)
+        ],
+    },
+    "playbook": {"account_id": 12, "account": EVIL + LONG, "progress": progress(), "note": LONG},
+    "stage_changed": {
+        "change": StageChange(EVIL, "onboarding", "adaptation", True, [LONG] * 60),
+        "account_id": 12,
+        "account": EVIL + LONG,
+        "progress": progress(all_done=True),
+    },
+    "meeting_logged": {
+        "account": EVIL + LONG,
+        "account_id": 12,
+        "occurred_at": NOW,
+        "tz": "America/New_York",
+    },
+    "recap_logged": {
+        "account": EVIL + LONG,
+        "account_id": 12,
+        "meeting": meeting(LONG),
+        "tz": "UTC",
+    },
+    "kpi_me": {"week": "2026-W10", "through": TODAY, "am": am(1)},
+    "kpi_team": {"report": report(), "week_to_date": True},
+    "digest": {"report": report(), "preview": True},
+    "talk_tracks": {
+        "tracks": [TalkTrack(id=f"track-{n}", title=EVIL + LONG, body=LONG) for n in range(60)]
+    },
+    "talk_track": {"track": TalkTrack(id="evil", title=EVIL + LONG, body=LONG + EVIL)},
+}
+VIEWS: dict[str, dict[str, Any]] = {
+    "recap_form": {
+        "account": EVIL + LONG,
+        "account_id": 12,
+        "meeting": None,
+        "tz": "UTC",
+        "summary_max": 3000,
+        "private_metadata": json.dumps({"account_id": 12}),
+    },
+    "home": {
+        "actor_name": EVIL,
+        "now": NOW,
+        "tz": "Asia/Tokyo",
+        "urgent": [urgent(n) for n in range(30)],
+        "urgent_total": 60,
+        "others": [row(n) for n in range(100)],
+        "total": 600,
+        "nudge_count": 660,
+    },
+}

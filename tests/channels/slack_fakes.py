@@ -1,0 +1,330 @@
+"""A fake Slack on loopback, and a client that sends requests exactly as Slack signs them.
+
+`FakeSlack` is an aiohttp server answering the Web API (`POST /api/<method>`) with
+`{"ok": true, ...}` and recording every call, plus response_url endpoints
+(`POST /respond/<id>`) recording what the user would see. `SlackSender` posts signed,
+form-encoded slash commands, `payload=` interactivity and JSON Events API envelopes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import web
+
+BOT_USER_ID = "UBOT0001"
+TEAM_ID = "T0000001"
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    authorization: str | None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class FakeSlack:
+    """Records Web API calls and response_url posts; answers like Slack does."""
+
+    emails: dict[str, str] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    failing_methods: dict[str, str] = field(default_factory=dict)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+    _socket_peer: web.WebSocketResponse | None = None
+    _runner: web.AppRunner | None = None
+    _changed: asyncio.Condition | None = None
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)  # Slack takes GET and POST
+        app.router.add_post("/respond/{token}", self._respond)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        self._changed = asyncio.Condition()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.responses.clear()
+        self.failing_methods.clear()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def new_response_url(self) -> str:
+        token = f"r{next(self._ids)}"
+        self.responses[token] = []
+        return f"{self.url}/respond/{token}"
+
+    def posted_to(self, response_url: str) -> list[dict[str, Any]]:
+        return self.responses.get(response_url.rsplit("/", 1)[1], [])
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, ready: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Wait until `ready()` is truthy (something arrived); fail after `timeout` seconds."""
+        assert self._changed is not None
+        async with self._changed:
+            result = ready()
+            deadline = time.monotonic() + timeout
+            while not result:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError("timed out waiting for Slack traffic")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                result = ready()
+            return result
+
+    async def response(self, response_url: str, count: int = 1) -> dict[str, Any]:
+        """The `count`-th message posted to this response_url (waits for it)."""
+        posted = await self.wait_for(
+            lambda: len(self.posted_to(response_url)) >= count and self.posted_to(response_url)
+        )
+        return posted[count - 1]
+
+    async def _notify(self) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.text()
+        body: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            body.update(json.loads(raw) if raw else {})
+        else:
+            body.update(parse_qsl(raw, keep_blank_values=True))
+        self.calls.append(Call(method, body, request.headers.get("Authorization")))
+        await self._notify()
+        if method in self.failing_methods:
+            return web.json_response({"ok": False, "error": self.failing_methods[method]})
+        return web.json_response({"ok": True, **self._answer(method, body)})
+
+    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0000001",
+                "team_id": TEAM_ID,
+                "team": "Test",
+                "user": "accountbot",
+            }
+        if method == "users.info":
+            user = body.get("user", "")
+            profile = {"email": self.emails[user]} if user in self.emails else {}
+            return {"user": {"id": user, "is_bot": False, "deleted": False, "profile": profile}}
+        if method in ("views.open", "views.publish", "views.update"):
+            view = body.get("view")
+            return {"view": json.loads(view) if isinstance(view, str) else view}
+        if method == "apps.connections.open":
+            return {"url": self.url.replace("http://", "ws://") + "/socket"}
+        if method == "chat.postMessage":
+            return {"channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+        return {}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        self.responses.setdefault(token, []).append(await request.json())
+        await self._notify()
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record what the app sends back (envelope acks)."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._socket_peer = ws
+        await self._notify()
+        await ws.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0000001"}}
+        )
+        async for frame in ws:
+            if frame.type == aiohttp.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(frame.data))
+                await self._notify()
+        return ws
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Deliver an envelope over the Socket Mode connection (waits for the app to connect)."""
+        await self.wait_for(lambda: self._socket_peer is not None)
+        assert self._socket_peer is not None
+        await self._socket_peer.send_json(envelope)
+
+    def view_arg(self, call: Call) -> dict[str, Any]:
+        view = call.body["view"]
+        return json.loads(view) if isinstance(view, str) else view
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class SlackSender:
+    """Sends requests to our /slack/events the way Slack does, signed with `secret`."""
+
+    events_url: str
+    secret: str
+    slack: FakeSlack
+    session: aiohttp.ClientSession
+    last_trigger_id: str = ""
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def _trigger(self) -> str:
+        self.last_trigger_id = f"trigger-{next(self._ids)}"
+        return self.last_trigger_id
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ) -> tuple[int, str]:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature
+            if signature is not None
+            else sign(self.secret, ts, body),
+        }
+        async with self.session.post(self.events_url, data=body.encode(), headers=headers) as r:
+            return r.status, await r.text()
+
+    async def command(self, text: str, *, user: str) -> str:
+        """Send `/account text`; returns the response_url the answer will be posted to."""
+        response_url = self.slack.new_response_url()
+        form = {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": "test",
+            "channel_id": "C0000001",
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/account",
+            "text": text,
+            "api_app_id": "A0000001",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": self._trigger(),
+        }
+        status, body = await self.post(urlencode(form), "application/x-www-form-urlencoded")
+        assert status == 200, (status, body)
+        return response_url
+
+    async def click(
+        self, value: str, *, user: str, action_id: str = "cmd", in_home: bool = False
+    ) -> str:
+        """Press a button whose value is `value`; returns the response_url (None on Home)."""
+        response_url = self.slack.new_response_url()
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0000001",
+            "token": "legacy-verification-token",
+            "trigger_id": self._trigger(),
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "text": {"type": "plain_text", "text": "Go"},
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        if in_home:
+            payload["container"] = {"type": "view", "view_id": "V0000001"}
+            payload["view"] = {"id": "V0000001", "type": "home", "blocks": []}
+        else:
+            payload["container"] = {
+                "type": "message",
+                "message_ts": "1.1",
+                "channel_id": "C0000001",
+                "is_ephemeral": True,
+            }
+            payload["channel"] = {"id": "C0000001", "name": "general"}
+            payload["response_url"] = response_url
+        status, body = await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+        assert status == 200, (status, body)
+        return response_url
+
+    async def submit_view(
+        self, view: dict[str, Any], values: dict[str, str | None], *, user: str
+    ) -> tuple[int, str]:
+        """Submit a modal as Slack would, typing `values` into its input blocks."""
+        state: dict[str, dict[str, Any]] = {}
+        for block in view["blocks"]:
+            if block.get("type") == "input":
+                action_id = block["element"]["action_id"]
+                state[block["block_id"]] = {
+                    action_id: {"type": block["element"]["type"], "value": values.get(action_id)}
+                }
+        submitted = {
+            **view,
+            "id": "V0000002",
+            "state": {"values": state},
+            "hash": "1.abc",
+            "team_id": TEAM_ID,
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0000001",
+            "token": "legacy-verification-token",
+            "trigger_id": self._trigger(),
+            "view": submitted,
+            "response_urls": [],
+        }
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+    async def event(self, event: dict[str, Any], *, event_id: str) -> tuple[int, str]:
+        envelope = {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0000001",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+        return await self.post(json.dumps(envelope), "application/json")

@@ -1,0 +1,89 @@
+"""Start-up: Slack settings are checked before anything runs, naming what is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.app import build_app
+from bot.cli import app as cli
+from bot.errors import ConfigError
+from bot.server import database_problem
+from storage.db import Database
+from storage.migrate import upgrade_async
+from storage.models import ProcessedEvent
+from tests.channels.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
+
+
+@pytest.mark.parametrize(
+    ("overrides", "socket_mode", "named"),
+    [
+        ({"slack_signing_secret": None}, False, "SLACK_SIGNING_SECRET"),
+        ({"slack_bot_token": None}, False, "SLACK_BOT_TOKEN"),
+        ({"slack_bot_token": "   "}, False, "SLACK_BOT_TOKEN"),
+        ({"slack_bot_token": "xoxp-user-token"}, False, "SLACK_BOT_TOKEN"),
+        ({"slack_app_token": None}, True, "SLACK_APP_TOKEN"),
+    ],
+)
+def test_build_app_names_the_missing_slack_setting(
+    overrides: dict[str, object], socket_mode: bool, named: str
+) -> None:
+    settings = slack_settings("sqlite:///unused.db", "http://127.0.0.1:9/api/", **overrides)
+    with pytest.raises(ConfigError, match=named):
+        build_app(settings, socket_mode=socket_mode)
+
+
+def test_build_app_without_slack_needs_no_slack_settings() -> None:
+    settings = slack_settings(
+        "sqlite:///unused.db",
+        "http://127.0.0.1:9/api/",
+        slack_bot_token=None,
+        slack_signing_secret=None,
+    )
+    built = build_app(settings, slack=False)
+    assert built.slack is None
+    assert [
+        r.resource.canonical
+        for r in built.web.router.routes()  # type: ignore[union-attr]
+    ] == ["/healthz", "/healthz"]  # GET and its automatic HEAD
+
+
+def test_serve_without_signing_secret_exits_2_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env file
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/accountbot.db")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--port", "3999"])
+    assert result.exit_code == 2
+    assert "SLACK_SIGNING_SECRET" in result.output
+    assert "Traceback" not in result.output
+    assert SIGNING_SECRET not in result.output and BOT_TOKEN not in result.output
+
+
+async def test_start_up_migrates_an_embedded_sqlite_database(sqlite_url: str) -> None:
+    assert await database_problem(sqlite_url) is None
+    database = Database(sqlite_url)
+    try:
+        async with database.read_only() as session:
+            assert (await session.scalars(select(ProcessedEvent))).all() == []
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.postgres
+async def test_start_up_asks_for_db_upgrade_when_postgresql_is_behind(postgres_url: str) -> None:
+    problem = await database_problem(postgres_url)
+    assert problem is not None and "run `accountbot db upgrade` first" in problem
+    await upgrade_async(postgres_url)
+    assert await database_problem(postgres_url) is None
+
+
+async def test_start_up_reports_an_unreachable_database_without_its_password() -> None:
+    problem = await database_problem("postgresql://bot:s3cret@127.0.0.1:1/accountbot")
+    assert problem is not None and problem.startswith("Could not open the database")
+    assert "s3cret" not in problem
