@@ -61,14 +61,28 @@ async def list_(ctx: CommandContext, args: str) -> Reply:
 
 
 async def renewals(ctx: CommandContext, args: str) -> Reply:
-    days = 90
-    if args:
-        if not args.isdigit():
-            raise InvalidInput("`renewals` takes a number of days, e.g. `/account renewals 30`.")
-        days = int(args)
+    """`renewals [DAYS] [page N]`: contracts ending in the next DAYS days (default 90)."""
+    days_text, _, page_text = args.partition("page")
+    days_text = days_text.strip()
+    if days_text and not days_text.isdigit():
+        raise InvalidInput("`renewals` takes a number of days, e.g. `/account renewals 30`.")
+    days = int(days_text) if days_text else 90
+    page = page_number(page_text) if page_text.strip() or "page" in args else 1
     async with ctx.services.db.read_only() as session:
         rows = await upcoming_renewals(session, actor=ctx.actor, days=days, now=ctx.now)
-    return Reply("renewals", {"days": days, "rows": rows})
+    offset = (page - 1) * PAGE_SIZE
+    shown = rows[offset : offset + PAGE_SIZE]
+    has_more = offset + len(shown) < len(rows)
+    return Reply(
+        "renewals",
+        {
+            "days": days,
+            "rows": shown,
+            "total": len(rows),
+            "offset": offset,
+            "more_command": f"renewals {days} page {page + 1}" if has_more else None,
+        },
+    )
 
 
 COMMANDS: dict[str, Handler] = {

@@ -253,6 +253,9 @@ MESSAGES: dict[str, dict[str, Any]] = {
             RenewalRow(f"{EVIL} {LONG}", n, TODAY, n, Decimal(1), n % 2 == 0, EVIL, n)
             for n in range(60)
         ],
+        "total": 600,
+        "offset": 0,
+        "more_command": "renewals 90 page 2",
     },
     "playbook": {"account_id": 12, "account": EVIL + LONG, "progress": progress(), "note": LONG},
     "stage_changed": {

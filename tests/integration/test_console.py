@@ -19,7 +19,13 @@ from bot.services.container import build_services
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import AuditEntry, Meeting, Role, Stage, StepCompletion, User
-from tests.integration.builders import make_account, make_meeting, make_team, make_user
+from tests.integration.builders import (
+    make_account,
+    make_contract,
+    make_meeting,
+    make_team,
+    make_user,
+)
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 HOSTILE = "Evil\x1b[2J Co\u202e"
@@ -150,3 +156,22 @@ async def test_nonsense_gets_the_command_list_and_changes_nothing(
     assert "Usage: `/account stage NAME STAGE [force]`." in out
     async with sqlite_db.read_only() as session:
         assert (await session.scalars(select(AuditEntry))).all() == []
+
+
+async def test_long_renewal_lists_page_with_a_more_command(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    async with sqlite_db.unit_of_work() as session:
+        owner = await session.get(User, ids["ann"])
+        assert owner is not None
+        for n in range(12):
+            account = await make_account(session, owner=owner, name=f"Renewing {n:02d}")
+            await make_contract(session, account=account, end_on=NOW.date() + timedelta(days=n))
+    out = await _run(sqlite_db, settings, ids["ann"], "renewals 30\nrenewals 30 page 2")
+    first, _, second = out.partition("\n/account renewals 30 page 2\n")
+    assert "Contracts ending in the next 30 days (1–10 of 12):" in first
+    assert "Renewing 09" in first and "Renewing 10" not in first
+    assert "More: /account renewals 30 page 2" in first
+    assert "(11–12 of 12)" in second and "Renewing 11" in second
+    assert "More:" not in second
