@@ -8,16 +8,16 @@ Any problem raises :class:`PlaybookError` naming the file, the field and the rea
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.playbooks.schema import LIFECYCLE_STAGES, Playbook, TalkTrack, TalkTrackFile
+from bot.yaml_files import YamlProblem, read_yaml
 
 TALK_TRACKS_STEM = "talk_tracks"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -65,44 +65,14 @@ def bundled_playbooks_dir() -> Path:
     return Path(__file__).resolve().parent
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a mapping with the same key twice (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, Hashable) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _read_yaml(path: Path) -> object:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlaybookError(path, "(file)", f"cannot be read: {exc}") from exc
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise PlaybookError(path, "(yaml)", _yaml_reason(exc)) from exc
+        data = read_yaml(path)
+    except YamlProblem as problem:
+        raise PlaybookError(path, problem.field, problem.reason) from problem
     if data is None:
         raise PlaybookError(path, "(yaml)", "the file is empty")
     return data
-
-
-def _yaml_reason(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        return f"{exc.problem}{where}"
-    return str(exc)
 
 
 def _dotted(loc: Iterable[int | str]) -> str:

@@ -8,17 +8,17 @@ above) or both; rates are fractions (0.9 = 90%). Any problem raises :class:`KpiT
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
 from bot.errors import ConfigError
 from bot.services.kpis import KpiSet
+from bot.yaml_files import YamlProblem, read_yaml
 from storage.models import Seniority
 
 BUNDLED_TARGETS_FILE = Path(__file__).resolve().parent.parent / "config" / "kpi_targets.yaml"
@@ -150,24 +150,6 @@ class KpiTargets(BaseModel):
         ]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice (PyYAML would silently keep the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, Hashable) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _dotted(loc: Iterable[int | str]) -> str:
     return ".".join(str(part) for part in loc) or "(root)"
 
@@ -176,16 +158,9 @@ def load_kpi_targets(path: Path | None = None) -> KpiTargets:
     """The targets in ``path``, or the bundled ones when ``path`` is None."""
     path = path or BUNDLED_TARGETS_FILE
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KpiTargetsError(path, "(file)", f"cannot be read: {exc}") from exc
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise KpiTargetsError(path, "(yaml)", f"{problem}{where}") from exc
+        data = read_yaml(path)
+    except YamlProblem as problem:
+        raise KpiTargetsError(path, problem.field, problem.reason) from problem
     if not isinstance(data, dict):
         found = "the file is empty" if data is None else f"found {type(data).__name__}"
         reason = f"expected a mapping with `team` and `seniority`; {found}"
