@@ -5,15 +5,15 @@ Four kinds, each with a stable idempotency key so the outbox sends it once:
 * ``missed_recap`` — a meeting between ``as_of - lookback`` and ``as_of - grace`` (both ends
   included) with no recap logged by ``as_of``; to the meeting's AM.
 * ``overdue_step`` — a required step of the account's current-stage playbook whose due date
-  (stage entry date in the owner's team timezone + offset) is before today there and that has
+  (stage entry date in the owner's timezone + offset) is before today there and that has
   no completion since the stage was entered; to the owner.
 * ``onboarding_overdue`` — onboarding not completed and started ``onboarding_target_days`` or
   more days ago; to the owner.
 * ``renewal`` — a contract ending 0..max(windows) days from today, once per window; to the owner.
 
-"Today" is ``as_of`` in the account owner's team timezone (UTC when the owner has no team);
-only accounts active on that day count. A nudge whose key is already in the outbox (any
-status) is left out.
+"Today" is ``as_of`` in the account owner's timezone (``User.effective_timezone``: their own,
+else their team's, else UTC), as in ``/account status``; only accounts active that day count.
+A nudge whose key is already in the outbox (any status) is left out.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from functools import cache
 from typing import TypeVarTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Label, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.playbooks import PlaybookLibrary
+from bot.services.status import missed_recap_window
 from bot.settings import Settings
 from storage.models import Account, Contract, Meeting, OutboxMessage, StepCompletion, Team, User
 
@@ -93,7 +94,7 @@ def renewal_window(days_left: int, windows: tuple[int, ...]) -> int | None:
 
 @cache
 def _zone(name: str | None) -> ZoneInfo:
-    """The team's timezone; UTC when there is no team or the name is not a known zone."""
+    """A timezone by name; UTC when there is none or the name is not a known zone."""
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -102,7 +103,7 @@ def _zone(name: str | None) -> ZoneInfo:
 
 @dataclass(frozen=True, slots=True)
 class _Owned:
-    """An account active today (in its owner's team timezone) with what the rules need."""
+    """An account active today (in its owner's timezone) with what the rules need."""
 
     id: int
     name: str
@@ -135,11 +136,16 @@ def _with_owner(stmt: Select[*_Ts]) -> Select[*_Ts]:
     )
 
 
+def _owner_zone() -> Label[str]:
+    """The owner's effective timezone name: their own, else their team's (NULL: UTC)."""
+    return func.coalesce(Owner.timezone, OwnerTeam.timezone).label("zone_name")
+
+
 def _active_day(
-    as_of: datetime, team_timezone: str | None, started_on: date, churned_on: date | None
+    as_of: datetime, zone_name: str | None, started_on: date, churned_on: date | None
 ) -> tuple[ZoneInfo, date] | None:
     """The owner's zone and today there, or None when the account is not active that day."""
-    zone = _zone(team_timezone)
+    zone = _zone(zone_name)
     today = as_of.astimezone(zone).date()
     if started_on <= today and (churned_on is None or churned_on > today):
         return zone, today
@@ -160,14 +166,14 @@ async def _active_accounts(
             Account.started_on,
             Account.onboarding_completed_on,
             Account.churned_on,
-            OwnerTeam.timezone,
+            _owner_zone(),
         )
     ).where(_maybe_active(as_of))
     if owner_id is not None:
         stmt = stmt.where(Account.owner_id == owner_id)
     accounts: dict[int, _Owned] = {}
     for row in await session.execute(stmt):
-        day = _active_day(as_of, row.timezone, row.started_on, row.churned_on)
+        day = _active_day(as_of, row.zone_name, row.started_on, row.churned_on)
         if day is not None:
             accounts[row.id] = _Owned(
                 id=row.id,
@@ -199,21 +205,21 @@ async def _missed_recaps(
             Account.name,
             Account.started_on,
             Account.churned_on,
-            OwnerTeam.timezone,
+            _owner_zone(),
         )
         .join(Account, Account.id == Meeting.account_id)
         .join(am, am.id == Meeting.am_id)
     ).where(
-        Meeting.occurred_at >= as_of - timedelta(days=rules.recap_lookback_days),
-        Meeting.occurred_at <= as_of - timedelta(hours=rules.recap_grace_hours),
-        or_(Meeting.recap_logged_at.is_(None), Meeting.recap_logged_at > as_of),
+        missed_recap_window(
+            as_of, grace_hours=rules.recap_grace_hours, lookback_days=rules.recap_lookback_days
+        ),
         _maybe_active(as_of),
     )
     if am_id is not None:
         stmt = stmt.where(Meeting.am_id == am_id)
     nudges = []
     for row in await session.execute(stmt):
-        if _active_day(as_of, row.timezone, row.started_on, row.churned_on) is None:
+        if _active_day(as_of, row.zone_name, row.started_on, row.churned_on) is None:
             continue
         detail: Detail = {
             "meeting_id": row.id,
@@ -384,6 +390,7 @@ async def pending_nudges(
     """Every nudge due as of ``as_of`` and not yet in the outbox, optionally for one user."""
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
+    as_of = as_of.astimezone(UTC)  # durations subtract in real time, not on a local wall clock
     accounts = await _active_accounts(session, as_of, user_id)
     nudges = [
         *await _missed_recaps(session, as_of, rules, user_id),

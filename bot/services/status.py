@@ -9,7 +9,7 @@ as the missed-recap nudge.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -86,6 +86,7 @@ def missed_recap_window(
     now: datetime, *, grace_hours: int, lookback_days: int
 ) -> ColumnElement[bool]:
     """Meetings whose recap is overdue as of ``now`` (the missed-recap nudge's rule)."""
+    now = now.astimezone(UTC)  # durations subtract in real time, not on a local wall clock
     return (
         (Meeting.occurred_at >= now - timedelta(days=lookback_days))
         & (Meeting.occurred_at <= now - timedelta(hours=grace_hours))
