@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.sample_names import CHURN_REASONS, CURATED_ACCOUNTS, company_names
+from storage.keys import name_key
 from storage.models import Stage
 
 STAGE_WEIGHTS = {Stage.ONBOARDING: 10, Stage.ADAPTATION: 18, Stage.GROWTH: 50, Stage.RENEWAL: 17}
@@ -71,7 +72,7 @@ class AccountPlan:
         created = local_at(self.started_on - timedelta(days=3), 16, 0, self.seat.zone)
         return {
             "name": self.name,
-            "name_key": self.name.casefold(),
+            "name_key": name_key(self.name),
             "owner_id": self.seat.owner_id,
             "exec_sponsor_id": self.exec_sponsor_id,
             "stage": self.stage,

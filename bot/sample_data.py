@@ -39,6 +39,7 @@ from bot.sample_names import (
     person_names,
     team_names,
 )
+from storage.keys import name_key
 from storage.models import (
     Account,
     Contract,
@@ -134,7 +135,7 @@ async def _seed_org(
     team_rows = [
         {
             "name": name,
-            "name_key": name.casefold(),
+            "name_key": name_key(name),
             "slack_channel_id": f"C0DEMO{index + 1:03d}",
             "timezone": TIMEZONES[index % len(TIMEZONES)],
             "created_at": created,

@@ -21,6 +21,7 @@ from bot.rendering import Renderer
 from bot.services.container import Services
 from bot.services.kpis import IsoWeek, team_kpi_report
 from bot.services.nudges import pending_nudges
+from storage.keys import name_key
 from storage.models import Role, Team, User
 
 
@@ -91,7 +92,7 @@ def register(app: typer.Typer) -> None:
             async with services.db.read_only() as session:
                 query = select(Team).order_by(Team.name)
                 if team:
-                    query = query.where(Team.name_key == team.strip().casefold())
+                    query = query.where(Team.name_key == name_key(team))
                 teams = list((await session.scalars(query)).all())
                 if not teams:
                     fail(f"No team named {team!r}." if team else "No teams yet: import some.", 1)

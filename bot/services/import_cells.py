@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, TypeVar, cast
 from zoneinfo import available_timezones
 
+from storage.keys import name_key
 from storage.models import Role
 
 T = TypeVar("T")
@@ -207,7 +208,7 @@ class Cells:
     def name(self, column: str) -> tuple[str | None, str | None]:
         """A required name and its case-insensitive key."""
         name = self.text(column, max_length=NAME_MAX, required=True)
-        key = name.casefold() if name else None
+        key = name_key(name) if name else None
         if key is not None and len(key) > NAME_MAX:
             self.problem(column, f"longer than {NAME_MAX} characters")
         return name, key
@@ -216,7 +217,7 @@ class Cells:
         text = self.text(column, max_length=10_000, required=required)
         if text is None:
             return None
-        key = text.lower() if kind is RefKind.USER else text.casefold()
+        key = text.lower() if kind is RefKind.USER else name_key(text)
         return Ref(column, kind, key, text)
 
     def not_before(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.access import readable_accounts
+from storage.keys import name_key
 from storage.models import Account, User
 
 MAX_QUERY_LENGTH = 200
@@ -31,8 +32,8 @@ LIKE_ESCAPE = "\\"
 
 
 def normalise_name(text: str) -> str:
-    """Strip, casefold and collapse runs of whitespace: how names are compared."""
-    return " ".join(text.split()).casefold()
+    """How names are compared: the stored natural key (case, spaces and curly quotes aside)."""
+    return name_key(text)
 
 
 def escape_like(text: str) -> str:
@@ -64,7 +65,7 @@ async def find_account(
 ) -> Account:
     """The one readable account ``query`` names; ``Ambiguous`` or ``NotFound`` otherwise."""
     shown = _checked_query(query)
-    key = shown.casefold()
+    key = name_key(shown)
     readable = readable_accounts(actor)
 
     exact = await session.scalars(select(Account).where(Account.name_key == key, readable).limit(1))

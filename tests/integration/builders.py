@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.keys import name_key
 from storage.models import (
     Account,
     Contract,
@@ -74,7 +75,7 @@ async def make_team(
         session,
         Team(
             name=name,
-            name_key=name.casefold(),
+            name_key=name_key(name),
             timezone=timezone,
             slack_channel_id=slack_channel_id,
         ),
@@ -128,7 +129,7 @@ async def make_account(
         session,
         Account(
             name=name,
-            name_key=name.casefold(),
+            name_key=name_key(name),
             owner_id=owner.id,
             exec_sponsor_id=exec_sponsor.id if exec_sponsor else None,
             stage=stage,

@@ -60,6 +60,12 @@ async def test_casefolded_name_matches_german_sharp_s(db: Database) -> None:
     assert await find(db, am, "STRASSE GMBH") == "Straße GmbH"
 
 
+async def test_curly_and_straight_apostrophes_find_the_same_account(db: Database) -> None:
+    am = await book_of(db, "O'Brien Partners", "Dunne’s Bakery")
+    assert await find(db, am, "o’brien") == "O'Brien Partners"  # typed on a phone
+    assert await find(db, am, "dunne's bakery") == "Dunne’s Bakery"  # imported curly
+
+
 async def test_unique_substring_finds_the_account(db: Database) -> None:
     am = await book_of(db, "Acme Robotics", "Acme Logistics", "Globex")
     assert await find(db, am, "robot") == "Acme Robotics"
