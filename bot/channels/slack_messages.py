@@ -164,5 +164,5 @@ def recap_fields(state_values: Mapping[str, Any]) -> RecapFields:
 
 
 def form_error(text: str) -> str:
-    """A modal field error (Slack shows these under the input, briefly)."""
-    return truncate_text(text, MAX_ERROR_TEXT)
+    """A modal field error: plain text (so no `code` marks), shown briefly under the input."""
+    return truncate_text(text.replace("`", ""), MAX_ERROR_TEXT)

@@ -37,6 +37,8 @@ from bot.services.when import parse_when
 
 log = logging.getLogger(__name__)
 
+ERROR_TEMPLATES = frozenset({"error", "apology", "choose_account", "unknown_user"})
+
 
 @dataclass(frozen=True)
 class Interaction:
@@ -85,7 +87,12 @@ class SlackSurface:
 
     async def _send(self, it: Interaction, reply: Reply) -> None:
         payload = message(self.renderer, reply)
-        replace = it.source == "button" and it.command_word in REPLACING_COMMANDS
+        # A tick updates the checklist in place; a refusal must not wipe the checklist out.
+        replace = (
+            it.source == "button"
+            and it.command_word in REPLACING_COMMANDS
+            and reply.template not in ERROR_TEMPLATES
+        )
         if it.respond is not None:
             await it.respond(**payload, response_type=reply.visibility, replace_original=replace)
         else:  # a button on the Home tab: there is no response_url, so answer in a DM
@@ -177,13 +184,9 @@ class SlackSurface:
     ) -> None:
         """Where the recap was asked for (response_url), else a DM."""
         payload = message(self.renderer, reply)
+        if response_url and await _posted(response_url, payload):
+            return
         try:
-            if response_url:
-                sent = await AsyncWebhookClient(response_url).send_dict(
-                    {**payload, "response_type": "ephemeral"}
-                )
-                if sent.status_code == 200:
-                    return
             await client.chat_postMessage(channel=slack_user_id, **payload)
         except Exception:
             log.exception("could not confirm a recap to slack user %s", slack_user_id)
@@ -206,6 +209,18 @@ class SlackSurface:
             await respond(**message(self.renderer, apology_reply()), response_type="ephemeral")
         except Exception:
             log.exception("could not deliver an apology")
+
+
+async def _posted(response_url: str, payload: dict[str, Any]) -> bool:
+    """Whether Slack took the message at response_url (they expire after 30 minutes)."""
+    try:
+        sent = await AsyncWebhookClient(response_url).send_dict(
+            {**payload, "response_type": "ephemeral"}
+        )
+    except Exception as exc:  # a dropped connection, a timeout: fall back to a DM
+        log.warning("response_url failed (%s); answering by DM instead", type(exc).__name__)
+        return False
+    return sent.status_code == 200
 
 
 def _error(text: str, *, hint: str | None = None) -> Reply:

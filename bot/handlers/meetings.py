@@ -6,13 +6,18 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.errors import InvalidInput, NotFound, UserError
-from bot.handlers.base import CommandContext, Handler, Reply, account_ref, resolve_account
+from bot.handlers.base import CommandContext, Handler, Reply, resolve_account
+from bot.services.access import load_owner, require_change
 from bot.services.meetings import latest_meeting_without_recap, log_meeting, log_recap
 from bot.services.when import parse_when
 from storage.models import Account
 
 RECAP_FORM = "recap"
+RECAP_HINT = "Add its recap with `/account recap NAME`."
+MAX_WHEN_WORDS = 4  # "yesterday at 14:30", "3 days ago", "2026-11-20 14:00"
 SUMMARY_MAX = 3000
 
 
@@ -38,7 +43,11 @@ class RecapFields:
 
 
 async def _account_and_when(ctx: CommandContext, session: object, args: str) -> tuple[Account, str]:
-    """Split `NAME [when]`: quoted names are taken as typed; otherwise the longest name wins."""
+    """Split `NAME [when]`: quoted names are taken as typed; otherwise the longest name wins.
+
+    When only a name followed by words that are not a time resolves, the time is what is
+    wrong, and the answer says so (not "no account matches" the whole text).
+    """
     if args.startswith(('"', "'")):
         try:
             words = shlex.split(args)
@@ -47,14 +56,23 @@ async def _account_and_when(ctx: CommandContext, session: object, args: str) -> 
         return await resolve_account(ctx, session, words[0]), " ".join(words[1:])
     words = args.split()
     first_error: UserError | None = None
-    for cut in range(len(words), 0, -1):
+    unreadable_when: str | None = None
+    shortest_name = max(1, len(words) - MAX_WHEN_WORDS)
+    for cut in range(len(words), shortest_name - 1, -1):
         name, when = " ".join(words[:cut]), " ".join(words[cut:])
-        if account_ref(name) is None and cut < len(words) and not _parses(ctx, when):
-            continue
+        when_ok = not when or _parses(ctx, when)
+        if not when_ok and unreadable_when is not None:
+            continue  # a name already fits with a time that is wrong: that is the answer
         try:
-            return await resolve_account(ctx, session, name), when
+            account = await resolve_account(ctx, session, name)
         except NotFound as error:
             first_error = first_error or error
+            continue
+        if when_ok:
+            return account, when
+        unreadable_when = when
+    if unreadable_when is not None:
+        parse_when(unreadable_when, now=ctx.now, tz=ctx.actor.effective_timezone)  # raises
     raise first_error or InvalidInput("Which account? Try `/account meeting Acme yesterday`.")
 
 
@@ -69,13 +87,16 @@ def _parses(ctx: CommandContext, when: str) -> bool:
 async def meeting(ctx: CommandContext, args: str) -> Reply:
     if not args:
         raise InvalidInput("Which account? Try `/account meeting Acme yesterday 14:00`.")
-    async with ctx.services.db.unit_of_work() as session:
-        account, when = await _account_and_when(ctx, session, args)
-        tz = ctx.actor.effective_timezone
-        occurred_at = parse_when(when, now=ctx.now, tz=tz)
-        logged = await log_meeting(
-            session, account=account, actor=ctx.actor, occurred_at=occurred_at, now=ctx.now
-        )
+    tz = ctx.actor.effective_timezone
+    try:
+        async with ctx.services.db.unit_of_work() as session:
+            account, when = await _account_and_when(ctx, session, args)
+            occurred_at = parse_when(when, now=ctx.now, tz=tz)
+            logged = await log_meeting(
+                session, account=account, actor=ctx.actor, occurred_at=occurred_at, now=ctx.now
+            )
+    except IntegrityError:  # the same meeting logged at the same moment by another request
+        raise InvalidInput("That meeting has just been logged.", hint=RECAP_HINT) from None
     return Reply(
         "meeting_logged",
         {
@@ -93,6 +114,8 @@ async def recap(ctx: CommandContext, args: str) -> Reply:
         raise InvalidInput("Which account? Try `/account recap Acme`.")
     async with ctx.services.db.read_only() as session:
         account = await resolve_account(ctx, session, args)
+        await load_owner(session, account)
+        require_change(ctx.actor, account)  # say so now, not after the form is filled in
         pending = await latest_meeting_without_recap(session, account=account)
     return Reply(
         "recap_form",

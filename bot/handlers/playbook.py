@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from bot.errors import InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply, resolve_account
+from bot.playbooks import LIFECYCLE_STAGES
+from bot.services.access import can_change
 from bot.services.playbook_progress import (
     change_stage,
     playbook_progress,
     tick_step,
     untick_step,
 )
+
+STAGE_USAGE = "stage NAME STAGE [force]"
 
 
 def _split_last(args: str, usage: str) -> tuple[str, str]:
@@ -27,13 +31,21 @@ async def show_playbook(ctx: CommandContext, args: str) -> Reply:
         progress = await playbook_progress(
             session, account=account, playbooks=ctx.services.playbooks, now=ctx.now
         )
-    return _playbook_reply(account.id, account.name, progress)
+        editable = can_change(ctx.actor, account)
+    return _playbook_reply(account.id, account.name, progress, editable=editable)
 
 
-def _playbook_reply(account_id: int, name: str, progress: object, note: str | None = None) -> Reply:
+def _playbook_reply(account_id: int, name: str, progress: object, *, editable: bool) -> Reply:
+    """The checklist; `editable` shows the tick and advance controls (read-only otherwise)."""
     return Reply(
         "playbook",
-        {"account_id": account_id, "account": name, "progress": progress, "note": note},
+        {
+            "account_id": account_id,
+            "account": name,
+            "progress": progress,
+            "note": None if editable else "You can read this checklist; its owner ticks it.",
+            "editable": editable,
+        },
     )
 
 
@@ -51,7 +63,7 @@ async def _toggle(ctx: CommandContext, args: str, *, tick: bool) -> Reply:
             now=ctx.now,
             playbooks=ctx.services.playbooks,
         )
-    return _playbook_reply(account.id, account.name, progress)
+    return _playbook_reply(account.id, account.name, progress, editable=True)
 
 
 async def tick(ctx: CommandContext, args: str) -> Reply:
@@ -67,7 +79,12 @@ async def stage(ctx: CommandContext, args: str) -> Reply:
     words = args.split()
     if words and words[-1].casefold() == "force":
         force, args = True, " ".join(words[:-1])
-    name, target = _split_last(args, "stage NAME STAGE [force]")
+    name, target = _split_last(args, STAGE_USAGE)
+    if target.casefold() not in LIFECYCLE_STAGES:
+        raise InvalidInput(
+            f"Which stage? “{target}” is not one: {', '.join(LIFECYCLE_STAGES)}.",
+            hint=f"Usage: `/account {STAGE_USAGE}`, e.g. `/account stage Acme growth`.",
+        )
     return await _change_stage(ctx, name, target.casefold(), force=force)
 
 
@@ -103,7 +120,13 @@ async def _change_stage(ctx: CommandContext, name: str, target: str, *, force: b
         )
     return Reply(
         "stage_changed",
-        {"change": result, "account_id": account.id, "account": account.name, "progress": progress},
+        {
+            "change": result,
+            "account_id": account.id,
+            "account": account.name,
+            "progress": progress,
+            "editable": True,
+        },
     )
 
 

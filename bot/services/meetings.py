@@ -2,7 +2,7 @@
 
 Meeting times are kept to the minute (seconds are dropped), so logging the same call twice
 within a minute is caught as a duplicate. A meeting may be logged up to an hour ahead (people
-log a call as it starts), not later than that.
+log a call as it starts), and up to a year back (older history comes from `accountbot import`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from bot.services.when import zone_or_utc
 from storage.models import Account, Meeting, MeetingKind, Role, User
 
 FUTURE_TOLERANCE = timedelta(hours=1)
+PAST_LIMIT = timedelta(days=365)
 SUMMARY_MAX = 3000
 NOTE_MAX = 3000
 NO_PENDING_MEETING = (
@@ -58,6 +59,11 @@ async def log_meeting(
         raise InvalidInput(
             f"{_shown(at, actor)} is in the future; log a meeting once it has started.",
             hint="Try `/account meeting NAME now` or `/account meeting NAME 2h ago`.",
+        )
+    if at < now - PAST_LIMIT:
+        raise InvalidInput(
+            f"{_shown(at, actor)} is more than a year ago; chat logs recent meetings only.",
+            hint="Older meetings can be imported: `accountbot import meetings FILE.csv`.",
         )
     if await _meeting_at(session, account, at) is not None:
         raise InvalidInput(

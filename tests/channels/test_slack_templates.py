@@ -73,7 +73,7 @@ def test_recap_form_asks_when_only_if_no_meeting_is_waiting() -> None:
 
 def test_playbook_offers_advance_only_when_required_steps_are_done() -> None:
     def labels(p: PlaybookProgress) -> set[str]:
-        data = {"account_id": 3, "account": "Acme", "progress": p, "note": None}
+        data = {"account_id": 3, "account": "Acme", "progress": p, "note": None, "editable": True}
         return set(buttons(RENDERER.render_json("playbook", data)))
 
     assert "Advance to adaptation" in labels(progress(5, all_done=True))
