@@ -56,3 +56,9 @@ def chunks(value: object, size: int) -> list[str]:
     if current:
         pieces.append(current)
     return [piece.rstrip("\n") for piece in pieces]
+
+
+def count_of(value: object, noun: str, plural: str | None = None) -> str:
+    """`3|count_of("meeting")` -> "3 meetings"; 1 -> "1 meeting"."""
+    n = 0 if value is None else int(str(value))
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"

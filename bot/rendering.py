@@ -18,7 +18,7 @@ from typing import Any, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.formatting import chunks, day, local_time, money, number, pct, truncate_text
+from bot.formatting import chunks, count_of, day, local_time, money, number, pct, truncate_text
 from bot.kpi_display import KPI_DISPLAY, kpi_label, kpi_target, kpi_value
 
 Surface = Literal["text", "slack", "teams"]
@@ -89,6 +89,7 @@ class Renderer:
             local_time=local_time,
             truncate_text=truncate_text,
             chunks=chunks,
+            count_of=count_of,
             kpi_label=kpi_label,
             kpi_value=kpi_value,
             kpi_target=kpi_target,

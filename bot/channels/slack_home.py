@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.services.access import sees_everything
 from bot.services.container import Services
 from bot.services.nudges import KIND_ORDER, Nudge, pending_nudges
 from bot.services.portfolio import MAX_PAGE_SIZE, AccountRow, list_accounts
-from storage.models import User
+from storage.models import Role, User
 
 MAX_URGENT = 30  # two blocks each; a Home view holds 100
+TEAM_RISKS_SHOWN = 10
 
 
 @dataclass
@@ -37,8 +39,9 @@ class UrgentAccount:
 
 
 def _most_pressing_first(nudge: Nudge) -> tuple[int, int]:
-    days_overdue = nudge.detail.get("days_overdue")
-    return (KIND_ORDER.index(nudge.kind), -days_overdue if isinstance(days_overdue, int) else 0)
+    """By kind, then the longest overdue (days late, or hours since the meeting) first."""
+    late = nudge.detail.get("days_overdue", nudge.detail.get("hours_since"))
+    return (KIND_ORDER.index(nudge.kind), -late if isinstance(late, int) else 0)
 
 
 def _urgent(row: AccountRow | None, nudges: list[Nudge]) -> UrgentAccount:
@@ -68,6 +71,18 @@ async def home_data(services: Services, actor: User) -> dict[str, Any]:
             recap_grace_hours=rules.recap_grace_hours,
             recap_lookback_days=rules.recap_lookback_days,
         )
+        team_risks = None
+        if actor.role is not Role.AM:  # leads, heads and ops watch their team's risks too
+            team_risks = await list_accounts(
+                session,
+                actor=actor,
+                scope="at-risk",
+                now=now,
+                playbooks=services.playbooks,
+                limit=TEAM_RISKS_SHOWN,
+                recap_grace_hours=rules.recap_grace_hours,
+                recap_lookback_days=rules.recap_lookback_days,
+            )
     by_account: dict[int, list[Nudge]] = defaultdict(list)
     for nudge in sorted(nudges, key=_most_pressing_first):
         by_account[nudge.account_id].append(nudge)
@@ -85,4 +100,7 @@ async def home_data(services: Services, actor: User) -> dict[str, Any]:
         "others": [row for row in mine.items if row.id not in listed],
         "total": mine.total,
         "nudge_count": len(nudges),
+        "role": actor.role.value,
+        "sees_everything": sees_everything(actor),
+        "team_risks": team_risks,
     }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.errors import InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply, page_number, resolve_account
+from bot.services.access import sees_everything
 from bot.services.portfolio import list_accounts, upcoming_renewals
 from bot.services.status import account_status
+from storage.models import Role, User
 
 LIST_SCOPES = ("mine", "team", "renewals", "at-risk")
 PAGE_SIZE = 10
@@ -31,9 +33,16 @@ async def status(ctx: CommandContext, args: str) -> Reply:
     )
 
 
+def default_scope(actor: User) -> str:
+    """An AM's own book; a lead's team (they own few accounts, if any); everything for heads."""
+    return "mine" if actor.role is Role.AM else "team"
+
+
 async def list_(ctx: CommandContext, args: str) -> Reply:
     scope, _, rest = args.partition(" ")
-    scope = scope.casefold() or "mine"
+    if scope.casefold() == "page":  # `list page 2`: the default scope, paged
+        scope, rest = "", args
+    scope = scope.casefold() or default_scope(ctx.actor)
     if scope not in LIST_SCOPES:
         raise InvalidInput(
             f"I can list {', '.join(LIST_SCOPES)}.", hint="Try `/account list at-risk`."
@@ -54,6 +63,7 @@ async def list_(ctx: CommandContext, args: str) -> Reply:
         "account_list",
         {
             "result": result,
+            "everyone": sees_everything(ctx.actor),
             "page": page,
             "more_command": f"list {scope} page {page + 1}" if has_more else None,
         },

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import Forbidden, InvalidInput, NotFound
+from bot.errors import Forbidden, InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply
-from bot.services.kpis import IsoWeek, team_kpi_report, user_kpis
+from bot.services.kpis import IsoWeek, find_team, team_kpi_report, user_kpis
+from storage.keys import name_key
 from storage.models import Role, Team
 
 LEADERS = (Role.LEAD, Role.HEAD, Role.OPS)
@@ -20,19 +20,17 @@ def _today(ctx: CommandContext, tz: str) -> date:
     return ctx.now.astimezone(ZoneInfo(tz)).date()
 
 
-async def _team_for(ctx: CommandContext, session: AsyncSession, name: str) -> Team:
+async def _team_for(ctx: CommandContext, session: AsyncSession, name: str, usage: str) -> Team:
     """The actor's own team, or (for heads and ops) the team they name."""
     actor = ctx.actor
     if name:
-        if actor.role not in (Role.HEAD, Role.OPS):
+        if actor.role not in (Role.HEAD, Role.OPS) and (
+            actor.team is None or actor.team.name_key != name_key(name)
+        ):
             raise Forbidden("Only heads and ops can look at another team's numbers.")
-        team = await session.scalar(select(Team).where(Team.name_key == name.casefold()))
-        if team is None:
-            names = (await session.scalars(select(Team.name).order_by(Team.name))).all()
-            raise NotFound(name, list(names)[:5])
-        return team
+        return await find_team(session, name)
     if actor.team is None:
-        raise InvalidInput("You are not in a team; name one, e.g. `/account digest Atlas`.")
+        raise InvalidInput(f"You are not in a team; name one, e.g. `/account {usage} Atlas`.")
     return actor.team
 
 
@@ -56,7 +54,7 @@ async def kpi(ctx: CommandContext, args: str) -> Reply:
                 targets=services.kpi_targets,
             )
             return Reply("kpi_me", {"week": str(week), "through": today, "am": mine})
-        team = await _team_for(ctx, session, rest.strip())
+        team = await _team_for(ctx, session, rest.strip(), "kpi team")
         today = _today(ctx, team.timezone)
         week = IsoWeek.containing(today)
         report = await team_kpi_report(
@@ -70,7 +68,7 @@ async def digest(ctx: CommandContext, args: str) -> Reply:
         raise Forbidden("The digest preview is for team leads; ask yours to share it.")
     services = ctx.services
     async with services.db.read_only() as session:
-        team = await _team_for(ctx, session, args.strip())
+        team = await _team_for(ctx, session, args.strip(), "digest")
         week = IsoWeek.last_completed(_today(ctx, team.timezone))
         report = await team_kpi_report(session, team=team, week=week, targets=services.kpi_targets)
     return Reply("digest", {"report": report, "preview": True})

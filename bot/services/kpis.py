@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
 from bot.services.kpi_queries import Period, Scope, Tally, tally_by_person
+from storage.keys import name_key
 from storage.models import Role, Team, User
 
 if TYPE_CHECKING:
@@ -209,8 +210,9 @@ class TeamNotFound(NotFound):
         self.args = (self.message,)
 
 
-async def _find_team(session: AsyncSession, name: str) -> Team:
-    team = await session.scalar(select(Team).where(Team.name_key == name.strip().casefold()))
+async def find_team(session: AsyncSession, name: str) -> Team:
+    """The team with this name (any case); TeamNotFound with the closest names otherwise."""
+    team = await session.scalar(select(Team).where(Team.name_key == name_key(name)))
     if team is None:
         names = list((await session.scalars(select(Team.name).order_by(Team.name))).all())
         close = [match for match, _, _ in process.extract(name, names, limit=3, score_cutoff=60)]
@@ -259,7 +261,7 @@ async def team_kpi_report(
     ``by_am`` lists, by name, the team's members with the AM role plus anyone else in the team
     who owns its accounts or held meetings in the period.
     """
-    found = await _find_team(session, team) if isinstance(team, str) else team
+    found = await find_team(session, team) if isinstance(team, str) else team
     period = _period(week, through, found.timezone)
     tallies = await tally_by_person(session, period=period, scope=Scope(team_id=found.id))
     members = (await session.scalars(select(User).where(User.team_id == found.id))).all()

@@ -244,6 +244,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "status": {"status": account_status(), "account_id": 12, "tz": "Europe/Berlin"},
     "account_list": {
         "result": AccountList("at-risk", 600, [row(n) for n in range(60)], 0, 60),
+        "everyone": False,
         "page": 1,
         "more_command": "list at-risk page 2",
     },
@@ -257,12 +258,19 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "offset": 0,
         "more_command": "renewals 90 page 2",
     },
-    "playbook": {"account_id": 12, "account": EVIL + LONG, "progress": progress(), "note": LONG},
+    "playbook": {
+        "account_id": 12,
+        "account": EVIL + LONG,
+        "progress": progress(),
+        "note": LONG,
+        "editable": True,
+    },
     "stage_changed": {
         "change": StageChange(EVIL, "onboarding", "adaptation", True, [LONG] * 60),
         "account_id": 12,
         "account": EVIL + LONG,
         "progress": progress(all_done=True),
+        "editable": True,
     },
     "meeting_logged": {
         "account": EVIL + LONG,
@@ -302,5 +310,8 @@ VIEWS: dict[str, dict[str, Any]] = {
         "others": [row(n) for n in range(100)],
         "total": 600,
         "nudge_count": 660,
+        "role": "lead",
+        "sees_everything": False,
+        "team_risks": AccountList("at-risk", 600, [row(n) for n in range(10)], 0, 10),
     },
 }

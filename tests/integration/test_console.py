@@ -48,7 +48,10 @@ async def _seed(db: Database) -> dict[str, int]:
         )
         await make_account(session, owner=ann, name=HOSTILE)
         await make_meeting(session, account=acme, occurred_at=NOW - timedelta(days=2))
-    return {"ann": ann.id, "lea": lea.id, "acme": acme.id}
+        hana = await make_user(
+            session, name="Hana Head", email="hana@example.com", role=Role.HEAD, seniority=None
+        )
+    return {"ann": ann.id, "lea": lea.id, "acme": acme.id, "hana": hana.id}
 
 
 async def _run(db: Database, settings: Settings, actor_id: int, script: str) -> str:
@@ -175,3 +178,22 @@ async def test_long_renewal_lists_page_with_a_more_command(
     assert "More: /account renewals 30 page 2" in first
     assert "(11–12 of 12)" in second and "Renewing 11" in second
     assert "More:" not in second
+
+
+async def test_a_head_names_the_team_and_a_wrong_name_suggests_the_closest(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    out = await _run(sqlite_db, settings, ids["hana"], "kpi team\ndigest atlas\ndigest atlsa")
+    assert "You are not in a team; name one, e.g. `/account kpi team Atlas`." in out
+    assert "Atlas: weekly KPI digest, 2026-W09" in out
+    assert "No team matches “atlsa”." in out and "Did you mean: Atlas?" in out
+
+
+async def test_a_lead_sees_only_their_own_teams_numbers(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)
+    out = await _run(sqlite_db, settings, ids["lea"], "digest atlas\ndigest beacon")
+    assert "Atlas: weekly KPI digest" in out  # a lead may name their own team
+    assert "Only heads and ops can look at another team's numbers." in out
