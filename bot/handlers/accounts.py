@@ -29,7 +29,7 @@ async def status(ctx: CommandContext, args: str) -> Reply:
         )
     return Reply(
         "status",
-        {"status": result, "account_id": account.id, "tz": account.owner.effective_timezone},
+        {"status": result, "account_id": account.id, "tz": ctx.actor.effective_timezone},
     )
 
 

@@ -49,7 +49,12 @@ async def _seed(db: Database) -> dict[str, int]:
         await make_account(session, owner=ann, name=HOSTILE)
         await make_meeting(session, account=acme, occurred_at=NOW - timedelta(days=2))
         hana = await make_user(
-            session, name="Hana Head", email="hana@example.com", role=Role.HEAD, seniority=None
+            session,
+            name="Hana Head",
+            email="hana@example.com",
+            role=Role.HEAD,
+            seniority=None,
+            timezone="Asia/Singapore",
         )
     return {"ann": ann.id, "lea": lea.id, "acme": acme.id, "hana": hana.id}
 
@@ -197,3 +202,13 @@ async def test_a_lead_sees_only_their_own_teams_numbers(
     out = await _run(sqlite_db, settings, ids["lea"], "digest atlas\ndigest beacon")
     assert "Atlas: weekly KPI digest" in out  # a lead may name their own team
     assert "Only heads and ops can look at another team's numbers." in out
+
+
+async def test_times_are_shown_in_the_readers_time_zone(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    ids = await _seed(sqlite_db)  # the meeting: Mon 2026-03-02 15:00 UTC, 23:00 in Singapore
+    ann = await _run(sqlite_db, settings, ids["ann"], "status acme robotics")
+    hana = await _run(sqlite_db, settings, ids["hana"], "status acme robotics")
+    assert "Last meeting    Mon 02 Mar 15:00 (sync)" in ann  # London is on UTC in March
+    assert "Last meeting    Mon 02 Mar 23:00 (sync)" in hana
