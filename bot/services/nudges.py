@@ -31,8 +31,9 @@ from sqlalchemy.orm import aliased
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.status import missed_recap_window
+from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.settings import Settings
-from storage.models import Account, Contract, Meeting, OutboxMessage, StepCompletion, Team, User
+from storage.models import Account, Contract, Meeting, OutboxMessage, Team, User
 
 KIND_ORDER = ("missed_recap", "overdue_step", "onboarding_overdue", "renewal")
 KEY_CHUNK = 500
@@ -331,24 +332,15 @@ async def _overdue_steps(
         if account.stage not in playbooks.playbooks:
             continue
         entered_on = account.stage_entered_at.astimezone(account.zone).date()
-        for step in playbooks.for_stage(account.stage).required_steps:
-            due_on = entered_on + timedelta(days=step.due_offset_days)
-            if due_on < account.today:
-                candidates.append((account, step.id, step.title, due_on))
+        playbook = playbooks.for_stage(account.stage)
+        for step, due in required_steps_past_due(playbook, entered_on, account.today):
+            candidates.append((account, step.id, step.title, due))
     if not candidates:
         return []
-    done_stmt = (
-        select(StepCompletion.account_id, StepCompletion.step_id)
-        .join(Account, Account.id == StepCompletion.account_id)
-        .where(
-            StepCompletion.playbook == Account.stage,
-            StepCompletion.completed_at >= Account.stage_entered_at,
-            _maybe_active(as_of),
-        )
-    )
+    conditions = [_maybe_active(as_of)]
     if owner_id is not None:
-        done_stmt = done_stmt.where(Account.owner_id == owner_id)
-    done = {(row.account_id, row.step_id) for row in await session.execute(done_stmt)}
+        conditions.append(Account.owner_id == owner_id)
+    done = await completed_steps(session, *conditions)
     nudges = []
     for account, step_id, title, due_on in candidates:
         if (account.id, step_id) in done:

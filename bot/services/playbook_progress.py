@@ -9,7 +9,7 @@ checklist. A step is due ``due_offset_days`` after the stage-entry date in the o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import Forbidden, InvalidInput, UserError
 from bot.playbooks import LIFECYCLE_STAGES, Playbook, PlaybookLibrary
 from bot.services.access import add_audit_entry, load_owner, may_force, require_change
+from bot.services.step_rules import due_on as step_due_on
 from bot.services.when import local_date_of, local_today
 from storage.models import Account, Stage, StepCompletion, User
 
@@ -120,7 +121,7 @@ def _progress(
         return PlaybookProgress(stage, stage.title(), [], [], 0, 0, 0, 0, True, None)
     steps = []
     for step in playbook.steps:
-        due_on = entered_on + timedelta(days=step.due_offset_days)
+        due_on = step_due_on(step, entered_on)
         completion = done.get(step.id)
         steps.append(
             StepState(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.status import missed_recap_window
+from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.services.when import local_date_of
 from storage.models import (
     Account,
@@ -33,7 +34,6 @@ from storage.models import (
     ObjectionStatus,
     SatisfactionSignal,
     SignalKind,
-    StepCompletion,
 )
 
 NPS_AT_RISK_MAX = 6
@@ -110,25 +110,15 @@ async def _overdue_steps(
     live: dict[int, LiveAccount],
     playbooks: PlaybookLibrary,
 ) -> dict[int, list[str]]:
-    done_stmt = (
-        select(StepCompletion.account_id, StepCompletion.step_id)
-        .join(Account, Account.id == StepCompletion.account_id)
-        .where(
-            StepCompletion.playbook == Account.stage,
-            StepCompletion.completed_at >= Account.stage_entered_at,
-            scope,
-        )
-    )
-    done = {(account_id, step_id) for account_id, step_id in await session.execute(done_stmt)}
+    done = await completed_steps(session, scope)
     overdue: dict[int, list[str]] = defaultdict(list)
     for account in live.values():
         playbook = playbooks.playbooks.get(account.stage)
         if playbook is None:
             continue
         entered_on = local_date_of(account.stage_entered_at, account.tz)
-        for step in playbook.required_steps:
-            due_on = entered_on + timedelta(days=step.due_offset_days)
-            if due_on < account.today and (account.id, step.id) not in done:
+        for step, _ in required_steps_past_due(playbook, entered_on, account.today):
+            if (account.id, step.id) not in done:
                 overdue[account.id].append(step.title)
     return overdue
 

@@ -1,0 +1,51 @@
+"""When a playbook step is due, and which ticks count: one rule for checklists, lists, nudges.
+
+A step is due ``due_offset_days`` after the day the account entered its stage (in the owner's
+time zone) and overdue from the day after. A tick counts only for the stage the account is in
+now and only since it entered it, so re-entering a stage starts its checklist afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.playbooks import Playbook, PlaybookStep
+from storage.models import Account, StepCompletion
+
+
+def due_on(step: PlaybookStep, entered_on: date) -> date:
+    return entered_on + timedelta(days=step.due_offset_days)
+
+
+def required_steps_past_due(
+    playbook: Playbook, entered_on: date, today: date
+) -> Iterator[tuple[PlaybookStep, date]]:
+    """The required steps due before ``today``, with their due dates, in playbook order."""
+    for step in playbook.required_steps:
+        due = due_on(step, entered_on)
+        if due < today:
+            yield step, due
+
+
+def counts_for_current_stage() -> ColumnElement[bool]:
+    """Completions (joined to their Account) that count towards the current checklist."""
+    return and_(
+        StepCompletion.playbook == Account.stage,
+        StepCompletion.completed_at >= Account.stage_entered_at,
+    )
+
+
+async def completed_steps(
+    session: AsyncSession, *conditions: ColumnElement[bool]
+) -> set[tuple[int, str]]:
+    """(account id, step id) of every counted tick on the accounts matching ``conditions``."""
+    stmt = (
+        select(StepCompletion.account_id, StepCompletion.step_id)
+        .join(Account, Account.id == StepCompletion.account_id)
+        .where(counts_for_current_stage(), *conditions)
+    )
+    return {(account_id, step_id) for account_id, step_id in await session.execute(stmt)}
