@@ -21,9 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from typing import TypeVarTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Label, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +31,7 @@ from sqlalchemy.orm import aliased
 from bot.playbooks import PlaybookLibrary
 from bot.services.status import missed_recap_window
 from bot.services.step_rules import completed_steps, required_steps_past_due
+from bot.services.when import zone_or_utc
 from bot.settings import Settings
 from storage.models import Account, Contract, Meeting, OutboxMessage, Team, User
 
@@ -93,15 +93,6 @@ def renewal_window(days_left: int, windows: tuple[int, ...]) -> int | None:
     return min(w for w in windows if w >= days_left)
 
 
-@cache
-def _zone(name: str | None) -> ZoneInfo:
-    """A timezone by name; UTC when there is none or the name is not a known zone."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 @dataclass(frozen=True, slots=True)
 class _Owned:
     """An account active today (in its owner's timezone) with what the rules need."""
@@ -146,7 +137,7 @@ def _active_day(
     as_of: datetime, zone_name: str | None, started_on: date, churned_on: date | None
 ) -> tuple[ZoneInfo, date] | None:
     """The owner's zone and today there, or None when the account is not active that day."""
-    zone = _zone(zone_name)
+    zone = zone_or_utc(zone_name)
     today = as_of.astimezone(zone).date()
     if started_on <= today and (churned_on is None or churned_on > today):
         return zone, today
