@@ -8,7 +8,7 @@ Lea leads Atlas.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -81,11 +81,27 @@ def settings(sqlite_url: str) -> Settings:
     return Settings(_env_file=None, database_url=sqlite_url)  # type: ignore[call-arg]
 
 
-async def test_status_is_answered_from_the_book_in_plain_text(
-    sqlite_db: Database, settings: Settings
-) -> None:
-    ids = await _seed(sqlite_db)
-    out = await _run(sqlite_db, settings, ids["ann"], "status acme rob")
+@pytest.fixture
+async def book(sqlite_db: Database) -> dict[str, int]:
+    """The seeded book: user and account ids by first name."""
+    return await _seed(sqlite_db)
+
+
+Run = Callable[[str, str], Awaitable[str]]
+
+
+@pytest.fixture
+def run(sqlite_db: Database, settings: Settings, book: dict[str, int]) -> Run:
+    """``await run("ann", "status acme")``: what the console prints for that person's script."""
+
+    async def as_person(who: str, script: str) -> str:
+        return await _run(sqlite_db, settings, book[who], script)
+
+    return as_person
+
+
+async def test_status_is_answered_from_the_book_in_plain_text(run: Run) -> None:
+    out = await run("ann", "status acme rob")
     assert "/account status acme rob" in out  # the script is echoed, like a terminal would
     assert "Acme Robotics: onboarding stage, 2 days in it" in out
     assert "Owner           Ann Smith <ann@example.com>" in out
@@ -93,10 +109,9 @@ async def test_status_is_answered_from_the_book_in_plain_text(
 
 
 async def test_ticking_a_step_from_the_console_is_saved_and_audited(
-    sqlite_db: Database, settings: Settings
+    sqlite_db: Database, run: Run
 ) -> None:
-    ids = await _seed(sqlite_db)
-    out = await _run(sqlite_db, settings, ids["ann"], "tick acme robotics kickoff-call\nquit")
+    out = await run("ann", "tick acme robotics kickoff-call\nquit")
     assert "[x] Hold the kick-off" in out
     async with sqlite_db.read_only() as session:
         ticked = (await session.scalars(select(StepCompletion.step_id))).all()
@@ -106,11 +121,10 @@ async def test_ticking_a_step_from_the_console_is_saved_and_audited(
 
 
 async def test_recap_prompts_for_each_field_and_saves_the_answers(
-    sqlite_db: Database, settings: Settings
+    sqlite_db: Database, run: Run
 ) -> None:
-    ids = await _seed(sqlite_db)
     script = "recap acme robotics\nAgreed the goals <!here>\nSend the plan Friday\n\n"
-    out = await _run(sqlite_db, settings, ids["ann"], script)
+    out = await run("ann", script)
     assert "Summary (required): Agreed the goals" in out
     assert "Recap saved for Acme Robotics" in out
     async with sqlite_db.read_only() as session:
@@ -124,42 +138,32 @@ async def test_recap_prompts_for_each_field_and_saves_the_answers(
     assert meeting.recap_logged_at == NOW
 
 
-async def test_recap_cancelled_at_end_of_input_saves_nothing(
-    sqlite_db: Database, settings: Settings
-) -> None:
-    ids = await _seed(sqlite_db)
-    out = await _run(sqlite_db, settings, ids["ann"], "recap acme robotics\nhalf a summary")
+async def test_recap_cancelled_at_end_of_input_saves_nothing(sqlite_db: Database, run: Run) -> None:
+    out = await run("ann", "recap acme robotics\nhalf a summary")
     assert "Recap cancelled; nothing was saved." in out
     async with sqlite_db.read_only() as session:
         meeting = await session.scalar(select(Meeting))
     assert meeting is not None and meeting.recap is None
 
 
-async def test_switching_person_changes_what_the_console_may_do(
-    sqlite_db: Database, settings: Settings
-) -> None:
-    ids = await _seed(sqlite_db)
-    out = await _run(sqlite_db, settings, ids["ann"], "digest\nas lea@example.com\ndigest")
+async def test_switching_person_changes_what_the_console_may_do(run: Run) -> None:
+    out = await run("ann", "digest\nas lea@example.com\ndigest")
     first, _, second = out.partition("as lea@example.com")
     assert "The digest preview is for team leads" in first
     assert "You are Lea Lead <lea@example.com>, lead, Atlas." in second
     assert "Atlas: weekly KPI digest, 2026-W09" in second
 
 
-async def test_imported_names_are_printed_without_terminal_control_characters(
-    sqlite_db: Database, settings: Settings
-) -> None:
-    ids = await _seed(sqlite_db)
-    out = await _run(sqlite_db, settings, ids["ann"], "list mine")
+async def test_imported_names_are_printed_without_terminal_control_characters(run: Run) -> None:
+    out = await run("ann", "list mine")
     assert "Evil[2J Co" in out
     assert "\x1b" not in out and "\u202e" not in out
 
 
 async def test_nonsense_gets_the_command_list_and_changes_nothing(
-    sqlite_db: Database, settings: Settings
+    sqlite_db: Database, run: Run
 ) -> None:
-    ids = await _seed(sqlite_db)
-    out = await _run(sqlite_db, settings, ids["ann"], "frobnicate acme\nstage\ntick acme")
+    out = await run("ann", "frobnicate acme\nstage\ntick acme")
     assert "I don't know the command “frobnicate”" in out
     assert "Usage: `/account stage NAME STAGE [force]`." in out
     async with sqlite_db.read_only() as session:
@@ -167,16 +171,15 @@ async def test_nonsense_gets_the_command_list_and_changes_nothing(
 
 
 async def test_long_renewal_lists_page_with_a_more_command(
-    sqlite_db: Database, settings: Settings
+    sqlite_db: Database, book: dict[str, int], run: Run
 ) -> None:
-    ids = await _seed(sqlite_db)
     async with sqlite_db.unit_of_work() as session:
-        owner = await session.get(User, ids["ann"])
+        owner = await session.get(User, book["ann"])
         assert owner is not None
         for n in range(12):
             account = await make_account(session, owner=owner, name=f"Renewing {n:02d}")
             await make_contract(session, account=account, end_on=NOW.date() + timedelta(days=n))
-    out = await _run(sqlite_db, settings, ids["ann"], "renewals 30\nrenewals 30 page 2")
+    out = await run("ann", "renewals 30\nrenewals 30 page 2")
     first, _, second = out.partition("\n/account renewals 30 page 2\n")
     assert "Contracts ending in the next 30 days (1–10 of 12):" in first
     assert "Renewing 09" in first and "Renewing 10" not in first
@@ -185,30 +188,22 @@ async def test_long_renewal_lists_page_with_a_more_command(
     assert "More:" not in second
 
 
-async def test_a_head_names_the_team_and_a_wrong_name_suggests_the_closest(
-    sqlite_db: Database, settings: Settings
-) -> None:
-    ids = await _seed(sqlite_db)
-    out = await _run(sqlite_db, settings, ids["hana"], "kpi team\ndigest atlas\ndigest atlsa")
+async def test_a_head_names_the_team_and_a_wrong_name_suggests_the_closest(run: Run) -> None:
+    out = await run("hana", "kpi team\ndigest atlas\ndigest atlsa")
     assert "You are not in a team; name one, e.g. `/account kpi team Atlas`." in out
     assert "Atlas: weekly KPI digest, 2026-W09" in out
     assert "No team matches “atlsa”." in out and "Did you mean: Atlas?" in out
 
 
-async def test_a_lead_sees_only_their_own_teams_numbers(
-    sqlite_db: Database, settings: Settings
-) -> None:
-    ids = await _seed(sqlite_db)
-    out = await _run(sqlite_db, settings, ids["lea"], "digest atlas\ndigest beacon")
+async def test_a_lead_sees_only_their_own_teams_numbers(run: Run) -> None:
+    out = await run("lea", "digest atlas\ndigest beacon")
     assert "Atlas: weekly KPI digest" in out  # a lead may name their own team
     assert "Only heads and ops can look at another team's numbers." in out
 
 
-async def test_times_are_shown_in_the_readers_time_zone(
-    sqlite_db: Database, settings: Settings
-) -> None:
-    ids = await _seed(sqlite_db)  # the meeting: Mon 2026-03-02 15:00 UTC, 23:00 in Singapore
-    ann = await _run(sqlite_db, settings, ids["ann"], "status acme robotics")
-    hana = await _run(sqlite_db, settings, ids["hana"], "status acme robotics")
+async def test_times_are_shown_in_the_readers_time_zone(run: Run) -> None:
+    # the meeting: Mon 2026-03-02 15:00 UTC, 23:00 in Singapore
+    ann = await run("ann", "status acme robotics")
+    hana = await run("hana", "status acme robotics")
     assert "Last meeting    Mon 02 Mar 15:00 (sync)" in ann  # London is on UTC in March
     assert "Last meeting    Mon 02 Mar 23:00 (sync)" in hana
