@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     log_level: str = Field(
         default="INFO", validation_alias=AliasChoices("ACCOUNTBOT_LOG_LEVEL", "log_level")
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        validation_alias=AliasChoices("LOG_FORMAT", "ACCOUNTBOT_LOG_FORMAT", "log_format"),
+    )
 
     recap_grace_hours: int = Field(default=24, ge=0, le=24 * 14)
     recap_lookback_days: int = Field(default=14, ge=1, le=365)
@@ -37,6 +41,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
     @field_validator("renewal_windows", mode="before")
     @classmethod

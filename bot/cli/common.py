@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 
 from bot.errors import ConfigError
+from bot.logs import configure_logging
 from bot.playbooks import PlaybookError
 from bot.services.container import Services, build_services
 from bot.settings import Settings
@@ -29,10 +30,7 @@ def load_settings(**overrides: object) -> Settings:
             f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
         )
         fail(f"Configuration error: {problems}")
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format)
     return settings
 
 
