@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from bot.services.container import Services
-from storage.db import Database, is_sqlite
+from storage.db import Database, is_sqlite, sqlite_path
 from storage.migrate import alembic_config, upgrade_async
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,12 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if db_ok else 503)
 
 
-def build_web_app(services: Services, routes: Sequence[Route] = ()) -> web.Application:
-    """The aiohttp application; the database is disposed of when it shuts down."""
+def build_web_app(
+    services: Services,
+    routes: Sequence[Route] = (),
+    cleanups: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> web.Application:
+    """The aiohttp application; on shutdown, ``cleanups`` run and the database is disposed of."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SERVICES_KEY] = services
     app.router.add_get("/healthz", healthz)
@@ -63,6 +68,8 @@ def build_web_app(services: Services, routes: Sequence[Route] = ()) -> web.Appli
 
     async def dispose_database(_: web.Application) -> AsyncIterator[None]:
         yield
+        for cleanup in cleanups:
+            await cleanup()
         await services.db.dispose()
 
     app.cleanup_ctx.append(dispose_database)
@@ -70,7 +77,14 @@ def build_web_app(services: Services, routes: Sequence[Route] = ()) -> web.Appli
 
 
 async def database_problem(url: str) -> str | None:
-    """Migrate an embedded SQLite database; say so when PostgreSQL is behind or unreachable."""
+    """Why serving cannot start with this database, or None (an existing SQLite file is
+    migrated). `serve` never creates a database: a missing file is a mistake to point out."""
+    path = sqlite_path(url)
+    if path is not None and not os.path.exists(path):
+        return (
+            f"There is no database at {path}. Create it with `accountbot db upgrade` and import "
+            "your spreadsheets (see the README), or check DATABASE_URL."
+        )
     try:
         if is_sqlite(url):
             await upgrade_async(url)

@@ -1,13 +1,23 @@
-"""Engine, sessions and the unit of work, built from a database URL on demand."""
+"""Engine, sessions and the unit of work, built from a database URL on demand.
+
+The application never creates a database: an embedded SQLite file is opened read-write only
+if it exists (migrations create it), so a file moved away is an error, not a new empty book.
+A pooled SQLite connection whose file was moved or replaced is dropped when next used, and
+PostgreSQL connections are pinged before use, so the first request after the database comes
+back works. SQL parameters (user text) never appear in logs or error messages.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,12 +43,48 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def sqlite_path(url: str) -> str | None:
+    """The file of a SQLite URL (None for in-memory databases and other backends)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return os.path.abspath(str(parsed.database))
+
+
+def _existing_file_url(url: str, path: str) -> str:
+    """The async URL opening ``path`` read-write only if it exists (SQLite's `mode=rw`)."""
+    parsed = make_url(async_url(url))
+    uri = f"file:{quote(path)}"
+    return parsed.set(
+        database=uri, query={**parsed.query, "mode": "rw", "uri": "true"}
+    ).render_as_string(hide_password=False)
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
+def _watch_sqlite_file(engine: AsyncEngine, path: str) -> None:
+    """Pragmas on connect; drop a pooled connection whose file was moved or replaced."""
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+        record.info["file"] = _file_identity(path)
+
+    def on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get("file") != _file_identity(path):
+            raise DisconnectionError("the database file was moved or replaced")
+
+    event.listen(engine.sync_engine, "connect", on_connect)
+    event.listen(engine.sync_engine, "checkout", on_checkout)
 
 
 class Database:
@@ -46,12 +92,16 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        kwargs: dict[str, Any] = {"echo": echo}
-        if not is_sqlite(url):
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
-        self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+        path = sqlite_path(url)
         if is_sqlite(url):
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            engine_url = _existing_file_url(url, path) if path else async_url(url)
+        else:
+            engine_url = async_url(url)
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+        self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
+        if path:
+            _watch_sqlite_file(self.engine, path)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -72,9 +122,10 @@ class Database:
             yield session
 
     async def ping(self) -> bool:
+        """A real round trip to accountbot's own schema (not just a live pooled socket)."""
         try:
             async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+                await conn.execute(text("SELECT version_num FROM alembic_version"))
         except Exception:
             return False
         return True

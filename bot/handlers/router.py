@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
+
 from bot.errors import Ambiguous, NotFound, UserError
 from bot.handlers import accounts, help, kpi, meetings, playbook, talk
 from bot.handlers.base import CommandContext, Handler, Reply, split_command
+from bot.services.once import AlreadyDone
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +22,9 @@ COMMANDS: Mapping[str, Handler] = {
     **kpi.COMMANDS,
     **talk.COMMANDS,
 }
+
+
+REPLAYED = Reply("replayed", {})  # nothing to say: the first delivery was answered
 
 
 def error_reply(error: UserError, *, command: str = "") -> Reply:
@@ -37,8 +43,21 @@ def error_reply(error: UserError, *, command: str = "") -> Reply:
     return Reply("error", data)
 
 
-def apology_reply() -> Reply:
-    return Reply("apology", {})
+def apology_reply(error: BaseException | None = None) -> Reply:
+    """Sorry; more precisely so when the database could not be reached."""
+    return Reply("apology", {"database_down": database_unreachable(error)})
+
+
+def database_unreachable(error: BaseException | None) -> bool:
+    """A connection that failed or was lost, a file gone or locked: not a bug of ours."""
+    if isinstance(error, DBAPIError):
+        unreadable_file = type(error) is DatabaseError  # "file is not a database"
+        return (
+            error.connection_invalidated
+            or unreadable_file
+            or isinstance(error, OperationalError | InterfaceError)
+        )
+    return isinstance(error, ConnectionError | OSError | TimeoutError)
 
 
 async def dispatch(ctx: CommandContext, text: str) -> Reply:
@@ -52,11 +71,11 @@ async def dispatch(ctx: CommandContext, text: str) -> Reply:
         if handler is None:
             return await help.show_help(ctx, "", unknown=command)
         return await handler(ctx, args)
+    except AlreadyDone:
+        log.info("ignored a request already handled (command %r)", command[:40])
+        return REPLAYED
     except UserError as error:
         return error_reply(error, command=command)
-    except Exception:
-        log.exception(
-            "command failed",
-            extra={"command": command, "actor_id": getattr(ctx.actor, "id", None)},
-        )
-        return apology_reply()
+    except Exception as error:
+        log.exception("command %r failed for user %s", command[:40], getattr(ctx.actor, "id", None))
+        return apology_reply(error)

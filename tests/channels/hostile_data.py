@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.channels.slack_home import UrgentAccount
 from bot.handlers.help import COMMAND_HELP
+from bot.handlers.meetings import RecapFields
 from bot.playbooks import TalkTrack
 from bot.services.kpis import AmKpis, IsoWeek, KpiSet, TeamKpiReport
 from bot.services.nudges import Nudge
@@ -239,7 +240,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "command": "playbook",
         "candidates": [f"{EVIL} {n} {LONG}" for n in range(60)],
     },
-    "apology": {},
+    "apology": {"database_down": True},
     "unknown_user": {},
     "status": {"status": account_status(), "account_id": 12, "tz": "Europe/Berlin"},
     "account_list": {
@@ -283,6 +284,10 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "account_id": 12,
         "meeting": meeting(LONG),
         "tz": "UTC",
+    },
+    "recap_unsaved": {
+        "reason": LONG,
+        "fields": RecapFields(summary=(EVIL + LONG)[:3000], next_steps=LONG, upsell_spotted=LONG),
     },
     "kpi_me": {"week": "2026-W10", "through": TODAY, "am": am(1)},
     "kpi_team": {"report": report(), "week_to_date": True},

@@ -65,7 +65,17 @@ def test_serve_without_signing_secret_exits_2_naming_the_variable(
     assert SIGNING_SECRET not in result.output and BOT_TOKEN not in result.output
 
 
-async def test_start_up_migrates_an_embedded_sqlite_database(sqlite_url: str) -> None:
+async def test_start_up_never_creates_a_missing_sqlite_database(tmp_path: Path) -> None:
+    missing = tmp_path / "accountbot.db"
+    problem = await database_problem(f"sqlite:///{missing}")
+    assert problem is not None
+    assert f"There is no database at {missing}" in problem
+    assert "accountbot db upgrade" in problem
+    assert not missing.exists()
+
+
+async def test_start_up_migrates_an_existing_embedded_sqlite_database(sqlite_url: str) -> None:
+    Path(sqlite_url.removeprefix("sqlite:///")).touch()  # e.g. restored from a backup, empty
     assert await database_problem(sqlite_url) is None
     database = Database(sqlite_url)
     try:
