@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bot.errors import InvalidInput
-from bot.handlers.base import CommandContext, Handler, Reply, page_number, resolve_account
+from bot.handlers.base import (
+    CommandContext,
+    Handler,
+    Reply,
+    page_number,
+    resolve_account,
+    whole_number,
+)
 from bot.services.access import sees_everything
 from bot.services.portfolio import list_accounts, upcoming_renewals
 from bot.services.status import account_status
@@ -74,9 +81,9 @@ async def renewals(ctx: CommandContext, args: str) -> Reply:
     """`renewals [DAYS] [page N]`: contracts ending in the next DAYS days (default 90)."""
     days_text, _, page_text = args.partition("page")
     days_text = days_text.strip()
-    if days_text and not days_text.isdigit():
+    days = whole_number(days_text) if days_text else 90
+    if days is None:
         raise InvalidInput("`renewals` takes a number of days, e.g. `/account renewals 30`.")
-    days = int(days_text) if days_text else 90
     page = page_number(page_text) if page_text.strip() or "page" in args else 1
     async with ctx.services.db.read_only() as session:
         rows = await upcoming_renewals(session, actor=ctx.actor, days=days, now=ctx.now)

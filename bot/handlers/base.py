@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.errors import InvalidInput
+from bot.services.once import claim
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -32,21 +36,41 @@ class Reply:
 
 @dataclass(frozen=True)
 class CommandContext:
+    """Who asks, when, with what. ``once_key`` names the request (a Slack trigger id, a form
+    id…) so that, replayed, it changes nothing: see `changing`."""
+
     services: Services
     actor: User
     now: datetime
+    once_key: str | None = None
+
+
+@asynccontextmanager
+async def changing(ctx: CommandContext) -> AsyncIterator[AsyncSession]:
+    """The unit of work of a request that changes something. The request's ``once_key`` is
+    taken in the same transaction, so a replay of it raises AlreadyDone and changes nothing."""
+    async with ctx.services.db.unit_of_work() as session:
+        if ctx.once_key is not None:
+            await claim(session, ctx.once_key, now=ctx.now, done="Already done.")
+        yield session
 
 
 Handler = Callable[[CommandContext, str], Awaitable[Reply]]
 
-_ACCOUNT_REF = re.compile(r"^#(\d{1,12})$")
+_ACCOUNT_REF = re.compile(r"#([0-9]{1,12})")
+_NUMBER = re.compile(r"[0-9]{1,9}")
 MAX_COMMAND_LENGTH = 1000
 
 
 def account_ref(text: str) -> int | None:
     """Buttons name accounts as `#<id>`; people type names."""
-    match = _ACCOUNT_REF.match(text.strip())
+    match = _ACCOUNT_REF.fullmatch(text.strip())
     return int(match.group(1)) if match else None
+
+
+def whole_number(text: str) -> int | None:
+    """ASCII digits only (`²` and `٣` are not numbers here), at most nine of them."""
+    return int(text) if _NUMBER.fullmatch(text) else None
 
 
 def split_command(text: str) -> tuple[str, str]:
@@ -76,6 +100,7 @@ def page_number(text: str) -> int:
     words = text.split()
     if words and words[0] == "page":
         words = words[1:]
-    if len(words) != 1 or not words[0].isdigit() or not 1 <= int(words[0]) <= 10_000:
+    number = whole_number(words[0]) if len(words) == 1 else None
+    if number is None or not 1 <= number <= 10_000:
         raise InvalidInput("Pages are numbered from 1, e.g. `page 2`.")
-    return int(words[0])
+    return number

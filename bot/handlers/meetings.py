@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import InvalidInput, NotFound, UserError
-from bot.handlers.base import CommandContext, Handler, Reply, resolve_account
+from bot.handlers.base import CommandContext, Handler, Reply, changing, resolve_account
 from bot.services.access import load_owner, require_change
+from bot.services.meetings import SUMMARY_MAX as MEETING_SUMMARY_MAX
 from bot.services.meetings import latest_meeting_without_recap, log_meeting, log_recap
 from bot.services.when import parse_when
 from storage.models import Account
@@ -18,7 +19,7 @@ from storage.models import Account
 RECAP_FORM = "recap"
 RECAP_HINT = "Add its recap with `/account recap NAME`."
 MAX_WHEN_WORDS = 4  # "yesterday at 14:30", "3 days ago", "2026-11-20 14:00"
-SUMMARY_MAX = 3000
+SUMMARY_MAX = MEETING_SUMMARY_MAX
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,17 @@ class RecapFields:
             upsell_spotted=clean("upsell_spotted"),
             meeting_when=clean("meeting_when"),
         )
+
+    def problems(self) -> dict[str, str]:
+        """What is wrong with the form before anything is looked up, by field."""
+        if not self.summary:
+            return {"summary": "Write a short summary of the meeting."}
+        if len(self.summary) > SUMMARY_MAX:
+            return {
+                "summary": f"Keep the summary to {SUMMARY_MAX} characters or fewer "
+                f"(it has {len(self.summary)})."
+            }
+        return {}
 
 
 async def _account_and_when(ctx: CommandContext, session: object, args: str) -> tuple[Account, str]:
@@ -89,7 +101,7 @@ async def meeting(ctx: CommandContext, args: str) -> Reply:
         raise InvalidInput("Which account? Try `/account meeting Acme yesterday 14:00`.")
     tz = ctx.actor.effective_timezone
     try:
-        async with ctx.services.db.unit_of_work() as session:
+        async with changing(ctx) as session:
             account, when = await _account_and_when(ctx, session, args)
             occurred_at = parse_when(when, now=ctx.now, tz=tz)
             logged = await log_meeting(
@@ -131,8 +143,9 @@ async def recap(ctx: CommandContext, args: str) -> Reply:
 
 
 async def submit_recap(ctx: CommandContext, account_id: int, fields: RecapFields) -> Reply:
+    """Save a submitted recap form; submitted again (the same ``ctx.once_key``), nothing."""
     tz = ctx.actor.effective_timezone
-    async with ctx.services.db.unit_of_work() as session:
+    async with changing(ctx) as session:
         account = await resolve_account(ctx, session, f"#{account_id}")
         new_meeting_at = None
         if fields.meeting_when:

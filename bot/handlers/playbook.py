@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import InvalidInput
-from bot.handlers.base import CommandContext, Handler, Reply, resolve_account
+from bot.handlers.base import CommandContext, Handler, Reply, changing, resolve_account
 from bot.playbooks import LIFECYCLE_STAGES
 from bot.services.access import can_change
 from bot.services.playbook_progress import (
@@ -53,7 +53,7 @@ async def _toggle(ctx: CommandContext, args: str, *, tick: bool) -> Reply:
     verb = "tick" if tick else "untick"
     name, step_id = _split_last(args, f"{verb} NAME STEP")
     change = tick_step if tick else untick_step
-    async with ctx.services.db.unit_of_work() as session:
+    async with changing(ctx) as session:
         account = await resolve_account(ctx, session, name)
         progress = await change(
             session,
@@ -104,7 +104,7 @@ async def advance(ctx: CommandContext, args: str) -> Reply:
 
 
 async def _change_stage(ctx: CommandContext, name: str, target: str, *, force: bool) -> Reply:
-    async with ctx.services.db.unit_of_work() as session:
+    async with changing(ctx) as session:
         account = await resolve_account(ctx, session, name)
         result = await change_stage(
             session,

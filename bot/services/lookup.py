@@ -29,6 +29,7 @@ FUZZY_LEAD = 5.0
 SUGGESTION_MIN = 50.0
 MAX_SUGGESTIONS = 3
 LIKE_ESCAPE = "\\"
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 def normalise_name(text: str) -> str:
@@ -114,6 +115,8 @@ async def _fuzzy(session: AsyncSession, shown: str, readable: ColumnElement[bool
 
 async def find_account_by_id(session: AsyncSession, *, account_id: int, actor: User) -> Account:
     """The account with this id if ``actor`` may read it; ``NotFound`` as if absent otherwise."""
+    if not 1 <= account_id <= MAX_ID:  # no such row, and PostgreSQL would refuse the number
+        raise NotFound(f"#{account_id}")
     stmt = select(Account).where(Account.id == account_id, readable_accounts(actor))
     account = (await session.scalars(stmt)).first()
     if account is None:

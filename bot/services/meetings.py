@@ -7,18 +7,22 @@ log a call as it starts), and up to a year back (older history comes from `accou
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput
 from bot.services.access import add_audit_entry, load_owner, require_change
-from bot.services.when import zone_or_utc
+from bot.services.when import (
+    FUTURE_TOLERANCE,
+    PAST_LIMIT,
+    in_the_future,
+    too_long_ago,
+    zone_or_utc,
+)
 from storage.models import Account, Meeting, MeetingKind, Role, User
 
-FUTURE_TOLERANCE = timedelta(hours=1)
-PAST_LIMIT = timedelta(days=365)
 SUMMARY_MAX = 3000
 NOTE_MAX = 3000
 NO_PENDING_MEETING = (
@@ -56,15 +60,9 @@ async def log_meeting(
     require_change(actor, account)
     at = _to_minute(occurred_at)
     if at > now + FUTURE_TOLERANCE:
-        raise InvalidInput(
-            f"{_shown(at, actor)} is in the future; log a meeting once it has started.",
-            hint="Try `/account meeting NAME now` or `/account meeting NAME 2h ago`.",
-        )
+        raise in_the_future(_shown(at, actor))
     if at < now - PAST_LIMIT:
-        raise InvalidInput(
-            f"{_shown(at, actor)} is more than a year ago; chat logs recent meetings only.",
-            hint="Older meetings can be imported: `accountbot import meetings FILE.csv`.",
-        )
+        raise too_long_ago(_shown(at, actor))
     if await _meeting_at(session, account, at) is not None:
         raise InvalidInput(
             f"A meeting with {account.name} at {_shown(at, actor)} is already logged."

@@ -26,15 +26,18 @@ from bot.errors import InvalidInput
 
 MAX_WHEN_LENGTH = 60
 LOCAL_NOON = time(12, 0)
+PAST_LIMIT = timedelta(days=365)  # chat logs meetings up to a year back…
+FUTURE_TOLERANCE = timedelta(hours=1)  # …and up to an hour ahead (a call just starting)
+_FAR_DAYS = 2 * 366  # beyond this a date is refused before any time zone arithmetic
 
-_DAY_TIME = re.compile(r"^(today|yesterday)(?: (?:at )?(\d{1,2}):(\d{2}))?$")
+_DAY_TIME = re.compile(r"^(today|yesterday)(?: (?:at )?([0-9]{1,2}):([0-9]{2}))?$")
 _AGO = re.compile(
-    r"^(\d{1,6}) ?(m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|wk|wks|week|weeks)"
+    r"^([0-9]{1,6}) ?(m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|wk|wks|week|weeks)"
     r" ago$"
 )
 _ISO = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[t ](\d{1,2}):(\d{2})(?::(\d{2}))?(z|[+-]\d{2}:?\d{2})?)?$"
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[t ]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(z|[+-][0-9]{2}:?[0-9]{2})?)?$"
 )
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -68,6 +71,20 @@ def _invalid(text: str) -> InvalidInput:
     return InvalidInput(f"I can't read “{text}” as a time. Try {EXAMPLES}.")
 
 
+def too_long_ago(shown: str) -> InvalidInput:
+    return InvalidInput(
+        f"{shown} is more than a year ago; chat logs recent meetings only.",
+        hint="Older meetings can be imported: `accountbot import meetings FILE.csv`.",
+    )
+
+
+def in_the_future(shown: str) -> InvalidInput:
+    return InvalidInput(
+        f"{shown} is in the future; log a meeting once it has started.",
+        hint="Try `/account meeting NAME now` or `/account meeting NAME 2h ago`.",
+    )
+
+
 def _clock(text: str, hour: str, minute: str, second: str | None = None) -> time:
     h, m, s = int(hour), int(minute), int(second or 0)
     if h > 23 or m > 59 or s > 59:
@@ -91,15 +108,18 @@ def _ago(text: str, match: re.Match[str], now: datetime) -> datetime:
     try:
         return (now - timedelta(**{unit: amount})).astimezone(UTC)
     except OverflowError:
-        raise _invalid(text) from None
+        raise too_long_ago(text) from None
 
 
-def _iso(text: str, match: re.Match[str], zone: ZoneInfo) -> datetime:
+def _iso(text: str, match: re.Match[str], now: datetime, zone: ZoneInfo) -> datetime:
     year, month, day, hour, minute, second, offset = match.groups()
     try:
         on = date(int(year), int(month), int(day))
     except ValueError:
         raise _invalid(text) from None
+    away = (on - now.astimezone(zone).date()).days
+    if abs(away) > _FAR_DAYS:  # 0001-01-01 or 9999-12-31: no zone arithmetic near the ends
+        raise (in_the_future if away > 0 else too_long_ago)(text)
     if hour is None:
         return _wall_clock(on, LOCAL_NOON, zone)
     at = _clock(text, hour, minute, second)
@@ -130,5 +150,5 @@ def parse_when(text: str, *, now: datetime, tz: str) -> datetime:
     if match := _AGO.match(cleaned):
         return _ago(text.strip(), match, now)
     if match := _ISO.match(cleaned):
-        return _iso(text.strip(), match, zone)
+        return _iso(text.strip(), match, now, zone)
     raise _invalid(text.strip())

@@ -164,7 +164,6 @@ def test_other_timezone_east_of_utc() -> None:
         "today 9:60",
         "today 14",
         "2026-11-20T14:00+25:00",
-        "999999 days ago",
         "12345678m ago",
         "yesterday yesterday",
     ],
@@ -174,6 +173,26 @@ def test_unreadable_text_is_invalid_input_with_examples(text: str) -> None:
         parse_when(text, now=NOW, tz=NY)
     assert "`2h ago`" in caught.value.message
     assert "`2026-11-20 14:00`" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("999999 days ago", "is more than a year ago"),
+        ("999999 weeks ago", "is more than a year ago"),
+        ("0001-01-01 00:00", "is more than a year ago"),
+        ("0001-01-01", "is more than a year ago"),
+        ("1000-06-01T10:00+14:00", "is more than a year ago"),
+        ("9999-12-31 23:59", "is in the future"),
+        ("9999-12-31T23:59-12:00", "is in the future"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_get_the_one_year_rules_answer(
+    text: str, words: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_when(text, now=NOW, tz=NY)
+    assert f"{text} {words}" in caught.value.message
 
 
 def test_error_quotes_what_was_typed() -> None:
