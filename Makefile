@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench serve clean
+.PHONY: demo test lint typecheck pytest reliability bench serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ typecheck: $(VENV)/.installed
 
 pytest: $(VENV)/.installed
 	$(BIN)/pytest -q -n auto
+
+reliability: $(VENV)/.installed  ## faults, forgeries and generated hostile input, with figures
+	RELIABILITY_EXAMPLES=$${RELIABILITY_EXAMPLES:-200} $(BIN)/pytest -q -n auto tests/reliability
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run

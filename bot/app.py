@@ -6,15 +6,17 @@ as many (differently configured) apps as they like.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from pydantic import SecretStr
 
 from bot.errors import ConfigError
+from bot.logs import install_request_fields
 from bot.server import Route, build_web_app
 from bot.services.container import Services, build_services
 from bot.settings import Settings
@@ -74,18 +76,27 @@ def build_app(
         problem = slack_settings_problem(settings, socket_mode=socket_mode)
         if problem:
             raise ConfigError(problem)
+    install_request_fields()
     services = services or build_services(settings, clock=clock)
     bolt_app = None
     routes: list[Route] = []
+    cleanups: list[Callable[[], Awaitable[None]]] = []
     if slack:
-        from bot.channels.slack import build_slack_app, events_endpoint, socket_mode_lifecycle
+        from bot.channels.slack import build_slack_app, socket_mode_lifecycle
+        from bot.channels.slack_http import events_endpoint
+        from bot.channels.slack_replies import ResponseUrls
 
-        bolt_app = build_slack_app(services)
+        response_urls = ResponseUrls(
+            extra_hosts=[urlsplit(settings.slack_api_url).hostname or ""],
+            timeout=settings.slack_timeout_seconds,
+        )
+        cleanups.append(response_urls.close)
+        bolt_app = build_slack_app(services, response_urls)
         if not socket_mode:
             assert settings.slack_signing_secret is not None  # checked above
             secret = settings.slack_signing_secret.get_secret_value()
             routes.append(Route("POST", "/slack/events", events_endpoint(bolt_app, secret)))
-    web_app = build_web_app(services, routes)
+    web_app = build_web_app(services, routes, cleanups)
     if bolt_app is not None and socket_mode:
         assert settings.slack_app_token is not None  # checked above
         web_app.cleanup_ctx.append(

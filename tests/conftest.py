@@ -13,6 +13,8 @@ import pytest
 
 from tests.support.postgres import PostgresServer, PostgresServerError
 
+pytest_plugins = ["tests.reliability.report"]  # prints the reliability suite's figures
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:

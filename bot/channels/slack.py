@@ -1,9 +1,11 @@
 """The Slack surface: a Bolt AsyncApp for `/account`, its buttons, the recap modal and App Home.
 
-Every request is acknowledged at once (process_before_response=False: Bolt answers Slack as
-soon as `ack()` is called) and the work continues afterwards, answering through response_url.
-Buttons carry a command text as their value and are answered exactly like typed commands.
-The conversation logic lives in `slack_surface`; this module only wires Bolt to it.
+Requests reach Bolt only through `slack_http.events_endpoint`, which verifies, parses and
+checks them first. Every request is acknowledged at once (process_before_response=False: Bolt
+answers Slack as soon as `ack()` is called) and the work continues afterwards, answering
+through response_url (retried, then a DM). Buttons carry a command text as their value and are
+answered exactly like typed commands. The conversation logic lives in `slack_surface`; this
+module only wires Bolt to it.
 """
 
 from __future__ import annotations
@@ -14,37 +16,36 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import IntegrityError
 
+from bot.channels.slack_http import interaction_key
 from bot.channels.slack_messages import RECAP_CALLBACK_ID, typed_text
+from bot.channels.slack_replies import ResponseUrls, web_client
 from bot.channels.slack_surface import Interaction, SlackSurface, slack_error
 from bot.errors import ConfigError
+from bot.logs import add_log_fields
 from bot.services.container import Services
-from storage.models import ProcessedEvent
+from bot.services.once import first_time
 
 log = logging.getLogger(__name__)
 
 BUTTON_ACTION = re.compile(r"^cmd(:.*)?$")
 ANY_SLASH_COMMAND = re.compile(r"^/")
-WEB_API_TIMEOUT_SECONDS = 10
 
 
-def build_slack_app(services: Services) -> AsyncApp:
+def build_slack_app(services: Services, response_urls: ResponseUrls) -> AsyncApp:
     """The Bolt app; every Web API call (Bolt's own too) goes to SLACK_API_URL."""
     settings = services.settings
     if settings.slack_bot_token is None:
         raise ValueError("SLACK_BOT_TOKEN is required")  # build_app checks this first
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=WEB_API_TIMEOUT_SECONDS,
+    client = web_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        settings.slack_timeout_seconds,
     )
     secret = settings.slack_signing_secret
     app = AsyncApp(
@@ -54,8 +55,9 @@ def build_slack_app(services: Services) -> AsyncApp:
         signing_secret=secret.get_secret_value() if secret else "unused-in-socket-mode",
         request_verification_enabled=secret is not None,
         process_before_response=False,
+        logger=logging.getLogger("bot.channels.slack.bolt"),
     )
-    _register(app, SlackSurface(services), services)
+    _register(app, SlackSurface(services, response_urls), services)
     return app
 
 
@@ -66,16 +68,16 @@ def _register(app: AsyncApp, surface: SlackSurface, services: Services) -> None:
     ) -> BoltResponse | None:
         """Slack retries events it thinks were lost; each event_id is handled once."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and not await _first_delivery(services, event_id):
-            log.info("skipping an event already handled", extra={"event_id": event_id})
+        if isinstance(event_id, str) and not await first_time(
+            services.db, event_id, now=services.clock()
+        ):
+            log.info("skipping an event already handled")
             return BoltResponse(status=200, body="")
         await next()
         return None
 
     @app.command(ANY_SLASH_COMMAND)
-    async def on_command(
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def on_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         await surface.answer(
             Interaction(
@@ -84,18 +86,14 @@ def _register(app: AsyncApp, surface: SlackSurface, services: Services) -> None:
                 text=typed_text(command.get("text")),
                 trigger_id=command.get("trigger_id"),
                 response_url=command.get("response_url"),
-                respond=respond,
                 source="command",
+                once_key=interaction_key(command),
             )
         )
 
     @app.action(BUTTON_ACTION)
     async def on_button(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
         response_url = body.get("response_url")
@@ -106,8 +104,8 @@ def _register(app: AsyncApp, surface: SlackSurface, services: Services) -> None:
                 text=str(action.get("value") or ""),
                 trigger_id=body.get("trigger_id"),
                 response_url=response_url if isinstance(response_url, str) else None,
-                respond=respond if isinstance(response_url, str) else None,
                 source="button",
+                once_key=interaction_key(body),
             )
         )
 
@@ -123,62 +121,28 @@ def _register(app: AsyncApp, surface: SlackSurface, services: Services) -> None:
             await surface.publish_home(client, event["user"])
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
         """A last resort: listeners never raise (the surface catches everything), so this is
-        a failure in middleware such as the event de-duplication."""
+        a failure in middleware such as the event de-duplication. Logged; Slack retries."""
+        add_log_fields(user_id=_user_id(body) or None)
         log.error("Slack request failed (%s)", describe(body), exc_info=error)
-        if respond is not None and respond.response_url:
-            await surface.apologise_via(respond)
 
 
 def _user_id(body: dict[str, Any]) -> str:
     user = body.get("user")
-    return str(user.get("id") or "") if isinstance(user, dict) else ""
-
-
-async def _first_delivery(services: Services, event_id: str) -> bool:
-    try:
-        async with services.db.unit_of_work() as session:
-            session.add(ProcessedEvent(event_id=event_id[:100], received_at=services.clock()))
-    except IntegrityError:
-        return False
-    return True
+    if isinstance(user, dict):
+        return str(user.get("id") or "")
+    event = body.get("event")
+    if isinstance(event, dict) and isinstance(event.get("user"), str):
+        return str(event["user"])
+    return str(body.get("user_id") or "")
 
 
 def describe(body: dict[str, Any]) -> str:
     """What a request was, for logs: kind, user, command word; never tokens or free text."""
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
-    user = (
-        body.get("user_id")
-        or (body.get("user") or {}).get("id")
-        or ((body.get("event") or {}).get("user"))
-    )
     word = str(body.get("text") or "").split(maxsplit=1)[:1]
-    return f"{kind}, slack user {user}, command {word[0] if word else '-'}"
-
-
-def events_endpoint(
-    app: AsyncApp, signing_secret: str
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """POST /slack/events: Bolt verifies the signature (401 when bad or stale) and dispatches."""
-    verifier = SignatureVerifier(signing_secret)
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        body = await request.text()
-        headers = {
-            k: v for k, v in request.headers.items() if not k.lower().startswith("x-slack-bolt-")
-        }  # internal to Bolt
-        try:
-            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)  # type: ignore[arg-type]
-        except ValueError:  # not JSON / form data: never from Slack, so say which part failed
-            signed = verifier.is_valid_request(body, dict(request.headers))
-            return web.json_response(
-                {"error": "malformed request" if signed else "invalid"},
-                status=400 if signed else 401,
-            )
-        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
-
-    return handle
+    return f"{kind}, slack user {_user_id(body) or '-'}, command {word[0][:40] if word else '-'}"
 
 
 def socket_mode_lifecycle(

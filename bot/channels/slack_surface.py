@@ -1,20 +1,23 @@
-"""What the Slack surface does with a request, after Bolt has verified and acknowledged it.
+"""What the Slack surface does with a request, after it has been verified and acknowledged.
 
 One rule throughout: the person always gets an answer. Unknown people get how to be added,
-user errors a friendly explanation (from the handlers), and anything unexpected is logged
-with context and apologised for.
+user errors a friendly explanation (from the handlers), anything unexpected is logged with
+context and apologised for. A request that changes something carries its Slack trigger id (or
+form id) into the change's transaction, so a replay of it changes nothing and gets no answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from slack_bolt.async_app import AsyncAck, AsyncRespond
+import aiohttp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.slack_home import home_data
 from bot.channels.slack_identity import actor_for
@@ -27,17 +30,22 @@ from bot.channels.slack_messages import (
     recap_fields,
     view,
 )
+from bot.channels.slack_replies import ResponseUrls, answer
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
-from bot.handlers.meetings import RECAP_FORM, SUMMARY_MAX, submit_recap
-from bot.handlers.router import apology_reply, dispatch
+from bot.handlers.meetings import RECAP_FORM, RecapFields, submit_recap
+from bot.handlers.router import REPLAYED, apology_reply, dispatch
+from bot.logs import add_log_fields
 from bot.rendering import Renderer
 from bot.services.container import Services
+from bot.services.once import AlreadyDone
 from bot.services.when import parse_when
 
 log = logging.getLogger(__name__)
 
 ERROR_TEMPLATES = frozenset({"error", "apology", "choose_account", "unknown_user"})
+# Slack closes a form that is not answered within 3 seconds; a slower save finishes after.
+FORM_ACK_DEADLINE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,8 @@ class Interaction:
     text: str
     trigger_id: str | None
     response_url: str | None
-    respond: AsyncRespond | None
     source: Literal["command", "button"]
+    once_key: str | None = None
 
     @property
     def command_word(self) -> str:
@@ -58,51 +66,84 @@ class Interaction:
         return words[0].casefold()[:40] if words else "help"
 
 
+@dataclass(frozen=True)
+class RecapSubmission:
+    """A submitted recap form."""
+
+    client: AsyncWebClient
+    slack_user_id: str
+    fields: RecapFields
+    asks_when: bool
+    origin: RecapOrigin
+    once_key: str
+
+
 class SlackSurface:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, response_urls: ResponseUrls) -> None:
         self.services = services
         self.renderer = Renderer("slack")
+        self.response_urls = response_urls
 
     async def answer(self, it: Interaction) -> None:
-        """Answer a command or a button; never raises."""
+        """Answer a command or a button once; never raises."""
+        add_log_fields(user_id=it.slack_user_id, command=it.command_word)
+        started = time.monotonic()
+        outcome = "apology"
         try:
             actor = await actor_for(self.services, it.client, it.slack_user_id)
             if actor is None:
-                await self._send(it, Reply("unknown_user", {}))
-                return
-            ctx = CommandContext(services=self.services, actor=actor, now=self.services.clock())
-            reply = await dispatch(ctx, it.text)
+                reply = Reply("unknown_user", {})
+            else:
+                ctx = CommandContext(
+                    services=self.services,
+                    actor=actor,
+                    now=self.services.clock(),
+                    once_key=it.once_key,
+                )
+                reply = await dispatch(ctx, it.text)
+            outcome = reply.template
+            if reply is REPLAYED:
+                return  # its first delivery was answered; a replay gets nothing
             if reply.form == RECAP_FORM:
                 await self._open_recap(it, reply)
             else:
                 await self._send(it, reply)
-        except Exception:
+        except Exception as error:
             log.exception(
                 "Slack %s failed: slack user %s, command %r",
                 it.source,
                 it.slack_user_id,
                 it.command_word,
             )
-            await self._send_quietly(it, apology_reply())
+            await self._send_quietly(it, apology_reply(error))
+        finally:
+            log.info(
+                "answered a Slack %s",
+                it.source,
+                extra={"outcome": outcome, "duration_ms": _ms_since(started)},
+            )
 
     async def _send(self, it: Interaction, reply: Reply) -> None:
-        payload = message(self.renderer, reply)
         # A tick updates the checklist in place; a refusal must not wipe the checklist out.
         replace = (
             it.source == "button"
             and it.command_word in REPLACING_COMMANDS
             and reply.template not in ERROR_TEMPLATES
         )
-        if it.respond is not None:
-            await it.respond(**payload, response_type=reply.visibility, replace_original=replace)
-        else:  # a button on the Home tab: there is no response_url, so answer in a DM
-            await it.client.chat_postMessage(channel=it.slack_user_id, **payload)
+        await answer(
+            self.response_urls,
+            it.client,
+            slack_user_id=it.slack_user_id,
+            response_url=it.response_url,
+            payload=message(self.renderer, reply),
+            response_options={"response_type": reply.visibility, "replace_original": replace},
+        )
 
     async def _send_quietly(self, it: Interaction, reply: Reply) -> None:
         try:
             await self._send(it, reply)
         except Exception:
-            log.exception("could not deliver an answer to slack user %s", it.slack_user_id)
+            log.exception("could not deliver an answer")
 
     async def _open_recap(self, it: Interaction, reply: Reply) -> None:
         """Open the recap modal with the trigger_id (valid for 3 seconds after the click)."""
@@ -115,8 +156,9 @@ class SlackSurface:
         )
         try:
             await it.client.views_open(trigger_id=it.trigger_id, view=modal)
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", slack_error(exc))
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("views.open failed: %s", reason)
             await self._send(
                 it,
                 _error(
@@ -128,71 +170,83 @@ class SlackSurface:
     async def submit_recap(
         self, *, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """The recap modal was submitted: save it, or show what to fix inside the modal."""
-        user = body.get("user")
-        slack_user_id = str(user.get("id") or "") if isinstance(user, dict) else ""
-        saved = await self._save_recap(client, slack_user_id, body.get("view") or {})
-        if isinstance(saved, dict):
-            errors = {block: form_error(text) for block, text in saved.items()}
-            await ack(response_action="errors", errors=errors)
-            return
-        await ack()  # closes the modal
-        reply, response_url = saved
-        await self._deliver(client, slack_user_id, response_url, reply)
+        """The recap modal was submitted: answered within Slack's 3 seconds whatever happens.
 
-    async def _save_recap(
-        self, client: AsyncWebClient, slack_user_id: str, modal: dict[str, Any]
-    ) -> dict[str, str] | tuple[Reply, str | None]:
-        """The saved recap's confirmation and where to send it, or errors per input block.
-
-        Saving happens before the ack so problems can be shown in the modal; it is one small
-        write, well inside Slack's 3 seconds.
+        Problems visible in the form itself are shown in it at once. The save runs with a
+        deadline: done in time, its problems are shown in the form too; slower (a busy
+        database), the form closes and the outcome follows by message, the person's own text
+        included if it could not be saved. A second submission of the same form saves nothing.
         """
-        values = modal.get("state", {}).get("values", {})
+        user = body["user"]["id"]
+        add_log_fields(user_id=user, command="recap")
+        modal = body["view"]
+        values = modal["state"]["values"]
         fields = recap_fields(values)
-        asks_when = "meeting_when" in values
-        if not fields.summary:
-            return {"summary": "Write a short summary of the meeting."}
-        if len(fields.summary) > SUMMARY_MAX:
-            return {
-                "summary": f"Keep the summary to {SUMMARY_MAX} characters or fewer "
-                f"(it has {len(fields.summary)})."
-            }
+        problems = fields.problems()
+        if problems:
+            await ack(response_action="errors", errors=_form_errors(problems))
+            return
         try:
             origin = RecapOrigin.decode(modal.get("private_metadata") or "")
-            actor = await actor_for(self.services, client, slack_user_id)
-            if actor is None:
-                return {
-                    "summary": "I don't know you yet: ask ops to add your email to the "
-                    "users sheet and re-import it."
-                }
-            ctx = CommandContext(services=self.services, actor=actor, now=self.services.clock())
-            if asks_when and fields.meeting_when:
-                parse_when(fields.meeting_when, now=ctx.now, tz=actor.effective_timezone)
-            reply = await submit_recap(ctx, origin.account_id, fields)
-        except UserError as error:  # a bad time, a meeting in the future, an account gone…
-            return {"meeting_when" if asks_when else "summary": error.message}
-        except Exception:
-            log.exception("recap submission failed: slack user %s", slack_user_id)
-            return {
-                "summary": "Sorry, something went wrong and nothing was saved. Please try again."
-            }
-        return reply, origin.response_url
-
-    async def _deliver(
-        self, client: AsyncWebClient, slack_user_id: str, response_url: str | None, reply: Reply
-    ) -> None:
-        """Where the recap was asked for (response_url), else a DM."""
-        payload = message(self.renderer, reply)
-        if response_url and await _posted(response_url, payload):
+        except (ValueError, KeyError, TypeError):
+            await ack(response_action="errors", errors=_form_errors({"summary": FORM_EXPIRED}))
             return
+        submission = RecapSubmission(
+            client, user, fields, "meeting_when" in values, origin, f"slack:recap:{modal['id']}"
+        )
+        saving = asyncio.ensure_future(self._save_recap(submission))
+        done, _ = await asyncio.wait({saving}, timeout=FORM_ACK_DEADLINE_SECONDS)
+        early = saving.result() if saving in done else None
+        if isinstance(early, dict):
+            await ack(response_action="errors", errors=_form_errors(early))
+            return
+        await ack()  # closes the form; the answer follows as a message
+        result = await saving
+        if isinstance(result, dict):
+            result = Reply("recap_unsaved", {"reason": " ".join(result.values()), "fields": fields})
+        if result is not None:
+            await self._deliver(submission, result)
+
+    async def _save_recap(self, sub: RecapSubmission) -> dict[str, str] | Reply | None:
+        """The saved recap's confirmation, what to fix by form field, or None for a form
+        already saved (its first submission confirms it)."""
+        blame = "meeting_when" if sub.asks_when else "summary"
         try:
-            await client.chat_postMessage(channel=slack_user_id, **payload)
+            actor = await actor_for(self.services, sub.client, sub.slack_user_id)
+            if actor is None:
+                return {"summary": UNKNOWN_IN_FORM}
+            ctx = CommandContext(
+                services=self.services,
+                actor=actor,
+                now=self.services.clock(),
+                once_key=sub.once_key,
+            )
+            if sub.asks_when and sub.fields.meeting_when:
+                parse_when(sub.fields.meeting_when, now=ctx.now, tz=actor.effective_timezone)
+            return await submit_recap(ctx, sub.origin.account_id, sub.fields)
+        except AlreadyDone:
+            log.info("ignored a recap form submitted again")
+            return None
+        except UserError as error:  # a bad time, a meeting in the future, an account gone…
+            return {blame: error.message}
         except Exception:
-            log.exception("could not confirm a recap to slack user %s", slack_user_id)
+            log.exception("recap submission failed")
+            return {"summary": "Sorry, something went wrong and nothing was saved. Try again."}
+
+    async def _deliver(self, sub: RecapSubmission, reply: Reply) -> None:
+        """Where the recap was asked for (response_url), else a DM."""
+        await answer(
+            self.response_urls,
+            sub.client,
+            slack_user_id=sub.slack_user_id,
+            response_url=sub.origin.response_url,
+            payload=message(self.renderer, reply),
+            response_options={"response_type": "ephemeral"},
+        )
 
     async def publish_home(self, client: AsyncWebClient, slack_user_id: str) -> None:
         """App Home: the person's accounts by urgency and their pending nudges."""
+        add_log_fields(user_id=slack_user_id, command="home")
         try:
             actor = await actor_for(self.services, client, slack_user_id)
             if actor is None:
@@ -202,25 +256,21 @@ class SlackSurface:
                 home = view(self.renderer, "home", data)
             await client.views_publish(user_id=slack_user_id, view=home)
         except Exception:
-            log.exception("App Home failed: slack user %s", slack_user_id)
-
-    async def apologise_via(self, respond: AsyncRespond) -> None:
-        try:
-            await respond(**message(self.renderer, apology_reply()), response_type="ephemeral")
-        except Exception:
-            log.exception("could not deliver an apology")
+            log.exception("App Home failed")
 
 
-async def _posted(response_url: str, payload: dict[str, Any]) -> bool:
-    """Whether Slack took the message at response_url (they expire after 30 minutes)."""
-    try:
-        sent = await AsyncWebhookClient(response_url).send_dict(
-            {**payload, "response_type": "ephemeral"}
-        )
-    except Exception as exc:  # a dropped connection, a timeout: fall back to a DM
-        log.warning("response_url failed (%s); answering by DM instead", type(exc).__name__)
-        return False
-    return sent.status_code == 200
+FORM_EXPIRED = "This form has expired; please start the recap again."
+UNKNOWN_IN_FORM = (
+    "I don't know you yet: ask ops to add your email to the users sheet and re-import it."
+)
+
+
+def _form_errors(problems: dict[str, str]) -> dict[str, str]:
+    return {block: form_error(text) for block, text in problems.items()}
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
 
 
 def _error(text: str, *, hint: str | None = None) -> Reply:

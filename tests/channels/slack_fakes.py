@@ -15,6 +15,7 @@ import hmac
 import itertools
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,11 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failing_methods: dict[str, str] = field(default_factory=dict)
+    # HTTP failures to answer with, in order, before answering normally: method or "respond".
+    http_failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    failed_attempts: list[tuple[str, int]] = field(default_factory=list)
+    # Seconds to wait before answering the next calls of a target (a hung Slack).
+    delays: dict[str, list[float]] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     _socket_peer: web.WebSocketResponse | None = None
@@ -71,6 +77,36 @@ class FakeSlack:
         self.calls.clear()
         self.responses.clear()
         self.failing_methods.clear()
+        self.http_failures.clear()
+        self.failed_attempts.clear()
+        self.delays.clear()
+
+    def hang(self, target: str, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` calls of `target` only after `seconds` (a timeout)."""
+        self.delays.setdefault(target, []).extend([seconds] * times)
+
+    async def _maybe_hang(self, target: str) -> None:
+        queued = self.delays.get(target)
+        if queued:
+            seconds = queued.pop(0)
+            self.failed_attempts.append((target, 0))
+            await asyncio.sleep(seconds)
+
+    def fail_http(self, target: str, *statuses: int, retry_after: int | None = None) -> None:
+        """Answer the next calls of `target` (a Web API method, or "respond" for response_urls)
+        with these HTTP statuses, then normally. 429s carry Retry-After when given."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self.http_failures.setdefault(target, []).extend((s, headers) for s in statuses)
+
+    def _http_failure(self, target: str) -> web.Response | None:
+        queued = self.http_failures.get(target)
+        if not queued:
+            return None
+        status, headers = queued.pop(0)
+        self.failed_attempts.append((target, status))
+        return web.json_response(
+            {"ok": False, "error": f"http_{status}"}, status=status, headers=headers
+        )
 
     @property
     def api_url(self) -> str:
@@ -116,12 +152,17 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        await self._maybe_hang(method)
         raw = await request.text()
         body: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
             body.update(json.loads(raw) if raw else {})
         else:
             body.update(parse_qsl(raw, keep_blank_values=True))
+        failure = self._http_failure(method)
+        if failure is not None:
+            await self._notify()
+            return failure
         self.calls.append(Call(method, body, request.headers.get("Authorization")))
         await self._notify()
         if method in self.failing_methods:
@@ -143,7 +184,8 @@ class FakeSlack:
             return {"user": {"id": user, "is_bot": False, "deleted": False, "profile": profile}}
         if method in ("views.open", "views.publish", "views.update"):
             view = body.get("view")
-            return {"view": json.loads(view) if isinstance(view, str) else view}
+            view = json.loads(view) if isinstance(view, str) else dict(view or {})
+            return {"view": {**view, "id": f"V{next(self._ids):08d}"}}
         if method == "apps.connections.open":
             return {"url": self.url.replace("http://", "ws://") + "/socket"}
         if method == "chat.postMessage":
@@ -152,6 +194,11 @@ class FakeSlack:
 
     async def _respond(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
+        await self._maybe_hang("respond")
+        failure = self._http_failure("respond")
+        if failure is not None:
+            await self._notify()
+            return failure
         self.responses.setdefault(token, []).append(await request.json())
         await self._notify()
         return web.Response(text="ok")
@@ -178,8 +225,11 @@ class FakeSlack:
         await self._socket_peer.send_json(envelope)
 
     def view_arg(self, call: Call) -> dict[str, Any]:
+        """The view a views.* call sent, with the id Slack gave it (forms are submitted by it)."""
         view = call.body["view"]
-        return json.loads(view) if isinstance(view, str) else view
+        view = json.loads(view) if isinstance(view, str) else dict(view)
+        index = self.calls.index(call)
+        return {**view, "id": view.get("id") or f"V-{call.method}-{index}-{id(call)}"}
 
 
 def sign(secret: str, timestamp: str, body: str) -> str:
@@ -199,7 +249,8 @@ class SlackSender:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def _trigger(self) -> str:
-        self.last_trigger_id = f"trigger-{next(self._ids)}"
+        """Slack makes a new trigger_id for every interaction, never used again."""
+        self.last_trigger_id = f"trigger-{next(self._ids)}-{uuid.uuid4().hex[:12]}"
         return self.last_trigger_id
 
     async def post(
@@ -297,7 +348,7 @@ class SlackSender:
                 }
         submitted = {
             **view,
-            "id": "V0000002",
+            "id": view.get("id", "V0000002"),
             "state": {"values": state},
             "hash": "1.abc",
             "team_id": TEAM_ID,

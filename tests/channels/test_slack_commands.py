@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import text
 
 from bot.handlers import accounts
 from storage.models import User
@@ -233,18 +234,18 @@ async def test_request_without_a_user_is_answered_without_data(world: SlackWorld
 
 
 async def test_failure_in_bolt_middleware_is_logged_with_context_and_retried_by_slack(
-    world: SlackWorld, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.channels import slack
-
-    async def database_down(*args: Any, **kwargs: Any) -> bool:
-        raise ConnectionError("database down")
-
-    monkeypatch.setattr(slack, "_first_delivery", database_down)
-    with caplog.at_level(logging.ERROR):
-        status, _ = await world.send.event(
-            {"type": "app_home_opened", "user": ALICE, "tab": "home"}, event_id="EvDOWN0001"
-        )
+    async with world.db.unit_of_work() as session:  # the de-duplication table goes missing
+        await session.execute(text("ALTER TABLE processed_events RENAME TO processed_away"))
+    try:
+        with caplog.at_level(logging.ERROR):
+            status, _ = await world.send.event(
+                {"type": "app_home_opened", "user": ALICE, "tab": "home"}, event_id="EvDOWN0001"
+            )
+    finally:
+        async with world.db.unit_of_work() as session:
+            await session.execute(text("ALTER TABLE processed_away RENAME TO processed_events"))
     assert status == 500  # not handled, so Slack delivers it again later
     record = next(r for r in caplog.records if r.name == "bot.channels.slack")
     assert "event_callback" in record.getMessage() and ALICE in record.getMessage()
