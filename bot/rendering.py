@@ -2,7 +2,9 @@
 
 Every template gets the same data. Text templates are plain; Slack and Teams templates
 produce JSON, and every value they print must go through `tojson` (the renderer refuses
-anything else), with `mrkdwn` first wherever Slack would parse markup.
+anything else), with the surface's escape first wherever markup is parsed: `mrkdwn` for Slack,
+`md` for Teams. Those filters (and plain text output) also write out the commands handlers mark
+with `cmd(...)` in the surface's syntax; templates write commands with `typed(...)`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from typing import Any, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from bot.command_syntax import SURFACE_COMMANDS, CommandStyle
 from bot.formatting import chunks, count_of, day, local_time, money, number, pct, truncate_text
 from bot.kpi_display import KPI_DISPLAY, kpi_label, kpi_target, kpi_value
+from bot.teams_markdown import escape_teams_markdown
 
 Surface = Literal["text", "slack", "teams"]
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -61,7 +65,18 @@ def _finalize_json(value: object) -> object:
 
 
 def _finalize_text(value: object) -> object:
-    return plain(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return SURFACE_COMMANDS["text"].render(plain(value))
+
+
+def _escaper(style: CommandStyle, escape: Any) -> Any:
+    """An escape filter that also writes out marked commands (their text escaped too)."""
+
+    def escape_and_write_commands(value: object) -> str:
+        return style.render(escape(value))
+
+    return escape_and_write_commands
 
 
 class Renderer:
@@ -69,6 +84,7 @@ class Renderer:
 
     def __init__(self, surface: Surface, templates_dir: Path = TEMPLATES_DIR) -> None:
         self.surface = surface
+        self.commands = SURFACE_COMMANDS[surface]
         self.env = Environment(
             loader=FileSystemLoader(templates_dir / surface),
             undefined=StrictUndefined,
@@ -78,8 +94,10 @@ class Renderer:
             keep_trailing_newline=False,
             finalize=_finalize_text if surface == "text" else _finalize_json,
         )
+        escape = {"slack": escape_mrkdwn, "teams": escape_teams_markdown, "text": plain}[surface]
         self.env.filters.update(
-            mrkdwn=escape_mrkdwn,
+            mrkdwn=_escaper(self.commands, escape_mrkdwn),
+            md=_escaper(self.commands, escape_teams_markdown),
             tojson=to_json,
             plain=plain,
             money=money,
@@ -95,6 +113,9 @@ class Renderer:
             kpi_target=kpi_target,
         )
         self.env.globals["KPI_DISPLAY"] = KPI_DISPLAY
+        # typed("status " ~ name): how to type it here, with the text escaped for the surface
+        self.env.globals["typed"] = lambda text: self.commands.write(escape(text))
+        self.env.globals["surface"] = surface
         self.env.policies["json.dumps_function"] = json.dumps
 
     def has(self, name: str) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.command_syntax import SURFACE_COMMANDS
 from bot.handlers.base import Reply
 from bot.handlers.meetings import RecapFields
 from bot.rendering import Renderer, plain, truncate_text
@@ -165,4 +166,5 @@ def recap_fields(state_values: Mapping[str, Any]) -> RecapFields:
 
 def form_error(text: str) -> str:
     """A modal field error: plain text (so no `code` marks), shown briefly under the input."""
-    return truncate_text(text.replace("`", ""), MAX_ERROR_TEXT)
+    plain_text = SURFACE_COMMANDS["slack"].render(text, formatted=False).replace("`", "")
+    return truncate_text(plain_text, MAX_ERROR_TEXT)

@@ -31,6 +31,7 @@ from bot.channels.slack_messages import (
     view,
 )
 from bot.channels.slack_replies import ResponseUrls, answer
+from bot.command_syntax import cmd
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
 from bot.handlers.meetings import RECAP_FORM, RecapFields, submit_recap
@@ -163,7 +164,7 @@ class SlackSurface:
                 it,
                 _error(
                     "Slack did not let me open the recap form in time.",
-                    hint="Please try `/account recap` again.",
+                    hint=f"Please try {cmd('recap')} again.",
                 ),
             )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.handlers.base import (
     CommandContext,
@@ -22,7 +23,7 @@ PAGE_SIZE = 10
 
 async def status(ctx: CommandContext, args: str) -> Reply:
     if not args:
-        raise InvalidInput("Which account? Try `/account status Acme`.")
+        raise InvalidInput(f"Which account? Try {cmd('status Acme')}.")
     services = ctx.services
     async with services.db.read_only() as session:
         account = await resolve_account(ctx, session, args)
@@ -52,7 +53,7 @@ async def list_(ctx: CommandContext, args: str) -> Reply:
     scope = scope.casefold() or default_scope(ctx.actor)
     if scope not in LIST_SCOPES:
         raise InvalidInput(
-            f"I can list {', '.join(LIST_SCOPES)}.", hint="Try `/account list at-risk`."
+            f"I can list {', '.join(LIST_SCOPES)}.", hint=f"Try {cmd('list at-risk')}."
         )
     page = page_number(rest) if rest else 1
     async with ctx.services.db.read_only() as session:
@@ -83,7 +84,7 @@ async def renewals(ctx: CommandContext, args: str) -> Reply:
     days_text = days_text.strip()
     days = whole_number(days_text) if days_text else 90
     if days is None:
-        raise InvalidInput("`renewals` takes a number of days, e.g. `/account renewals 30`.")
+        raise InvalidInput(f"`renewals` takes a number of days, e.g. {cmd('renewals 30')}.")
     page = page_number(page_text) if page_text.strip() or "page" in args else 1
     async with ctx.services.db.read_only() as session:
         rows = await upcoming_renewals(session, actor=ctx.actor, days=days, now=ctx.now)

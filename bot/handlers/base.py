@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.services.once import claim
 
@@ -79,7 +80,7 @@ def split_command(text: str) -> tuple[str, str]:
         raise InvalidInput(
             f"That command is {len(text)} characters long; the most I read is "
             f"{MAX_COMMAND_LENGTH}.",
-            hint="Try `/account help`.",
+            hint=f"Try {cmd('help')}.",
         )
     name, _, rest = text.partition(" ")
     return name.casefold(), rest.strip()

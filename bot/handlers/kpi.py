@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply
 from bot.services.kpis import IsoWeek, find_team, team_kpi_report, user_kpis
@@ -30,7 +31,7 @@ async def _team_for(ctx: CommandContext, session: AsyncSession, name: str, usage
             raise Forbidden("Only heads and ops can look at another team's numbers.")
         return await find_team(session, name)
     if actor.team is None:
-        raise InvalidInput(f"You are not in a team; name one, e.g. `/account {usage} Atlas`.")
+        raise InvalidInput(f"You are not in a team; name one, e.g. {cmd(usage + ' Atlas')}.")
     return actor.team
 
 
@@ -38,12 +39,12 @@ async def kpi(ctx: CommandContext, args: str) -> Reply:
     scope, _, rest = args.partition(" ")
     scope = scope.casefold() or "me"
     if scope not in ("me", "team"):
-        raise InvalidInput("`kpi` takes `me` or `team`, e.g. `/account kpi team`.")
+        raise InvalidInput(f"`kpi` takes `me` or `team`, e.g. {cmd('kpi team')}.")
     services = ctx.services
     async with services.db.read_only() as session:
         if scope == "me":
             if ctx.actor.role != Role.AM and ctx.actor.role != Role.LEAD:
-                raise InvalidInput("`kpi me` is for account managers; try `/account kpi team`.")
+                raise InvalidInput(f"`kpi me` is for account managers; try {cmd('kpi team')}.")
             today = _today(ctx, ctx.actor.team.timezone if ctx.actor.team else "UTC")
             week = IsoWeek.containing(today)
             mine = await user_kpis(

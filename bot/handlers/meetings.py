@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.command_syntax import cmd
 from bot.errors import InvalidInput, NotFound, UserError
 from bot.handlers.base import CommandContext, Handler, Reply, changing, resolve_account
 from bot.services.access import load_owner, require_change
@@ -17,7 +18,7 @@ from bot.services.when import parse_when
 from storage.models import Account
 
 RECAP_FORM = "recap"
-RECAP_HINT = "Add its recap with `/account recap NAME`."
+RECAP_HINT = f"Add its recap with {cmd('recap NAME')}."
 MAX_WHEN_WORDS = 4  # "yesterday at 14:30", "3 days ago", "2026-11-20 14:00"
 SUMMARY_MAX = MEETING_SUMMARY_MAX
 
@@ -85,7 +86,7 @@ async def _account_and_when(ctx: CommandContext, session: object, args: str) -> 
         unreadable_when = when
     if unreadable_when is not None:
         parse_when(unreadable_when, now=ctx.now, tz=ctx.actor.effective_timezone)  # raises
-    raise first_error or InvalidInput("Which account? Try `/account meeting Acme yesterday`.")
+    raise first_error or InvalidInput(f"Which account? Try {cmd('meeting Acme yesterday')}.")
 
 
 def _parses(ctx: CommandContext, when: str) -> bool:
@@ -98,7 +99,7 @@ def _parses(ctx: CommandContext, when: str) -> bool:
 
 async def meeting(ctx: CommandContext, args: str) -> Reply:
     if not args:
-        raise InvalidInput("Which account? Try `/account meeting Acme yesterday 14:00`.")
+        raise InvalidInput(f"Which account? Try {cmd('meeting Acme yesterday 14:00')}.")
     tz = ctx.actor.effective_timezone
     try:
         async with changing(ctx) as session:
@@ -123,7 +124,7 @@ async def meeting(ctx: CommandContext, args: str) -> Reply:
 async def recap(ctx: CommandContext, args: str) -> Reply:
     """Ask for the recap: a Slack modal, or prompts in the console."""
     if not args:
-        raise InvalidInput("Which account? Try `/account recap Acme`.")
+        raise InvalidInput(f"Which account? Try {cmd('recap Acme')}.")
     async with ctx.services.db.read_only() as session:
         account = await resolve_account(ctx, session, args)
         await load_owner(session, account)

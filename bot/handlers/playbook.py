@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply, changing, resolve_account
 from bot.playbooks import LIFECYCLE_STAGES
@@ -19,13 +20,13 @@ STAGE_USAGE = "stage NAME STAGE [force]"
 def _split_last(args: str, usage: str) -> tuple[str, str]:
     name, _, last = args.rpartition(" ")
     if not name.strip() or not last:
-        raise InvalidInput(f"Usage: `/account {usage}`.")
+        raise InvalidInput(f"Usage: {cmd(usage)}.")
     return name.strip(), last
 
 
 async def show_playbook(ctx: CommandContext, args: str) -> Reply:
     if not args:
-        raise InvalidInput("Which account? Try `/account playbook Acme`.")
+        raise InvalidInput(f"Which account? Try {cmd('playbook Acme')}.")
     async with ctx.services.db.read_only() as session:
         account = await resolve_account(ctx, session, args)
         progress = await playbook_progress(
@@ -83,7 +84,7 @@ async def stage(ctx: CommandContext, args: str) -> Reply:
     if target.casefold() not in LIFECYCLE_STAGES:
         raise InvalidInput(
             f"Which stage? “{target}” is not one: {', '.join(LIFECYCLE_STAGES)}.",
-            hint=f"Usage: `/account {STAGE_USAGE}`, e.g. `/account stage Acme growth`.",
+            hint=f"Usage: {cmd(STAGE_USAGE)}, e.g. {cmd('stage Acme growth')}.",
         )
     return await _change_stage(ctx, name, target.casefold(), force=force)
 
@@ -94,7 +95,7 @@ async def advance(ctx: CommandContext, args: str) -> Reply:
     if words and words[-1].casefold() == "force":
         force, args = True, " ".join(words[:-1])
     if not args:
-        raise InvalidInput("Usage: `/account advance NAME`.")
+        raise InvalidInput(f"Usage: {cmd('advance NAME')}.")
     async with ctx.services.db.read_only() as session:
         account = await resolve_account(ctx, session, args)
         target = ctx.services.playbooks.next_stage(account.stage)

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 from rapidfuzz import process
 
+from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply
 from bot.playbooks import TalkTrack
 
-TALK_HINT = "`/account talk` lists them all."
+TALK_HINT = f"{cmd('talk')} lists them all."
 
 
 def _containing(tracks: Sequence[TalkTrack], text: str) -> list[TalkTrack]:

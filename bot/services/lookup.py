@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.access import readable_accounts
 from storage.keys import name_key
@@ -52,7 +53,7 @@ def fuzzy_score(query: str, name: str, **_: object) -> float:
 def _checked_query(query: str) -> str:
     shown = " ".join(query.split())
     if not shown:
-        raise InvalidInput("Which account? Try `/account status Acme`.")
+        raise InvalidInput(f"Which account? Try {cmd('status Acme')}.")
     if len(shown) > MAX_QUERY_LENGTH:
         raise InvalidInput(
             f"That account name is {len(shown)} characters long; names have at most "

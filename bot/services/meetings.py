@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.services.access import add_audit_entry, load_owner, require_change
 from bot.services.when import (
@@ -26,7 +27,7 @@ from storage.models import Account, Meeting, MeetingKind, Role, User
 SUMMARY_MAX = 3000
 NOTE_MAX = 3000
 NO_PENDING_MEETING = (
-    "No meeting without a recap; log the meeting first with `/account meeting NAME`."
+    f"No meeting without a recap; log the meeting first with {cmd('meeting NAME')}."
 )
 
 

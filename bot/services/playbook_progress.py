@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput, UserError
 from bot.playbooks import LIFECYCLE_STAGES, Playbook, PlaybookLibrary
 from bot.services.access import add_audit_entry, load_owner, may_force, require_change
@@ -178,7 +179,7 @@ def _step_id(account: Account, playbooks: PlaybookLibrary, step_id: str) -> str:
         listed = ", ".join(valid) if valid else "none"
         raise InvalidInput(
             f"“{step_id.strip()}” is not a step of the {stage} playbook. Steps: {listed}.",
-            hint=f"See them with `/account playbook {account.name}`.",
+            hint=f"See them with {cmd('playbook ' + account.name)}.",
         )
     return cleaned
 
@@ -293,7 +294,7 @@ async def change_stage(
     needs_force = wanted != expected or bool(missing)
     if needs_force:
         refusal = _refusal(account, current, wanted, expected, missing)
-        command = f"`/account stage {account.name} {wanted} force`"
+        command = cmd(f"stage {account.name} {wanted} force")
         if not may_force(actor, account):
             if force:
                 raise Forbidden(

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts
@@ -260,7 +261,7 @@ async def upcoming_renewals(
 ) -> list[RenewalRow]:
     """Contracts of live, readable accounts ending 0..``days`` days from today, soonest first."""
     if not 1 <= days <= 365:
-        raise InvalidInput("Renewals look 1 to 365 days ahead, e.g. `/account renewals 30`.")
+        raise InvalidInput(f"Renewals look 1 to 365 days ahead, e.g. {cmd('renewals 30')}.")
     utc_today = now.astimezone(UTC).date()
     stmt = (
         select(

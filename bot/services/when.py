@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 
 MAX_WHEN_LENGTH = 60
@@ -81,7 +82,7 @@ def too_long_ago(shown: str) -> InvalidInput:
 def in_the_future(shown: str) -> InvalidInput:
     return InvalidInput(
         f"{shown} is in the future; log a meeting once it has started.",
-        hint="Try `/account meeting NAME now` or `/account meeting NAME 2h ago`.",
+        hint=f"Try {cmd('meeting NAME now')} or {cmd('meeting NAME 2h ago')}.",
     )
 
 

@@ -165,7 +165,7 @@ async def test_nonsense_gets_the_command_list_and_changes_nothing(
 ) -> None:
     out = await run("ann", "frobnicate acme\nstage\ntick acme")
     assert "I don't know the command “frobnicate”" in out
-    assert "Usage: `/account stage NAME STAGE [force]`." in out
+    assert "Usage: `stage NAME STAGE [force]`." in out
     async with sqlite_db.read_only() as session:
         assert (await session.scalars(select(AuditEntry))).all() == []
 
@@ -183,14 +183,14 @@ async def test_long_renewal_lists_page_with_a_more_command(
     first, _, second = out.partition("\n/account renewals 30 page 2\n")
     assert "Contracts ending in the next 30 days (1–10 of 12):" in first
     assert "Renewing 09" in first and "Renewing 10" not in first
-    assert "More: /account renewals 30 page 2" in first
+    assert "More: `renewals 30 page 2`" in first
     assert "(11–12 of 12)" in second and "Renewing 11" in second
     assert "More:" not in second
 
 
 async def test_a_head_names_the_team_and_a_wrong_name_suggests_the_closest(run: Run) -> None:
     out = await run("hana", "kpi team\ndigest atlas\ndigest atlsa")
-    assert "You are not in a team; name one, e.g. `/account kpi team Atlas`." in out
+    assert "You are not in a team; name one, e.g. `kpi team Atlas`." in out
     assert "Atlas: weekly KPI digest, 2026-W09" in out
     assert "No team matches “atlsa”." in out and "Did you mean: Atlas?" in out
 
