@@ -62,3 +62,11 @@ def count_of(value: object, noun: str, plural: str | None = None) -> str:
     """`3|count_of("meeting")` -> "3 meetings"; 1 -> "1 meeting"."""
     n = 0 if value is None else int(str(value))
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def hours_ago(hours: object) -> str:
+    """How long ago, in words: hours under two days ("5 hours"), else days ("13 days")."""
+    n = 0 if hours is None else int(str(hours))
+    if n >= 48:
+        return f"{n // 24} days"
+    return f"{n} hour" if n == 1 else f"{n} hours"

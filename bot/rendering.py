@@ -21,7 +21,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot.command_syntax import SURFACE_COMMANDS, CommandStyle
-from bot.formatting import chunks, count_of, day, local_time, money, number, pct, truncate_text
+from bot.formatting import (
+    chunks,
+    count_of,
+    day,
+    hours_ago,
+    local_time,
+    money,
+    number,
+    pct,
+    truncate_text,
+)
 from bot.kpi_display import KPI_DISPLAY, kpi_label, kpi_target, kpi_value
 from bot.teams_markdown import escape_teams_markdown
 
@@ -108,6 +118,7 @@ class Renderer:
             truncate_text=truncate_text,
             chunks=chunks,
             count_of=count_of,
+            hours_ago=hours_ago,
             kpi_label=kpi_label,
             kpi_value=kpi_value,
             kpi_target=kpi_target,

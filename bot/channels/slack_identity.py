@@ -1,8 +1,7 @@
-"""Who is asking: a Slack user id mapped to an accountbot user.
+"""Who is asking on Slack: a Slack user id mapped to an accountbot user.
 
 By `slack_user_id` first; when that is unknown, by the email Slack has for the person
-(users.info, scope users:read.email), which is then remembered so the next request makes
-no API call. Someone with neither gets no data (the caller shows how to be added).
+(users.info, scope users:read.email), which is then remembered (see `services.identity`).
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.services.access import find_user_by_email, find_user_by_slack_id, remember_slack_id
 from bot.services.container import Services
+from bot.services.identity import person_for
 from storage.models import User
 
 log = logging.getLogger(__name__)
@@ -38,17 +37,6 @@ async def slack_email(client: AsyncWebClient, slack_user_id: str) -> str | None:
 
 async def actor_for(services: Services, client: AsyncWebClient, slack_user_id: str) -> User | None:
     """The accountbot user behind a Slack user id, or None when the bot does not know them."""
-    async with services.db.read_only() as session:
-        user = await find_user_by_slack_id(session, slack_user_id)
-    if user is not None:
-        return user
-    email = await slack_email(client, slack_user_id)
-    if email is None:
-        return None
-    async with services.db.unit_of_work() as session:
-        user = await find_user_by_email(session, email)
-        if user is None:
-            return None
-        await remember_slack_id(session, user=user, slack_user_id=slack_user_id)
-    log.info("mapped slack user %s to user %s by email", slack_user_id, user.id)
-    return user
+    return await person_for(
+        services.db, "slack", slack_user_id, lambda: slack_email(client, slack_user_id)
+    )

@@ -50,6 +50,7 @@ def message(renderer: Renderer, reply: Reply) -> dict[str, Any]:
 def view(renderer: Renderer, name: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """A modal or Home view rendered from a template, within Slack's limits."""
     rendered = renderer.render_json(name, data)
+    rendered.pop("text", None)  # a view's templates may carry a message's fallback text
     rendered["blocks"] = fit_blocks(list(rendered.get("blocks", [])), MAX_VIEW_BLOCKS)
     return rendered
 

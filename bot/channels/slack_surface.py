@@ -19,7 +19,6 @@ from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack_home import home_data
 from bot.channels.slack_identity import actor_for
 from bot.channels.slack_messages import (
     REPLACING_COMMANDS,
@@ -34,6 +33,7 @@ from bot.channels.slack_replies import ResponseUrls, answer
 from bot.command_syntax import cmd
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
+from bot.handlers.home import home as home_for
 from bot.handlers.meetings import RECAP_FORM, RecapFields, submit_recap
 from bot.handlers.router import REPLAYED, apology_reply, dispatch
 from bot.logs import add_log_fields
@@ -45,6 +45,7 @@ from bot.services.when import parse_when
 log = logging.getLogger(__name__)
 
 ERROR_TEMPLATES = frozenset({"error", "apology", "choose_account", "unknown_user"})
+SLACK_RESPONSE_TYPES = {"private": "ephemeral", "shared": "in_channel"}
 # Slack closes a form that is not answered within 3 seconds; a slower save finishes after.
 FORM_ACK_DEADLINE_SECONDS = 2.0
 
@@ -137,7 +138,10 @@ class SlackSurface:
             slack_user_id=it.slack_user_id,
             response_url=it.response_url,
             payload=message(self.renderer, reply),
-            response_options={"response_type": reply.visibility, "replace_original": replace},
+            response_options={
+                "response_type": SLACK_RESPONSE_TYPES[reply.audience],
+                "replace_original": replace,
+            },
         )
 
     async def _send_quietly(self, it: Interaction, reply: Reply) -> None:
@@ -253,8 +257,8 @@ class SlackSurface:
             if actor is None:
                 home = home_from_message(message(self.renderer, Reply("unknown_user", {})))
             else:
-                data = await home_data(self.services, actor)
-                home = view(self.renderer, "home", data)
+                ctx = CommandContext(services=self.services, actor=actor, now=self.services.clock())
+                home = view(self.renderer, "home", (await home_for(ctx, "")).data)
             await client.views_publish(user_id=slack_user_id, view=home)
         except Exception:
             log.exception("App Home failed")

@@ -19,19 +19,21 @@ if TYPE_CHECKING:
     from bot.services.container import Services
     from storage.models import User
 
-Visibility = Literal["ephemeral", "in_channel"]
+# Who sees an answer: only the person who asked, or everyone where they asked.
+Audience = Literal["private", "shared"]
 
 
 @dataclass(frozen=True)
 class Reply:
-    """A handler's answer: which template to render, with what data.
+    """A handler's answer: which template to render, with what data, for whom.
 
-    `form` names a form the surface should open (a Slack modal) instead of a message.
+    `form` names a form to fill in instead of a message (each surface shows it its own way: a
+    Slack modal, a Teams card with inputs, prompts in the console).
     """
 
     template: str
     data: Mapping[str, Any] = field(default_factory=dict)
-    visibility: Visibility = "ephemeral"
+    audience: Audience = "private"
     form: str | None = None
 
 

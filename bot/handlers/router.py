@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 
 from bot.errors import Ambiguous, NotFound, UserError
-from bot.handlers import accounts, help, kpi, meetings, playbook, talk
+from bot.handlers import accounts, help, home, kpi, meetings, playbook, talk
 from bot.handlers.base import CommandContext, Handler, Reply, split_command
 from bot.services.once import AlreadyDone
 
@@ -21,6 +21,7 @@ COMMANDS: Mapping[str, Handler] = {
     **meetings.COMMANDS,
     **kpi.COMMANDS,
     **talk.COMMANDS,
+    **home.COMMANDS,
 }
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, inspect, or_, select, true, update
+from sqlalchemy import ColumnElement, inspect, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.errors import Forbidden, NotFound
 from storage.models import Account, AuditEntry, Role, User
@@ -110,33 +109,9 @@ def add_audit_entry(
     return entry
 
 
-async def find_user_by_slack_id(session: AsyncSession, slack_user_id: str) -> User | None:
-    if not slack_user_id.strip():
-        return None
-    stmt = select(User).where(User.slack_user_id == slack_user_id.strip())
-    return (await session.scalars(stmt)).one_or_none()
-
-
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     """By e-mail, ignoring case and surrounding spaces (e-mails are stored lowercased)."""
     cleaned = email.strip().lower()
     if not cleaned:
         return None
     return (await session.scalars(select(User).where(User.email == cleaned))).one_or_none()
-
-
-async def remember_slack_id(session: AsyncSession, *, user: User, slack_user_id: str) -> None:
-    """Link a Slack user id to ``user``, taking it from anyone it was linked to before."""
-    await session.execute(
-        update(User)
-        .where(User.slack_user_id == slack_user_id, User.id != user.id)
-        .values(slack_user_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(slack_user_id=slack_user_id)
-        .execution_options(synchronize_session=False)
-    )
-    set_committed_value(user, "slack_user_id", slack_user_id)

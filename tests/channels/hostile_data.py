@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.channels.slack_home import UrgentAccount
 from bot.handlers.help import COMMAND_HELP
+from bot.handlers.home import UrgentAccount
 from bot.handlers.meetings import RecapFields
 from bot.playbooks import TalkTrack
 from bot.services.kpis import AmKpis, IsoWeek, KpiSet, TeamKpiReport

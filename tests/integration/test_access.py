@@ -16,11 +16,10 @@ from bot.services.access import (
     can_change,
     can_read,
     find_user_by_email,
-    find_user_by_slack_id,
     readable_accounts,
-    remember_slack_id,
     require_change,
 )
+from bot.services.identity import find_user_by_chat_id, remember_chat_id
 from bot.services.lookup import find_account, find_account_by_id
 from storage.db import Database
 from storage.models import Account, Role, User
@@ -235,13 +234,13 @@ async def test_user_found_by_email_ignoring_case_and_spaces(db: Database) -> Non
 async def test_remembered_slack_id_finds_the_user_next_time(db: Database) -> None:
     book = await seed_book(db)
     async with db.unit_of_work() as session:
-        assert await find_user_by_slack_id(session, "U0ANN") is None
+        assert await find_user_by_chat_id(session, "slack", "U0ANN") is None
         ann = await find_user_by_email(session, "ann@x.io")
         assert ann is not None
-        await remember_slack_id(session, user=ann, slack_user_id="U0ANN")
+        await remember_chat_id(session, user=ann, platform="slack", chat_id="U0ANN")
         assert ann.slack_user_id == "U0ANN"
     async with db.read_only() as session:
-        found = await find_user_by_slack_id(session, "U0ANN")
+        found = await find_user_by_chat_id(session, "slack", "U0ANN")
     assert found is not None and found.id == book.users["ann"]
 
 
@@ -249,12 +248,12 @@ async def test_remembering_a_slack_id_takes_it_from_its_previous_user(db: Databa
     book = await seed_book(db)
     async with db.unit_of_work() as session:
         bob = await fetch_user(session, book.users["bob"])
-        await remember_slack_id(session, user=bob, slack_user_id="U0SHARED")
+        await remember_chat_id(session, user=bob, platform="slack", chat_id="U0SHARED")
     async with db.unit_of_work() as session:
         ann = await fetch_user(session, book.users["ann"])
-        await remember_slack_id(session, user=ann, slack_user_id="U0SHARED")
+        await remember_chat_id(session, user=ann, platform="slack", chat_id="U0SHARED")
     async with db.read_only() as session:
-        owner = await find_user_by_slack_id(session, "U0SHARED")
+        owner = await find_user_by_chat_id(session, "slack", "U0SHARED")
         bob_now = await fetch_user(session, book.users["bob"])
     assert owner is not None and owner.id == book.users["ann"]
     assert bob_now.slack_user_id is None

@@ -16,7 +16,6 @@ from bot.rendering import TEMPLATES_DIR, Renderer
 from tests.channels.hostile_data import EVIL, MESSAGES, VIEWS
 
 RENDERER = Renderer("text")
-SLACK_ONLY = {"home"}  # App Home is a Slack tab; the console has `list` and `nudges` instead
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -26,10 +25,10 @@ def _names(surface: str, suffix: str) -> set[str]:
 
 def test_every_reply_has_a_text_template() -> None:
     replies = set(MESSAGES) | set(VIEWS)
-    assert replies - SLACK_ONLY <= _names("text", ".txt")
+    assert replies <= _names("text", ".txt")
 
 
-@pytest.mark.parametrize("name", sorted(set(MESSAGES) | set(VIEWS) - SLACK_ONLY))
+@pytest.mark.parametrize("name", sorted(set(MESSAGES) | set(VIEWS)))
 def test_text_template_renders_hostile_data_without_control_characters(name: str) -> None:
     data: dict[str, Any] = {**MESSAGES, **VIEWS}[name]
     poisoned = _poison(data)

@@ -1,17 +1,20 @@
-"""App Home: the person's accounts, most urgent first, with the nudges pending for each."""
+"""`home`: the person's accounts, most urgent first, with the nudges pending for each.
+
+Slack shows it on the App Home tab (and answers `/account home`); Teams and the console answer
+`home` with the same data.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
+from bot.handlers.base import CommandContext, Handler, Reply
 from bot.services.access import sees_everything
-from bot.services.container import Services
 from bot.services.nudges import KIND_ORDER, Nudge, pending_nudges
 from bot.services.portfolio import MAX_PAGE_SIZE, AccountRow, list_accounts
-from storage.models import Role, User
+from storage.models import Role
 
 MAX_URGENT = 30  # two blocks each; a Home view holds 100
 TEAM_RISKS_SHOWN = 10
@@ -53,9 +56,9 @@ def _urgent(row: AccountRow | None, nudges: list[Nudge]) -> UrgentAccount:
     )
 
 
-async def home_data(services: Services, actor: User) -> dict[str, Any]:
-    """Template data for `home.json`: urgent accounts (with nudges or risk flags), the rest."""
-    now = services.clock()
+async def home(ctx: CommandContext, args: str) -> Reply:
+    """Template data for `home`: urgent accounts (with nudges or risk flags), then the rest."""
+    services, actor, now = ctx.services, ctx.actor, ctx.now
     rules = services.nudge_rules
     async with services.db.read_only() as session:
         nudges = await pending_nudges(
@@ -91,7 +94,7 @@ async def home_data(services: Services, actor: User) -> dict[str, Any]:
     urgent += [_urgent(row, []) for row in mine.items if row.id not in by_account and row.flags]
     urgent.sort(key=UrgentAccount.urgency)
     listed = {u.id for u in urgent}
-    return {
+    data = {
         "actor_name": actor.name,
         "now": now,
         "tz": actor.effective_timezone,
@@ -104,3 +107,7 @@ async def home_data(services: Services, actor: User) -> dict[str, Any]:
         "sees_everything": sees_everything(actor),
         "team_risks": team_risks,
     }
+    return Reply("home", data)
+
+
+COMMANDS: dict[str, Handler] = {"home": home}
