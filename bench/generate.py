@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.sample_data import DemoBook, seed_demo_book
+from bot.demo.book import DemoBook, seed_demo_book
 from storage.db import Database
 from storage.migrate import upgrade_async
 

@@ -34,10 +34,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bench.generate import generate
+from bot.demo.book import DemoBook
 from bot.playbooks import load_playbooks
-from bot.sample_data import DemoBook
-from bot.services.kpi_targets import load_kpi_targets
 from bot.services.kpis import IsoWeek, team_kpi_report
+from bot.services.kpis.targets import load_kpi_targets
 from bot.services.lookup import find_account
 from bot.services.nudges import NudgeRules, pending_nudges
 from storage.db import Database

@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 
 from bot.cli.common import load_settings, open_services, quiet_upgrade
-from bot.console import Console
-from bot.sample_data import seed_demo_book
+from bot.demo.book import seed_demo_book
+from bot.demo.console import Console
 from storage.models import User
 
 DEMO_DB = Path("accountbot-demo.db")

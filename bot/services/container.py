@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.playbooks import PlaybookLibrary, load_playbooks
-from bot.services.kpi_targets import KpiTargets, load_kpi_targets
+from bot.services.kpis.targets import KpiTargets, load_kpi_targets
 from bot.services.nudges import NudgeRules
 from bot.settings import Settings
 from storage.db import Database

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.console import Console
+from bot.demo.console import Console
 from bot.services.container import build_services
 from bot.settings import Settings
 from storage.db import Database

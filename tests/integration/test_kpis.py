@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.errors import InvalidInput, NotFound
-from bot.services.kpi_targets import KpiTargets
 from bot.services.kpis import IsoWeek, TeamKpiReport, team_kpi_report, user_kpis
+from bot.services.kpis.targets import KpiTargets
 from storage.db import Database
 from storage.models import Account, Role, Seniority, SignalKind, Team, UpsellStatus, User
 from tests.integration.builders import (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.lookup import escape_like, find_account, normalise_name
 from storage.db import Database
@@ -191,7 +192,7 @@ ACTOR = User(id=1, role=Role.AM, team_id=None, email="a@x.io", name="A")
 async def test_blank_query_asks_which_account_before_any_query(query: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         await find_account(None, query=query, actor=ACTOR)  # type: ignore[arg-type]
-    assert caught.value.message == "Which account? Try `/account status Acme`."
+    assert caught.value.message == f"Which account? Try {cmd('status Acme')}."
 
 
 async def test_query_longer_than_200_characters_is_refused() -> None:

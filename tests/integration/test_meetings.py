@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput, NotFound
 from bot.services.meetings import latest_meeting_without_recap, log_meeting, log_recap
 from storage.db import Database
@@ -21,7 +22,7 @@ from tests.integration.account_builders import audit_rows, fetch_account, fetch_
 from tests.integration.builders import make_account, make_meeting, make_team, make_user
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
-NO_PENDING = "No meeting without a recap; log the meeting first with `/account meeting NAME`."
+NO_PENDING = f"No meeting without a recap; log the meeting first with {cmd('meeting NAME')}."
 
 
 def utc(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput, NotFound, UserError
 from bot.services.playbook_progress import (
     PlaybookProgress,
@@ -268,7 +269,7 @@ async def test_advance_is_refused_for_an_am_with_required_steps_missing(db: Data
         "Acme can't move to adaptation: 1 required step is not done: Do goals."
     )
     assert (
-        caught.value.hint == "A team lead can force it with `/account stage Acme adaptation force`."
+        caught.value.hint == f"A team lead can force it with {cmd('stage Acme adaptation force')}."
     )
     assert await stage_of(db, setup) == ("onboarding", ENTERED, None)
     async with db.read_only() as session:
@@ -290,7 +291,7 @@ async def test_lead_without_force_is_told_they_can_force(sqlite_db: Database) ->
     setup = await seed(sqlite_db)
     with pytest.raises(UserError) as caught:
         await move(sqlite_db, setup, "lea", "adaptation")
-    assert caught.value.hint == "You can force it with `/account stage Acme adaptation force`."
+    assert caught.value.hint == f"You can force it with {cmd('stage Acme adaptation force')}."
 
 
 async def test_lead_forces_past_missing_steps_and_it_is_audited(db: Database) -> None:

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.demo.accounts import add_years
+from bot.demo.book import DemoBook, seed_demo_book
 from bot.playbooks import load_playbooks
-from bot.sample_accounts import add_years
-from bot.sample_data import DemoBook, seed_demo_book
 from bot.services.nudges import NudgeRules, pending_nudges
 from storage.db import Database
 from storage.migrate import upgrade_async

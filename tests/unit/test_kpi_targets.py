@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.services.kpi_targets import (
+from bot.services.kpis import KPI_NAMES, KpiSet
+from bot.services.kpis.targets import (
     BUNDLED_TARGETS_FILE,
     KpiTargets,
     KpiTargetsError,
     TargetSet,
     load_kpi_targets,
 )
-from bot.services.kpis import KPI_NAMES, KpiSet
 
 ON_TARGET = KpiSet(
     accounts_active=20,

@@ -1,5 +1,5 @@
 """What happened on the demo book's accounts: meetings and recaps, upsells, satisfaction
-signals, deliverables, ticked playbook steps and objections (see :mod:`bot.sample_data`).
+signals, deliverables, ticked playbook steps and objections (see :mod:`bot.demo.book`).
 
 Functions return row dicts for bulk inserts; they draw from the caller's seeded generator, so
 the order of calls must stay fixed for a seed to keep giving the same book.
@@ -12,9 +12,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.playbooks import PlaybookLibrary
-from bot.sample_accounts import AccountPlan, local_at
-from bot.sample_names import (
+from bot.demo.accounts import AccountPlan, local_at
+from bot.demo.names import (
     DELIVERABLES,
     NEXT_STEPS,
     OBJECTIONS,
@@ -22,6 +21,7 @@ from bot.sample_names import (
     UPSELL_SERVICES,
     UPSELL_SPOTTED,
 )
+from bot.playbooks import PlaybookLibrary
 from storage.models import (
     MeetingKind,
     ObjectionStatus,

@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 
 from bot.errors import ConfigError
-from bot.services.kpis import KpiSet
+from bot.services.kpis.definitions import KpiSet
 from bot.yaml_files import YamlProblem, read_yaml
 from storage.models import Seniority
 
-BUNDLED_TARGETS_FILE = Path(__file__).resolve().parent.parent / "config" / "kpi_targets.yaml"
+BUNDLED_TARGETS_FILE = Path(__file__).resolve().parents[2] / "config" / "kpi_targets.yaml"
 
 
 class KpiTargetsError(ConfigError):

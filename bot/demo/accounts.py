@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.sample_names import CHURN_REASONS, CURATED_ACCOUNTS, company_names
+from bot.demo.names import CHURN_REASONS, CURATED_ACCOUNTS, company_names
 from storage.keys import name_key
 from storage.models import Stage
 

@@ -22,9 +22,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.playbooks import PlaybookLibrary, load_playbooks
-from bot.sample_accounts import AccountPlan, plan_book
-from bot.sample_activity import (
+from bot.demo.accounts import AccountPlan, plan_book
+from bot.demo.activity import (
     clear_recap,
     deliverable_rows,
     meeting_rows,
@@ -33,12 +32,13 @@ from bot.sample_activity import (
     step_rows,
     upsell_rows,
 )
-from bot.sample_names import (
+from bot.demo.names import (
     ESCAPING_EXAMPLE,
     TIMEZONES,
     person_names,
     team_names,
 )
+from bot.playbooks import PlaybookLibrary, load_playbooks
 from storage.keys import name_key
 from storage.models import (
     Account,

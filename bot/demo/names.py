@@ -1,4 +1,4 @@
-"""Word lists and name makers for the generated demo book (see :mod:`bot.sample_data`).
+"""Word lists and name makers for the generated demo book (see :mod:`bot.demo.book`).
 
 Everything here is invented. Generators take a seeded ``random.Random`` so the same seed
 always gives the same names.
