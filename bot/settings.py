@@ -43,6 +43,26 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
+    # Microsoft Teams, through the Bot Framework (the names Azure's documentation uses).
+    microsoft_app_id: str = Field(
+        default="", validation_alias=AliasChoices("MicrosoftAppId", "microsoft_app_id")
+    )
+    microsoft_app_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MicrosoftAppPassword", "microsoft_app_password"),
+    )
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        default="MultiTenant",
+        validation_alias=AliasChoices("MicrosoftAppType", "microsoft_app_type"),
+    )
+    microsoft_app_tenant_id: str = Field(
+        default="",
+        validation_alias=AliasChoices("MicrosoftAppTenantId", "microsoft_app_tenant_id"),
+    )
+    teams_allow_unauthenticated: bool = False
+    # Where Bot Framework tokens' signing keys are published (sovereign clouds; tests).
+    teams_openid_metadata_url: str | None = None
+
     @field_validator("renewal_windows", mode="before")
     @classmethod
     def _parse_windows(cls, value: object) -> object:
@@ -65,6 +85,14 @@ class Settings(BaseSettings):
     @classmethod
     def _slash_terminated(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def slack_configured(self) -> bool:
+        return self.slack_bot_token is not None or self.slack_signing_secret is not None
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.microsoft_app_id.strip()) or self.teams_allow_unauthenticated
 
     @property
     def renewal_horizon_days(self) -> int:

@@ -25,7 +25,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.slack_http import interaction_key
 from bot.channels.slack_messages import RECAP_CALLBACK_ID, typed_text
 from bot.channels.slack_replies import ResponseUrls, web_client
-from bot.channels.slack_surface import Interaction, SlackSurface, slack_error
+from bot.channels.slack_surface import (
+    Interaction,
+    SlackSurface,
+    slack_conversation,
+    slack_error,
+)
 from bot.errors import ConfigError
 from bot.logs import add_log_fields
 from bot.services.container import Services
@@ -88,6 +93,9 @@ def _register(app: AsyncApp, surface: SlackSurface, services: Services) -> None:
                 response_url=command.get("response_url"),
                 source="command",
                 once_key=interaction_key(command),
+                conversation=slack_conversation(
+                    command.get("channel_id"), command.get("channel_name")
+                ),
             )
         )
 
@@ -106,6 +114,9 @@ def _register(app: AsyncApp, surface: SlackSurface, services: Services) -> None:
                 response_url=response_url if isinstance(response_url, str) else None,
                 source="button",
                 once_key=interaction_key(body),
+                conversation=slack_conversation(
+                    (body.get("channel") or {}).get("id"), (body.get("channel") or {}).get("name")
+                ),
             )
         )
 

@@ -39,6 +39,7 @@ from bot.handlers.router import REPLAYED, apology_reply, dispatch
 from bot.logs import add_log_fields
 from bot.rendering import Renderer
 from bot.services.container import Services
+from bot.services.conversations import Conversation
 from bot.services.once import AlreadyDone
 from bot.services.when import parse_when
 
@@ -61,6 +62,7 @@ class Interaction:
     response_url: str | None
     source: Literal["command", "button"]
     once_key: str | None = None
+    conversation: Conversation | None = None
 
     @property
     def command_word(self) -> str:
@@ -101,6 +103,7 @@ class SlackSurface:
                     actor=actor,
                     now=self.services.clock(),
                     once_key=it.once_key,
+                    conversation=it.conversation,
                 )
                 reply = await dispatch(ctx, it.text)
             outcome = reply.template
@@ -287,3 +290,17 @@ def slack_error(exc: SlackApiError) -> str:
     data = exc.response.data
     error = data.get("error") if isinstance(data, dict) else None
     return str(error) if error else f"HTTP {exc.response.status_code}"
+
+
+def slack_conversation(channel_id: object, channel_name: object = "") -> Conversation | None:
+    """Where a slash command or button was used: a DM, a group DM or a channel."""
+    if not isinstance(channel_id, str) or not channel_id:
+        return None
+    name = channel_name if isinstance(channel_name, str) else ""
+    if channel_id.startswith("D") or name == "directmessage":
+        kind: Literal["personal", "channel", "group"] = "personal"
+    elif name.startswith("mpdm-"):
+        kind = "group"
+    else:
+        kind = "channel"
+    return Conversation(platform="slack", kind=kind, conversation_id=channel_id)

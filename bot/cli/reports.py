@@ -7,7 +7,6 @@ import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from bot.rendering import Renderer
 from bot.services.container import Services
 from bot.services.kpis import IsoWeek, team_kpi_report
 from bot.services.nudges import pending_nudges
+from bot.services.when import local_today
 from storage.keys import name_key
 from storage.models import Role, Team, User
 
@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
                     fail(f"No team named {team!r}." if team else "No teams yet: import some.", 1)
                 reports = []
                 for each in teams:
-                    today = services.clock().astimezone(ZoneInfo(each.timezone)).date()
+                    today = local_today(services.clock(), each.timezone)
                     reports.append(
                         await team_kpi_report(
                             session,

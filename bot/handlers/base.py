@@ -17,6 +17,7 @@ from bot.services.once import claim
 
 if TYPE_CHECKING:
     from bot.services.container import Services
+    from bot.services.conversations import Conversation
     from storage.models import User
 
 # Who sees an answer: only the person who asked, or everyone where they asked.
@@ -46,6 +47,7 @@ class CommandContext:
     actor: User
     now: datetime
     once_key: str | None = None
+    conversation: Conversation | None = None  # where it was typed (None: the console, CLI)
 
 
 @asynccontextmanager

@@ -17,6 +17,8 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("kpi [me|team [TEAM]]", "this week's numbers so far (heads and ops may name a team)"),
     ("digest [TEAM]", "preview of your team's weekly digest (leads, heads, ops)"),
     ("talk [TRACK]", "talk tracks and templates: kick-off questions, renewal deck, objections"),
+    ("home", "your accounts, most urgent first, with what needs doing"),
+    ("link-team TEAM", "in a channel: post this team's weekly digest here (leads, heads, ops)"),
     ("help", "this list"),
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +10,7 @@ from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply
 from bot.services.kpis import IsoWeek, find_team, team_kpi_report, user_kpis
+from bot.services.when import local_today
 from storage.keys import name_key
 from storage.models import Role, Team
 
@@ -18,7 +18,7 @@ LEADERS = (Role.LEAD, Role.HEAD, Role.OPS)
 
 
 def _today(ctx: CommandContext, tz: str) -> date:
-    return ctx.now.astimezone(ZoneInfo(tz)).date()
+    return local_today(ctx.now, tz)
 
 
 async def _team_for(ctx: CommandContext, session: AsyncSession, name: str, usage: str) -> Team:

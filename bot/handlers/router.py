@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 
 from bot.errors import Ambiguous, NotFound, UserError
-from bot.handlers import accounts, help, home, kpi, meetings, playbook, talk
+from bot.handlers import accounts, help, home, kpi, link, meetings, playbook, talk
 from bot.handlers.base import CommandContext, Handler, Reply, split_command
 from bot.services.once import AlreadyDone
 
@@ -22,6 +22,7 @@ COMMANDS: Mapping[str, Handler] = {
     **kpi.COMMANDS,
     **talk.COMMANDS,
     **home.COMMANDS,
+    **link.COMMANDS,
 }
 
 

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Label, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Label, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -34,6 +34,7 @@ from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.services.when import zone_or_utc
 from bot.settings import Settings
 from storage.models import Account, Contract, Meeting, OutboxMessage, Team, User
+from storage.zones import effective_zone_sql
 
 KIND_ORDER = ("missed_recap", "overdue_step", "onboarding_overdue", "renewal")
 KEY_CHUNK = 500
@@ -130,7 +131,7 @@ def _with_owner(stmt: Select[*_Ts]) -> Select[*_Ts]:
 
 def _owner_zone() -> Label[str]:
     """The owner's effective timezone name: their own, else their team's (NULL: UTC)."""
-    return func.coalesce(Owner.timezone, OwnerTeam.timezone).label("zone_name")
+    return effective_zone_sql(Owner.timezone, OwnerTeam.timezone).label("zone_name")
 
 
 def _active_day(

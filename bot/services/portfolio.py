@@ -23,6 +23,7 @@ from bot.services.access import readable_accounts
 from bot.services.portfolio_flags import LiveAccount, risk_flags
 from bot.services.when import local_today
 from storage.models import Account, Contract, Stage, Team, User
+from storage.zones import effective_zone
 
 Scope = Literal["mine", "team", "renewals", "at-risk"]
 SCOPES: tuple[str, ...] = get_args(Scope)
@@ -148,7 +149,7 @@ async def _live_accounts(
     )
     live: dict[int, LiveAccount] = {}
     for row in await session.execute(stmt):
-        tz = row.owner_tz or row.team_tz or "UTC"
+        tz = effective_zone(row.owner_tz, row.team_tz)
         today = local_today(now, tz)
         if _is_live(row.churned_on, today):
             live[row.id] = LiveAccount(
@@ -287,7 +288,7 @@ async def upcoming_renewals(
     )
     rows = []
     for row in await session.execute(stmt):
-        today = local_today(now, row.owner_tz or row.team_tz)
+        today = local_today(now, effective_zone(row.owner_tz, row.team_tz))
         days_left = (row.end_on - today).days
         if _is_live(row.churned_on, today) and 0 <= days_left <= days:
             rows.append(

@@ -21,6 +21,7 @@ from storage.models.base import (
     UpsellStatus,
     utcnow,
 )
+from storage.models.conversations import ConversationRef
 from storage.models.messaging import AuditEntry, OutboxMessage, ProcessedEvent
 from storage.models.org import Team, User
 from storage.models.workflow import Objection, ObjectionStep, StepCompletion
@@ -30,6 +31,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Contract",
+    "ConversationRef",
     "Deliverable",
     "Meeting",
     "MeetingKind",

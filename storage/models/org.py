@@ -6,6 +6,7 @@ from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, CreatedAt, Role, Seniority
+from storage.zones import effective_zone
 
 
 def enum_column(enum: type) -> Enum:
@@ -49,6 +50,5 @@ class User(CreatedAt, Base):
 
     @property
     def effective_timezone(self) -> str:
-        if self.timezone:
-            return self.timezone
-        return self.team.timezone if self.team else "UTC"
+        """Their own zone, else their team's, else UTC (`storage.zones`)."""
+        return effective_zone(self.timezone, self.team.timezone if self.team else None)

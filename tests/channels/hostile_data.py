@@ -21,8 +21,10 @@ from bot.services.portfolio import AccountList, AccountRow, RenewalRow
 from bot.services.status import AccountStatus, LastMeeting
 from storage.models import Meeting, MeetingKind
 
-EVIL = "<!channel> Evil & <@U123|boss> Co"
-EVIL_ESCAPED = "&lt;!channel&gt; Evil &amp; &lt;@U123|boss&gt; Co"
+# Slack markup and Teams markdown a name could try: mentions, links, emphasis, card functions.
+MARKDOWN = "**Bold** _it_ [x](https://evil.example) `code` {{DATE(2017-02-14T06:08:39Z)}} #1"
+EVIL = f"<!channel> Evil & <@U123|boss> Co {MARKDOWN}"
+EVIL_ESCAPED = f"&lt;!channel&gt; Evil &amp; &lt;@U123|boss&gt; Co {MARKDOWN}"
 LONG = ("<!here> & " * 400)[:3500]  # 3500 characters of markup
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -285,6 +287,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "meeting": meeting(LONG),
         "tz": "UTC",
     },
+    "team_linked": {"team": EVIL + LONG, "platform": "slack", "actor_name": EVIL},
     "recap_unsaved": {
         "reason": LONG,
         "fields": RecapFields(summary=(EVIL + LONG)[:3000], next_steps=LONG, upsell_spotted=LONG),

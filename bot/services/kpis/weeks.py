@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
+from bot.services.when import local_today
 
 _ISO_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
 _WEEK_HINT = "Write an ISO week like 2026-W07: the year, W, and the week number (01 to 53)."
@@ -69,4 +69,4 @@ class IsoWeek:
 
 def digest_week(timezone: str, now: datetime) -> IsoWeek:
     """The digest's default: the last completed ISO week in ``timezone`` as of ``now``."""
-    return IsoWeek.last_completed(now.astimezone(ZoneInfo(timezone)).date())
+    return IsoWeek.last_completed(local_today(now, timezone))
