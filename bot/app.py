@@ -1,15 +1,17 @@
 """Wires accountbot together: settings → services → chat surfaces → one aiohttp application.
 
 Nothing is built at import time; `build_app` does it all, so tests and the CLI can build
-as many (differently configured) apps as they like.
+as many (differently configured) apps as they like. Each chat surface whose settings are
+present is started: Slack at POST /slack/events (or over Socket Mode), Teams at
+POST /api/messages; GET /healthz serves both and lists them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -25,6 +27,14 @@ from storage.models import utcnow
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
+    from bot.channels.teams import TeamsChannel
+
+Lifecycle = Callable[[web.Application], AsyncIterator[None]]
+NO_SURFACE = (
+    "No chat surface is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, "
+    "and/or MicrosoftAppId and MicrosoftAppPassword for Microsoft Teams (see the README)."
+)
+
 
 @dataclass
 class AccountBotApp:
@@ -35,6 +45,20 @@ class AccountBotApp:
     slack: AsyncApp | None
     web: web.Application
     socket_mode: bool = False
+    teams: TeamsChannel | None = None
+
+    @property
+    def surfaces(self) -> list[str]:
+        return [name for name, up in (("slack", self.slack), ("teams", self.teams)) if up]
+
+
+@dataclass
+class _Wiring:
+    """What the surfaces add to the web application."""
+
+    routes: list[Route] = field(default_factory=list)
+    cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    lifecycles: list[Lifecycle] = field(default_factory=list)
 
 
 def slack_settings_problem(settings: Settings, *, socket_mode: bool) -> str | None:
@@ -64,48 +88,82 @@ def build_app(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utcnow,
-    slack: bool = True,
+    slack: bool | None = None,
+    teams: bool | None = None,
     socket_mode: bool = False,
     services: Services | None = None,
+    teams_credentials: Any = None,
 ) -> AccountBotApp:
-    """Build services, the Slack app (when enabled) and the web application serving them.
+    """Build services, the chat surfaces and the web application serving them.
 
-    Raises ConfigError (naming the variable) when a surface is enabled without its settings.
+    ``slack`` and ``teams`` default to whether their settings are present. Raises ConfigError
+    (naming the variable) when a surface is enabled without the settings it needs.
+    ``teams_credentials`` replaces the Bot Framework credentials factory (tests, proxies).
     """
-    if slack:
-        problem = slack_settings_problem(settings, socket_mode=socket_mode)
-        if problem:
+    use_slack = settings.slack_configured or socket_mode if slack is None else slack
+    use_teams = settings.teams_configured if teams is None else teams
+    if use_slack and (problem := slack_settings_problem(settings, socket_mode=socket_mode)):
+        raise ConfigError(problem)
+    if use_teams:
+        from bot.channels.teams import teams_settings_problem
+
+        if problem := teams_settings_problem(settings):
             raise ConfigError(problem)
     install_request_fields()
     services = services or build_services(settings, clock=clock)
-    bolt_app = None
-    routes: list[Route] = []
-    cleanups: list[Callable[[], Awaitable[None]]] = []
-    if slack:
-        from bot.channels.slack import build_slack_app, socket_mode_lifecycle
-        from bot.channels.slack_http import events_endpoint
-        from bot.channels.slack_replies import ResponseUrls
-
-        response_urls = ResponseUrls(
-            extra_hosts=[urlsplit(settings.slack_api_url).hostname or ""],
-            timeout=settings.slack_timeout_seconds,
-        )
-        cleanups.append(response_urls.close)
-        bolt_app = build_slack_app(services, response_urls)
-        if not socket_mode:
-            assert settings.slack_signing_secret is not None  # checked above
-            secret = settings.slack_signing_secret.get_secret_value()
-            routes.append(Route("POST", "/slack/events", events_endpoint(bolt_app, secret)))
-    web_app = build_web_app(services, routes, cleanups)
-    if bolt_app is not None and socket_mode:
-        assert settings.slack_app_token is not None  # checked above
-        web_app.cleanup_ctx.append(
-            socket_mode_lifecycle(bolt_app, settings.slack_app_token.get_secret_value())
-        )
+    wiring = _Wiring()
+    bolt_app = _slack(settings, services, wiring, socket_mode) if use_slack else None
+    channel = _teams(services, wiring, teams_credentials) if use_teams else None
+    surfaces = [name for name, up in (("slack", bolt_app), ("teams", channel)) if up]
+    web_app = build_web_app(services, wiring.routes, wiring.cleanups, surfaces=surfaces)
+    web_app.cleanup_ctx.extend(wiring.lifecycles)
     return AccountBotApp(
         settings=settings,
         services=services,
         slack=bolt_app,
         web=web_app,
         socket_mode=socket_mode,
+        teams=channel,
     )
+
+
+def _slack(settings: Settings, services: Services, wiring: _Wiring, socket_mode: bool) -> AsyncApp:
+    from bot.channels.slack import build_slack_app, socket_mode_lifecycle
+    from bot.channels.slack_http import events_endpoint
+    from bot.channels.slack_replies import ResponseUrls
+
+    response_urls = ResponseUrls(
+        extra_hosts=[urlsplit(settings.slack_api_url).hostname or ""],
+        timeout=settings.slack_timeout_seconds,
+    )
+    wiring.cleanups.append(response_urls.close)
+    bolt_app = build_slack_app(services, response_urls)
+    if socket_mode:
+        assert settings.slack_app_token is not None  # checked by slack_settings_problem
+        token = settings.slack_app_token.get_secret_value()
+        wiring.lifecycles.append(socket_mode_lifecycle(bolt_app, token))
+    else:
+        assert settings.slack_signing_secret is not None  # checked by slack_settings_problem
+        secret = settings.slack_signing_secret.get_secret_value()
+        wiring.routes.append(Route("POST", "/slack/events", events_endpoint(bolt_app, secret)))
+    return bolt_app
+
+
+def _teams(services: Services, wiring: _Wiring, credentials: Any) -> TeamsChannel:
+    from bot.channels.teams import build_teams_channel, warn_if_unauthenticated
+
+    warn_if_unauthenticated(services.settings)
+    channel = build_teams_channel(services, credentials)
+    wiring.routes.append(Route("POST", "/api/messages", channel.handle))
+    wiring.lifecycles.append(channel.lifecycle())
+    return channel
+
+
+def no_surface_problem(settings: Settings, *, socket_mode: bool = False) -> str | None:
+    """`serve` needs at least one chat surface."""
+    if settings.slack_configured or socket_mode or settings.teams_configured:
+        return None
+    return NO_SURFACE
+
+
+__all__ = ["NO_SURFACE", "AccountBotApp", "ConfigError", "build_app", "no_surface_problem"]

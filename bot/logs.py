@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,9 +109,21 @@ class TextFormatter(logging.Formatter):
         return mask_tokens(f"{line} [{extras}]" if extras else line)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record is emitted (not when it was built)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", fmt: LogFormat = "text") -> None:
     """Route every logger (ours, Bolt's, botbuilder's, SQLAlchemy's) through one handler."""
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     install_request_fields()
     root = logging.getLogger()

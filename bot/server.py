@@ -1,8 +1,8 @@
 """The one aiohttp application: chat webhooks and a health check, on one port.
 
 Routes: POST /slack/events (Slack's slash commands, interactivity and Events API, as Bolt
-expects them at one URL), GET /healthz, and whatever other surfaces add (Teams will add
-POST /api/messages). No chat SDK is imported here: surfaces hand in plain aiohttp handlers.
+expects them at one URL), POST /api/messages (Microsoft Teams, through the Bot Framework) and
+GET /healthz. No chat SDK is imported here: surfaces hand in plain aiohttp handlers.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
+SURFACES_KEY: web.AppKey[list[str]] = web.AppKey("surfaces", list)
 HEALTH_DB_TIMEOUT_SECONDS = 3.0
 MAX_REQUEST_BYTES = 1024 * 1024  # Slack payloads are far smaller; refuse anything huge.
 _PASSWORD_IN_URL = re.compile(r"://([^:/@\s]+):[^@\s]+@")
@@ -50,6 +51,7 @@ async def healthz(request: web.Request) -> web.Response:
         "status": "ok" if db_ok else "unavailable",
         "database": "ok" if db_ok else "unreachable",
         "backend": services.db.engine.dialect.name,
+        "surfaces": request.app[SURFACES_KEY],
     }
     return web.json_response(body, status=200 if db_ok else 503)
 
@@ -58,10 +60,13 @@ def build_web_app(
     services: Services,
     routes: Sequence[Route] = (),
     cleanups: Sequence[Callable[[], Awaitable[None]]] = (),
+    *,
+    surfaces: Sequence[str] = (),
 ) -> web.Application:
     """The aiohttp application; on shutdown, ``cleanups`` run and the database is disposed of."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SERVICES_KEY] = services
+    app[SURFACES_KEY] = list(surfaces)
     app.router.add_get("/healthz", healthz)
     for route in routes:
         app.router.add_route(route.method, route.path, route.handler)

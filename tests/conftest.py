@@ -13,7 +13,10 @@ import pytest
 
 from tests.support.postgres import PostgresServer, PostgresServerError
 
-pytest_plugins = ["tests.reliability.report"]  # prints the reliability suite's figures
+pytest_plugins = [
+    "tests.reliability.report",  # prints the reliability suite's figures
+    "tests.channels.teams_world",  # the `teams_world` fixture
+]
 
 
 @pytest.fixture(scope="session")

@@ -23,11 +23,14 @@ def register(app: typer.Typer) -> None:
             "requests at /slack/events: no public URL needed.",
         ),
     ) -> None:
-        """Serve Slack at POST /slack/events (or over Socket Mode) and GET /healthz."""
-        from bot.app import build_app
+        """Serve Slack (POST /slack/events or Socket Mode), Teams (POST /api/messages) and
+        GET /healthz: each surface whose settings are present."""
+        from bot.app import build_app, no_surface_problem
         from bot.server import database_problem, run
 
         settings = load_settings()
+        if problem := no_surface_problem(settings, socket_mode=socket_mode):
+            fail(f"Configuration error: {problem}")
         try:
             built = build_app(settings, socket_mode=socket_mode)
         except (ConfigError, PlaybookError, ValueError) as exc:  # ValueError: a bad DATABASE_URL

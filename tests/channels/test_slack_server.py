@@ -82,7 +82,12 @@ async def test_malformed_body_is_401_unsigned_and_400_signed(world: SlackWorld) 
 async def test_healthz_reports_a_reachable_database(world: SlackWorld) -> None:
     async with world.http.get(f"{world.base_url}/healthz") as response:
         assert response.status == 200
-        assert await response.json() == {"status": "ok", "database": "ok", "backend": "sqlite"}
+        assert await response.json() == {
+            "status": "ok",
+            "database": "ok",
+            "backend": "sqlite",
+            "surfaces": ["slack"],
+        }
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -111,4 +116,5 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
             "status": "unavailable",
             "database": "unreachable",
             "backend": "sqlite",
+            "surfaces": ["slack"],
         }

@@ -49,7 +49,12 @@ def test_a_moved_database_file_is_reported_not_recreated_and_works_again_when_ba
     try:
         assert live.get("/healthz") == (
             503,
-            {"status": "unavailable", "database": "unreachable", "backend": "sqlite"},
+            {
+                "status": "unavailable",
+                "database": "unreachable",
+                "backend": "sqlite",
+                "surfaces": ["slack"],
+            },
         )
         assert DOWN in ask(live, "status acme robotics")
         assert DOWN in ask(live, "meeting acme robotics now")
