@@ -50,7 +50,8 @@ def from_template(
     replaces: str | None = None,
 ) -> CardMessage:
     rendered = renderer.render_json(name, data)
-    summary = truncate_text(plain(rendered.get("text")) or "accountbot", MAX_SUMMARY)
+    text = renderer.commands.render(plain(rendered.get("text")), formatted=False)
+    summary = truncate_text(text or "accountbot", MAX_SUMMARY)
     card = fit_card(
         {
             "type": "AdaptiveCard",

@@ -37,17 +37,16 @@ COMING_COMMANDS: tuple[tuple[str, str], ...] = (
     ("objection NAME", "log an objection the customer raised"),
     ("objections [NAME]", "open objections: yours, or one account's"),
     ("settings", "your time zone and which nudges you get"),
-    ("link-team TEAM", "link this team in Teams to an accountbot team (leads)"),
 )
 # What each scope's command menu offers (Teams shows at most 12); `help` lists everything.
 SCOPE_COMMANDS: dict[str, tuple[str, ...]] = {
     "personal": (
-        "status", "list", "playbook", "tick", "advance", "meeting",
+        "status", "list", "home", "playbook", "tick", "meeting",
         "recap", "renewals", "kpi", "objection", "settings", "help",
     ),
     "team": (
-        "status", "list", "playbook", "stage", "renewals", "kpi",
-        "digest", "objections", "talk", "meeting", "link-team", "help",
+        "status", "list", "playbook", "stage", "advance", "renewals",
+        "kpi", "digest", "objections", "link-team", "talk", "help",
     ),
     "groupChat": (
         "status", "list", "playbook", "meeting", "recap", "renewals",
