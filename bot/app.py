@@ -8,6 +8,7 @@ POST /api/messages; GET /healthz serves both and lists them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.delivery.wiring import Delivery, build_delivery
 from bot.errors import ConfigError
 from bot.logs import install_request_fields
 from bot.server import Route, build_web_app
@@ -46,6 +48,7 @@ class AccountBotApp:
     web: web.Application
     socket_mode: bool = False
     teams: TeamsChannel | None = None
+    delivery: Delivery | None = None
 
     @property
     def surfaces(self) -> list[str]:
@@ -93,12 +96,15 @@ def build_app(
     socket_mode: bool = False,
     services: Services | None = None,
     teams_credentials: Any = None,
+    scheduler: bool = False,
 ) -> AccountBotApp:
     """Build services, the chat surfaces and the web application serving them.
 
     ``slack`` and ``teams`` default to whether their settings are present. Raises ConfigError
     (naming the variable) when a surface is enabled without the settings it needs.
     ``teams_credentials`` replaces the Bot Framework credentials factory (tests, proxies).
+    The outbox sender always runs (messages people's actions queue go out at once); the timed
+    jobs run with ``scheduler`` (`serve` without --no-scheduler).
     """
     use_slack = settings.slack_configured or socket_mode if slack is None else slack
     use_teams = settings.teams_configured if teams is None else teams
@@ -115,6 +121,10 @@ def build_app(
     bolt_app = _slack(settings, services, wiring, socket_mode) if use_slack else None
     channel = _teams(services, wiring, teams_credentials) if use_teams else None
     surfaces = [name for name, up in (("slack", bolt_app), ("teams", channel)) if up]
+    delivery = build_delivery(
+        services, slack_client=bolt_app.client if bolt_app else None, teams=channel
+    )
+    wiring.lifecycles.append(_delivery_lifecycle(services, delivery, scheduler))
     web_app = build_web_app(services, wiring.routes, wiring.cleanups, surfaces=surfaces)
     web_app.cleanup_ctx.extend(wiring.lifecycles)
     return AccountBotApp(
@@ -124,7 +134,28 @@ def build_app(
         web=web_app,
         socket_mode=socket_mode,
         teams=channel,
+        delivery=delivery,
     )
+
+
+def _delivery_lifecycle(services: Services, delivery: Delivery, scheduler: bool) -> Lifecycle:
+    """Run the outbox sender (and the scheduler) while the web application runs."""
+
+    async def run(_: web.Application) -> AsyncIterator[None]:
+        tasks = [asyncio.ensure_future(delivery.sender.run_forever())]
+        if scheduler:
+            from bot.delivery.scheduler import Scheduler
+
+            jobs = Scheduler(services, delivery.sender, delivery.platforms)
+            tasks.append(asyncio.ensure_future(jobs.run_forever()))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    return run
 
 
 def _slack(settings: Settings, services: Services, wiring: _Wiring, socket_mode: bool) -> AsyncApp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -36,6 +37,18 @@ class Settings(BaseSettings):
     recap_lookback_days: int = Field(default=14, ge=1, le=365)
     renewal_windows: Annotated[tuple[int, ...], NoDecode] = (90, 60, 30, 14, 7)
     onboarding_target_days: int = Field(default=8, ge=1, le=365)
+
+    # Proactive delivery: when nudges and digests go out (each person's or team's own time).
+    nudge_time: str = "09:00"
+    working_days: str = "mon,tue,wed,thu,fri"
+    digest_time: str = "mon 09:00"
+    nudge_catch_up_hours: int = Field(default=3, ge=0, le=12)
+    nudge_items_per_dm: int = Field(default=8, ge=1, le=20)
+    nudge_dms_per_day: int = Field(default=2, ge=1, le=5)
+    outbox_max_attempts: int = Field(default=6, ge=1, le=50)
+    slack_messages_per_second: float = Field(default=8.0, gt=0, le=100)
+    teams_messages_per_second: float = Field(default=8.0, gt=0, le=100)
+    objection_stale_days: int = Field(default=3, ge=1, le=60)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -81,6 +94,26 @@ class Settings(BaseSettings):
             raise ValueError("RENEWAL_WINDOWS needs at least one positive number of days")
         return tuple(sorted(set(value), reverse=True))
 
+    @field_validator("nudge_time")
+    @classmethod
+    def _check_nudge_time(cls, value: str) -> str:
+        return check_clock_time(value, "NUDGE_TIME")
+
+    @field_validator("working_days")
+    @classmethod
+    def _check_working_days(cls, value: str) -> str:
+        return ",".join(parse_days(value, "WORKING_DAYS"))
+
+    @field_validator("digest_time")
+    @classmethod
+    def _check_digest_time(cls, value: str) -> str:
+        day, _, clock = value.strip().partition(" ")
+        parse_days(day, "DIGEST_TIME")
+        if "," in day or "-" in day:
+            raise ValueError("DIGEST_TIME is one weekday and a time, e.g. `mon 09:00`")
+        at = check_clock_time(clock.strip() or "09:00", "DIGEST_TIME")
+        return f"{day.strip().lower()[:3]} {at}"
+
     @field_validator("slack_api_url")
     @classmethod
     def _slash_terminated(cls, value: str) -> str:
@@ -97,3 +130,34 @@ class Settings(BaseSettings):
     @property
     def renewal_horizon_days(self) -> int:
         return max(self.renewal_windows)
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+
+
+def check_clock_time(value: str, name: str) -> str:
+    """`9:00` or `09:00` as `09:00`; anything else a ValueError naming the setting."""
+    match = _CLOCK.fullmatch(value.strip())
+    if match is None:
+        raise ValueError(f"{name} must be a time of day like 09:00, not {value!r}")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def parse_days(value: str, name: str) -> list[str]:
+    """`mon-fri`, `mon,wed,fri` or `monday tuesday` as day abbreviations, Monday first."""
+    days: set[str] = set()
+    for part in re.split(r"[,\s]+", value.strip().lower()):
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        ends = [first[:3], (last or first)[:3]]
+        if any(end not in DAYS for end in ends):
+            raise ValueError(f"{name}: {part!r} is not a weekday (mon, tue, … sun)")
+        start, stop = DAYS.index(ends[0]), DAYS.index(ends[1])
+        if stop < start:
+            raise ValueError(f"{name}: {part!r} runs backwards; write e.g. mon-fri")
+        days.update(DAYS[start : stop + 1])
+    if not days:
+        raise ValueError(f"{name} needs at least one weekday")
+    return [day for day in DAYS if day in days]

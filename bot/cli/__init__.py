@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import db, demo, reports, teams
+from bot.cli import db, delivery, demo, reports, teams
 
 app = typer.Typer(
     name="accountbot",
@@ -14,7 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (db, reports, demo, teams):
+for module in (db, reports, delivery, demo, teams):
     module.register(app)
 
 

@@ -12,6 +12,7 @@ import typer
 from sqlalchemy import select
 
 from bot.cli.common import fail, load_settings, open_services, prepare_database
+from bot.cli.delivery import send_digests, send_nudges
 from bot.errors import UserError
 from bot.handlers import accounts
 from bot.handlers.base import CommandContext
@@ -84,11 +85,16 @@ def register(app: typer.Typer) -> None:
         team: str | None = typer.Option(None, "--team", help="Team name (default: every team)."),
         week: str | None = typer.Option(None, "--week", help="ISO week, e.g. 2026-W47."),
         output: Format = FORMAT,
+        send: bool = typer.Option(
+            False, "--send", help="Post it to the team's channel(s), once per team and week."
+        ),
     ) -> None:
         """The weekly KPI digest: a team's numbers for one ISO week, per AM too."""
 
         async def work(services: Services) -> None:
             chosen_week = IsoWeek.parse(week) if week else None
+            if send:
+                raise typer.Exit(await send_digests(services, team, chosen_week))
             async with services.db.read_only() as session:
                 query = select(Team).order_by(Team.name)
                 if team:
@@ -129,13 +135,21 @@ def register(app: typer.Typer) -> None:
             formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M:%S%z"],
         ),
         output: Format = FORMAT,
+        send: bool = typer.Option(
+            False,
+            "--send",
+            help="Send them now as each person's daily DM (respecting snoozes, mutes and "
+            "vacations); running it twice sends nothing new.",
+        ),
     ) -> None:
-        """The nudges due now (or --as-of): missed recaps, renewals, overdue steps; sends none."""
+        """The nudges due now (or --as-of): missed recaps, renewals, overdue steps."""
         if as_of is not None and as_of.tzinfo is None:
             fail("--as-of needs a UTC offset, e.g. 2026-11-23T09:00:00+00:00")
 
         async def work(services: Services) -> None:
             moment = as_of or services.clock()
+            if send:
+                raise typer.Exit(await send_nudges(services, moment))
             async with services.db.read_only() as session:
                 found = await pending_nudges(
                     session, as_of=moment, rules=services.nudge_rules, playbooks=services.playbooks

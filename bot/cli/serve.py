@@ -22,6 +22,13 @@ def register(app: typer.Typer) -> None:
             help="Connect to Slack over Socket Mode (SLACK_APP_TOKEN) instead of taking "
             "requests at /slack/events: no public URL needed.",
         ),
+        no_scheduler: bool = typer.Option(
+            False,
+            "--no-scheduler",
+            help="Run no timed jobs (nudges, digests) in this process: run them in another "
+            "replica or in `accountbot scheduler`. Messages people's actions trigger still go "
+            "out at once.",
+        ),
     ) -> None:
         """Serve Slack (POST /slack/events or Socket Mode), Teams (POST /api/messages) and
         GET /healthz: each surface whose settings are present."""
@@ -32,7 +39,7 @@ def register(app: typer.Typer) -> None:
         if problem := no_surface_problem(settings, socket_mode=socket_mode):
             fail(f"Configuration error: {problem}")
         try:
-            built = build_app(settings, socket_mode=socket_mode)
+            built = build_app(settings, socket_mode=socket_mode, scheduler=not no_scheduler)
         except (ConfigError, PlaybookError, ValueError) as exc:  # ValueError: a bad DATABASE_URL
             fail(f"Configuration error: {exc}")
         problem = asyncio.run(database_problem(settings.database_url))

@@ -8,7 +8,18 @@ from collections.abc import Mapping
 from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 
 from bot.errors import Ambiguous, NotFound, UserError
-from bot.handlers import accounts, help, home, kpi, link, meetings, playbook, talk
+from bot.handlers import (
+    accounts,
+    help,
+    home,
+    kpi,
+    link,
+    meetings,
+    nudge_actions,
+    playbook,
+    settings,
+    talk,
+)
 from bot.handlers.base import CommandContext, Handler, Reply, split_command
 from bot.services.once import AlreadyDone
 
@@ -23,6 +34,8 @@ COMMANDS: Mapping[str, Handler] = {
     **talk.COMMANDS,
     **home.COMMANDS,
     **link.COMMANDS,
+    **settings.COMMANDS,
+    **nudge_actions.COMMANDS,
 }
 
 

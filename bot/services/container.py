@@ -22,6 +22,9 @@ class Services:
     kpi_targets: KpiTargets
     nudge_rules: NudgeRules
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Called after a request queued a message (an escalation DM): send it now, not at the
+    # next poll. Set by the process that runs an outbox sender.
+    outbox_kick: Callable[[], None] = field(default=lambda: None)
 
 
 def build_services(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Services:

@@ -13,7 +13,8 @@ Four kinds, each with a stable idempotency key so the outbox sends it once:
 
 "Today" is ``as_of`` in the account owner's timezone (``User.effective_timezone``: their own,
 else their team's, else UTC), as in ``/account status``; only accounts active that day count.
-A nudge whose key is already in the outbox (any status) is left out.
+A nudge its person was already sent (unless they snoozed it and the snooze is over) or marked
+done is left out (`nudge_items`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bot.services.status import missed_recap_window
 from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.services.when import zone_or_utc
 from bot.settings import Settings
-from storage.models import Account, Contract, Meeting, OutboxMessage, Team, User
+from storage.models import Account, Contract, Meeting, NudgeItem, Team, User
 from storage.zones import effective_zone_sql
 
 KIND_ORDER = ("missed_recap", "overdue_step", "onboarding_overdue", "renewal")
@@ -350,12 +351,25 @@ async def _overdue_steps(
     return nudges
 
 
-async def _already_queued(session: AsyncSession, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
+async def _settled(
+    session: AsyncSession, keys: Sequence[str], as_of: datetime
+) -> set[tuple[int, str]]:
+    """(user id, key) of the nudges sent and not snoozed past ``as_of``, or marked done."""
+    found: set[tuple[int, str]] = set()
     for start in range(0, len(keys), KEY_CHUNK):
         chunk = keys[start : start + KEY_CHUNK]
-        stmt = select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(chunk))
-        found.update(await session.scalars(stmt))
+        stmt = select(NudgeItem.user_id, NudgeItem.item_key).where(
+            NudgeItem.item_key.in_(chunk),
+            or_(
+                NudgeItem.done_at.is_not(None),
+                and_(
+                    NudgeItem.last_sent_at.is_not(None),
+                    or_(NudgeItem.snoozed_until.is_(None), NudgeItem.snoozed_until > as_of),
+                ),
+                NudgeItem.snoozed_until > as_of,
+            ),
+        )
+        found.update((user_id, key) for user_id, key in await session.execute(stmt))
     return found
 
 
@@ -371,7 +385,7 @@ async def pending_nudges(
     playbooks: PlaybookLibrary,
     user_id: int | None = None,
 ) -> list[Nudge]:
-    """Every nudge due as of ``as_of`` and not yet in the outbox, optionally for one user."""
+    """Every nudge due as of ``as_of`` and not yet sent (or done), optionally for one user."""
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
     as_of = as_of.astimezone(UTC)  # durations subtract in real time, not on a local wall clock
@@ -382,5 +396,5 @@ async def pending_nudges(
         *_onboarding_overdue(accounts.values(), rules),
         *await _renewals(session, as_of, rules, accounts, user_id),
     ]
-    queued = await _already_queued(session, [n.key for n in nudges])
-    return sorted((n for n in nudges if n.key not in queued), key=_sort_key)
+    settled = await _settled(session, list(dict.fromkeys(n.key for n in nudges)), as_of)
+    return sorted((n for n in nudges if (n.user_id, n.key) not in settled), key=_sort_key)

@@ -24,6 +24,7 @@ from storage.models.base import (
 from storage.models.conversations import ConversationRef
 from storage.models.messaging import AuditEntry, OutboxMessage, ProcessedEvent
 from storage.models.org import Team, User
+from storage.models.preferences import NudgeItem, UserSettings
 from storage.models.workflow import Objection, ObjectionStep, StepCompletion
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ConversationRef",
     "Deliverable",
     "Meeting",
+    "NudgeItem",
     "MeetingKind",
     "Objection",
     "ObjectionStatus",
@@ -52,5 +54,6 @@ __all__ = [
     "Upsell",
     "UpsellStatus",
     "User",
+    "UserSettings",
     "utcnow",
 ]

@@ -91,6 +91,8 @@ class ObjectionStepKind(StrEnum):
 
 
 class OutboxStatus(StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # waiting to be sent (again, after `next_attempt_at`)
+    SENDING = "sending"  # claimed by a sender; reclaimable after a lease if it died
     SENT = "sent"
-    FAILED = "failed"
+    PARKED = "parked"  # kept failing, or refused for good; ops can retry it
+    DROPPED = "dropped"  # ops gave up on it

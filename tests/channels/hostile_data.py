@@ -14,10 +14,12 @@ from bot.handlers.help import COMMAND_HELP
 from bot.handlers.home import UrgentAccount
 from bot.handlers.meetings import RecapFields
 from bot.playbooks import TalkTrack
+from bot.services.daily import TeamAlert
 from bot.services.kpis import AmKpis, IsoWeek, KpiSet, TeamKpiReport
 from bot.services.nudges import Nudge
 from bot.services.playbook_progress import PlaybookProgress, StageChange, StepState
 from bot.services.portfolio import AccountList, AccountRow, RenewalRow
+from bot.services.preferences import KIND_NAMES, NUDGE_KINDS, Preferences
 from bot.services.status import AccountStatus, LastMeeting
 from storage.models import Meeting, MeetingKind
 
@@ -225,6 +227,11 @@ def urgent(n: int) -> UrgentAccount:
     return UrgentAccount(n, f"{EVIL} {LONG}", "growth", TODAY, 0, [LONG, EVIL], nudges(n))
 
 
+def template_of(case: str) -> str:
+    """A case's template: `nudge_why:renewal` is the `nudge_why` template with other data."""
+    return case.split(":", 1)[0]
+
+
 MESSAGES: dict[str, dict[str, Any]] = {
     "help": {
         "commands": [{"usage": u, "summary": s} for u, s in COMMAND_HELP],
@@ -286,6 +293,45 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "account_id": 12,
         "meeting": meeting(LONG),
         "tz": "UTC",
+    },
+    "nudge_dm": {
+        "name": EVIL,
+        "date": TODAY,
+        "items": nudges(3)[:8],
+        "part": 1,
+        "parts": 2,
+        "more": 7,
+        "quiet": {"overdue_step": 3, "renewal_later": 2},
+        "team_alerts": [TeamAlert(f"{EVIL} {LONG}", "x@example.com", 3)] * 12,
+    },
+    "settings": {
+        "prefs": Preferences("08:30", ("mon", "tue"), frozenset({EVIL, "renewal"}), TODAY, True),
+        "changed": "mute",
+        "tz": "Europe/Berlin",
+        "kinds": [(kind, KIND_NAMES[kind]) for kind in NUDGE_KINDS],
+        "on_vacation": True,
+    },
+    "nudge_snoozed": {"account": EVIL + LONG, "until": NOW, "tz": "Asia/Tokyo"},
+    "nudge_done": {"account": EVIL + LONG, "kind": "renewal"},
+    **{
+        f"nudge_why{'' if kind == 'missed_recap' else ':' + kind}": {
+            "kind": kind,
+            "account": EVIL + LONG,
+            "facts": {
+                "occurred_at": NOW,
+                "meeting_kind": EVIL,
+                "end_on": TODAY,
+                "window": "30",
+                "stage": EVIL,
+                "step_id": LONG,
+            },
+            "grace_hours": 24,
+            "windows": [90, 60, 30],
+            "onboarding_days": 8,
+            "tz": "UTC",
+            "sent_at": NOW,
+        }
+        for kind in ("missed_recap", "renewal", "onboarding_overdue", "overdue_step", EVIL)
     },
     "team_linked": {"team": EVIL + LONG, "platform": "slack", "actor_name": EVIL},
     "recap_unsaved": {

@@ -14,6 +14,8 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -49,6 +51,14 @@ class FakeSlack:
     failed_attempts: list[tuple[str, int]] = field(default_factory=list)
     # Seconds to wait before answering the next calls of a target (a hung Slack).
     delays: dict[str, list[float]] = field(default_factory=dict)
+    # chat.postMessage failing at random: (share answered 429, share answered 500).
+    chaos: tuple[float, float] = (0.0, 0.0)
+    chaos_rng: random.Random = field(default_factory=lambda: random.Random(7))
+    # Slack's rate limits for chat.postMessage: per channel and workspace-wide, per second.
+    per_channel_per_second: float | None = None
+    workspace_per_second: float | None = None
+    _channel_last: dict[str, float] = field(default_factory=dict)
+    _workspace_times: list[float] = field(default_factory=list)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     _socket_peer: web.WebSocketResponse | None = None
@@ -97,6 +107,39 @@ class FakeSlack:
         with these HTTP statuses, then normally. 429s carry Retry-After when given."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self.http_failures.setdefault(target, []).extend((s, headers) for s in statuses)
+
+    def _limited(self, method: str, body: dict[str, Any]) -> web.Response | None:
+        """Chaos, then Slack's rate limits, for chat.postMessage: a 429 or 500 to answer."""
+        if method != "chat.postMessage":
+            return None
+        p429, p500 = self.chaos
+        roll = self.chaos_rng.random()
+        if roll < p429 + p500:
+            status = 429 if roll < p429 else 500
+            self.failed_attempts.append((method, status))
+            headers = {"Retry-After": "0"} if status == 429 else {}
+            return web.json_response(
+                {"ok": False, "error": "chaos"}, status=status, headers=headers
+            )
+        now = time.monotonic()
+        channel = str(body.get("channel"))
+        if self.per_channel_per_second is not None:
+            last = self._channel_last.get(channel)
+            if last is not None and now - last < 1 / self.per_channel_per_second:
+                self.failed_attempts.append((method, 429))
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                )
+        if self.workspace_per_second is not None:
+            self._workspace_times = [t for t in self._workspace_times if now - t < 1.0]
+            if len(self._workspace_times) >= self.workspace_per_second:
+                self.failed_attempts.append((method, 429))
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                )
+            self._workspace_times.append(now)
+        self._channel_last[channel] = now
+        return None
 
     def _http_failure(self, target: str) -> web.Response | None:
         queued = self.http_failures.get(target)
@@ -159,7 +202,7 @@ class FakeSlack:
             body.update(json.loads(raw) if raw else {})
         else:
             body.update(parse_qsl(raw, keep_blank_values=True))
-        failure = self._http_failure(method)
+        failure = self._http_failure(method) or self._limited(method, body)
         if failure is not None:
             await self._notify()
             return failure
@@ -379,3 +422,24 @@ class SlackSender:
             "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
         }
         return await self.post(json.dumps(envelope), "application/json")
+
+
+class FakeSlackThread:
+    """A FakeSlack on an event loop of its own thread, for code under test that blocks its own
+    loop or runs `asyncio.run` itself (the command line)."""
+
+    def __init__(self, **options: Any) -> None:
+        self.slack = FakeSlack(**options)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.slack.start(), self.loop).result(10)
+        return self.slack
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.slack.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()

@@ -20,7 +20,7 @@ from tests.channels.adaptive_cards import (
     markdown_texts,
     shown,
 )
-from tests.channels.hostile_data import EVIL, MESSAGES, VIEWS
+from tests.channels.hostile_data import EVIL, MESSAGES, VIEWS, template_of
 
 RENDERER = Renderer("teams")
 
@@ -30,14 +30,14 @@ def _names(surface: str, suffix: str) -> set[str]:
 
 
 def test_every_reply_has_a_teams_template() -> None:
-    assert set(MESSAGES) | set(VIEWS) <= _names("teams", ".json")
+    assert {template_of(case) for case in (*MESSAGES, *VIEWS)} <= _names("teams", ".json")
     assert _names("teams", ".json") == _names("slack", ".json")
 
 
 @pytest.mark.parametrize("name", sorted(set(MESSAGES) | set(VIEWS)))
 def test_teams_template_is_a_valid_card_that_shows_data_as_typed(name: str) -> None:
     data = {**MESSAGES, **VIEWS}[name]
-    message = card_message(RENDERER, Reply(name, data))
+    message = card_message(RENDERER, Reply(template_of(name), data))
     check_card(message.card)
     check_no_markup_injection(message.card)
     assert message.text.strip() and message.card["fallbackText"] == message.text

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.playbooks import Playbook, PlaybookLibrary, PlaybookStep
 from bot.services.nudges import Nudge, NudgeRules, pending_nudges
 from storage.db import Database
-from storage.models import Account, Contract, Meeting, OutboxMessage, OutboxStatus, Stage, User
+from storage.models import Account, Contract, Meeting, NudgeItem, OutboxMessage, Stage, User
 from tests.integration.builders import (
     make_account,
     make_contract,
@@ -114,11 +114,25 @@ async def add_completion(
     )
 
 
-async def add_outbox(
-    session: AsyncSession, key: str, status: OutboxStatus = OutboxStatus.SENT
+async def add_sent(
+    session: AsyncSession,
+    user: User,
+    key: str,
+    *,
+    snoozed_until: datetime | None = None,
+    done: bool = False,
 ) -> None:
+    """The person was sent this nudge (and maybe snoozed it, or marked it done)."""
     session.add(
-        OutboxMessage(idempotency_key=key, platform="slack", target="U1", payload={}, status=status)
+        NudgeItem(
+            user_id=user.id,
+            item_key=key,
+            kind=key.split(":", 1)[0],
+            first_sent_at=AS_OF - timedelta(days=1),
+            last_sent_at=AS_OF - timedelta(days=1),
+            snoozed_until=snoozed_until,
+            done_at=AS_OF if done else None,
+        )
     )
     await session.flush()
 
@@ -164,7 +178,7 @@ async def test_already_sent_window_is_skipped_but_the_next_smaller_one_is_listed
         contract = await add_contract(
             s, await add_account(s, owner, "Acme"), TODAY + timedelta(days=45)
         )
-        await add_outbox(s, f"renewal:contract:{contract.id}:60", OutboxStatus.PENDING)
+        await add_sent(s, owner, f"renewal:contract:{contract.id}:60")
     assert await nudges_as_of(db) == []
     fifteen_days_later = await nudges_as_of(db, AS_OF + timedelta(days=15))
     assert keys(fifteen_days_later) == [f"renewal:contract:{contract.id}:30"]
@@ -330,15 +344,14 @@ async def test_completion_before_stage_reentry_or_in_another_playbook_does_not_c
 
 async def test_reentered_stage_nudges_again_under_a_new_key(db: Database) -> None:
     async with db.unit_of_work() as s:
-        acme = await _growth_account(s, await add_user(s, "ana@example.com"), "Acme")
-        await add_outbox(s, f"overdue_step:account:{acme.id}:growth:plan-qbr:2025-11-02")
+        ana = await add_user(s, "ana@example.com")
+        acme = await _growth_account(s, ana, "Acme")
+        await add_sent(s, ana, f"overdue_step:account:{acme.id}:growth:plan-qbr:2025-11-02")
     assert keys(await nudges_as_of(db)) == [
         f"overdue_step:account:{acme.id}:growth:plan-qbr:2026-03-07"
     ]
     async with db.unit_of_work() as s:
-        await add_outbox(
-            s, f"overdue_step:account:{acme.id}:growth:plan-qbr:2026-03-07", OutboxStatus.FAILED
-        )
+        await add_sent(s, ana, f"overdue_step:account:{acme.id}:growth:plan-qbr:2026-03-07")
     assert await nudges_as_of(db) == []
 
 
@@ -406,6 +419,27 @@ async def test_keys_are_stable_and_listing_records_nothing(db: Database) -> None
     assert keys(first) == keys(second)
     async with db.read_only() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        assert await session.scalar(select(func.count()).select_from(NudgeItem)) == 0
+
+
+async def test_a_snoozed_nudge_comes_back_when_the_snooze_ends_and_a_done_one_never(
+    db: Database,
+) -> None:
+    async with db.unit_of_work() as s:
+        owner = await add_user(s, "ana@example.com")
+        soon = await add_contract(
+            s, await add_account(s, owner, "Acme"), TODAY + timedelta(days=10)
+        )
+        later = await add_contract(
+            s, await add_account(s, owner, "Bolt"), TODAY + timedelta(days=12)
+        )
+        await add_sent(
+            s, owner, f"renewal:contract:{soon.id}:14", snoozed_until=AS_OF + timedelta(days=1)
+        )
+        await add_sent(s, owner, f"renewal:contract:{later.id}:14", done=True)
+    assert await nudges_as_of(db) == []
+    next_day = await nudges_as_of(db, AS_OF + timedelta(days=1, hours=1))
+    assert keys(next_day) == [f"renewal:contract:{soon.id}:14"]
 
 
 async def test_to_dict_is_json_safe_with_window_null_outside_renewals(db: Database) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.rendering import TEMPLATES_DIR, Renderer
-from tests.channels.hostile_data import EVIL, MESSAGES, VIEWS
+from tests.channels.hostile_data import EVIL, MESSAGES, VIEWS, template_of
 
 RENDERER = Renderer("text")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -25,14 +25,14 @@ def _names(surface: str, suffix: str) -> set[str]:
 
 def test_every_reply_has_a_text_template() -> None:
     replies = set(MESSAGES) | set(VIEWS)
-    assert replies <= _names("text", ".txt")
+    assert {template_of(case) for case in replies} <= _names("text", ".txt")
 
 
 @pytest.mark.parametrize("name", sorted(set(MESSAGES) | set(VIEWS)))
 def test_text_template_renders_hostile_data_without_control_characters(name: str) -> None:
     data: dict[str, Any] = {**MESSAGES, **VIEWS}[name]
     poisoned = _poison(data)
-    rendered = RENDERER.render_text(name, poisoned)
+    rendered = RENDERER.render_text(template_of(name), poisoned)
     assert rendered.strip(), f"{name} rendered nothing"
     assert not CONTROL.search(rendered.replace("\n", ""))
 

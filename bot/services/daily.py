@@ -1,0 +1,157 @@
+"""Each person's daily nudge: everything due, in one message, most urgent first.
+
+People, not spam: the nudges due for a person are batched into one DM a day (a second one only
+if there are too many for one), ordered by urgency. Only urgent ones ping (missed recaps,
+renewals within 30 days, onboarding over target); low-urgency ones (renewals 60 or 90 days out,
+overdue playbook steps) wait on `home` and are counted in the DM's summary line. A lead's DM
+also names the AMs of their team with a second missed recap within a week, instead of a
+separate ping. Muted kinds are left out; nobody on vacation gets anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.playbooks import PlaybookLibrary
+from bot.services.nudges import Nudge, NudgeRules, pending_nudges
+from bot.services.preferences import Preferences, preferences_for
+from bot.services.status import missed_recap_window
+from bot.services.when import local_today, zone_or_utc
+from bot.settings import Settings
+from storage.models import Meeting, Role, User
+
+WEEK = timedelta(days=7)
+SECOND_MISS = 2  # the second missed recap in a week reaches the lead
+
+
+def urgency(nudge: Nudge) -> int:
+    """0 is the most urgent: missed recaps, then renewals within 14 days, then the rest."""
+    days_left = nudge.detail.get("days_left")
+    if nudge.kind == "missed_recap":
+        return 0
+    if nudge.kind == "renewal" and isinstance(days_left, int) and days_left <= 14:
+        return 1
+    if nudge.kind == "onboarding_overdue":
+        return 2
+    if nudge.kind == "renewal" and isinstance(days_left, int) and days_left <= 30:
+        return 3
+    if nudge.kind == "objection":
+        return 4
+    return 5 if nudge.kind == "overdue_step" else 6
+
+
+def pings(nudge: Nudge) -> bool:
+    """Worth a DM on its own; the rest wait on `home` and the DM's summary line."""
+    return urgency(nudge) <= 4
+
+
+@dataclass(frozen=True)
+class TeamAlert:
+    """An AM of the lead's team with a second missed recap within a week."""
+
+    name: str
+    email: str
+    missed_recaps: int
+
+
+@dataclass(frozen=True)
+class DailyNudge:
+    user_id: int
+    name: str
+    local_date: date
+    urgent: list[Nudge] = field(default_factory=list)
+    quiet: list[Nudge] = field(default_factory=list)
+    team_alerts: list[TeamAlert] = field(default_factory=list)
+
+    @property
+    def worth_sending(self) -> bool:
+        return bool(self.urgent or self.team_alerts)
+
+
+def due_now(prefs: Preferences, now: datetime, zone: str, catch_up: timedelta) -> bool:
+    """Whether a person's nudge time has come today (a working day) and is not long past."""
+    local = now.astimezone(zone_or_utc(zone))
+    if not prefs.works_on(local.date()):
+        return False
+    hour, minute = (int(part) for part in prefs.nudge_time.split(":"))
+    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return at <= local <= at + catch_up
+
+
+async def second_missed_recaps(
+    session: AsyncSession, *, as_of: datetime, rules: NudgeRules
+) -> dict[int, list[TeamAlert]]:
+    """team id -> its AMs with two or more missed recaps among the week's meetings."""
+    window = missed_recap_window(
+        as_of, grace_hours=rules.recap_grace_hours, lookback_days=WEEK.days
+    )
+    stmt = (
+        select(User.team_id, User.name, User.email, func.count(Meeting.id))
+        .join(Meeting, Meeting.am_id == User.id)
+        .where(window, User.team_id.is_not(None))
+        .group_by(User.team_id, User.id, User.name, User.email)
+        .having(func.count(Meeting.id) >= SECOND_MISS)
+    )
+    alerts: dict[int, list[TeamAlert]] = defaultdict(list)
+    for team_id, name, email, count in await session.execute(stmt):
+        if team_id is not None:
+            alerts[team_id].append(TeamAlert(name, email, int(count)))
+    for found in alerts.values():
+        found.sort(key=lambda alert: (-alert.missed_recaps, alert.name.casefold()))
+    return alerts
+
+
+async def daily_nudges(
+    session: AsyncSession,
+    *,
+    as_of: datetime,
+    settings: Settings,
+    rules: NudgeRules,
+    playbooks: PlaybookLibrary,
+    on_schedule: bool = False,
+    user_ids: set[int] | None = None,
+) -> list[DailyNudge]:
+    """Everyone's daily nudge as of ``as_of`` (or only ``user_ids``'): what is due, minus what
+    they muted, nothing for people on vacation. ``on_schedule``: only people whose own nudge
+    time has come (the scheduler); otherwise everyone (`accountbot nudges --send`)."""
+    due = await pending_nudges(session, as_of=as_of, rules=rules, playbooks=playbooks)
+    by_user: dict[int, list[Nudge]] = defaultdict(list)
+    for nudge in due:
+        by_user[nudge.user_id].append(nudge)
+    alerts = await second_missed_recaps(session, as_of=as_of, rules=rules)
+    leads = (await session.scalars(select(User).where(User.role == Role.LEAD))).all()
+    lead_alerts = {lead.id: alerts.get(lead.team_id or -1, []) for lead in leads}
+    people = set(by_user) | {lead_id for lead_id, found in lead_alerts.items() if found}
+    if user_ids is not None:
+        people &= user_ids
+    users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(people)))}
+    prefs = await preferences_for(session, users, settings)
+    catch_up = timedelta(hours=settings.nudge_catch_up_hours)
+    result = []
+    for user_id in sorted(users):
+        user, mine = users[user_id], prefs[user_id]
+        today = local_today(as_of, user.effective_timezone)
+        if mine.on_vacation(today):
+            continue
+        if on_schedule and not due_now(mine, as_of, user.effective_timezone, catch_up):
+            continue
+        wanted = sorted(
+            (n for n in by_user.get(user_id, []) if mine.wants(n.kind)),
+            key=lambda n: (urgency(n), n.account.casefold(), n.key),
+        )
+        result.append(
+            DailyNudge(
+                user_id=user_id,
+                name=user.name,
+                local_date=today,
+                urgent=[n for n in wanted if pings(n)],
+                quiet=[n for n in wanted if not pings(n)],
+                team_alerts=lead_alerts.get(user_id, []) if mine.wants("missed_recap") else [],
+            )
+        )
+    return result

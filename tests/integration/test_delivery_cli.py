@@ -1,0 +1,169 @@
+"""`accountbot nudges --send` and `digest --send` against a fake Slack, on the demo book.
+
+Slack answers 30% of the DMs with 429 and 10% with 500: every missed-recap and renewal-within-
+14-days nudge still reaches its AM, in at most two DMs each, the command exits 0, and running it
+again sends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner, Result
+
+from bot.cli import app
+from bot.demo.book import seed_demo_book
+from bot.services.nudges import NudgeRules, pending_nudges
+from bot.playbooks import load_playbooks
+from storage.db import Database
+from storage.migrate import upgrade_database
+from storage.models import OutboxMessage, OutboxStatus, Team, User
+from tests.channels.slack_fakes import FakeSlack, FakeSlackThread
+
+AS_OF = datetime(2026, 3, 11, 9, 30, tzinfo=UTC)  # a Wednesday morning
+BOT_TOKEN = "xoxb-test-token"
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path}/demo.db"
+    upgrade_database(url)
+
+    async def seed() -> None:
+        db = Database(url)
+        async with db.unit_of_work() as session:
+            await seed_demo_book(session, now=AS_OF)
+        await db.dispose()
+
+    asyncio.run(seed())
+    return url
+
+
+@pytest.fixture
+def slack(demo_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeSlack]:
+    with FakeSlackThread(chaos=(0.3, 0.1)) as fake:
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("DATABASE_URL", demo_db)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        monkeypatch.setenv("ACCOUNTBOT_LOG_LEVEL", "WARNING")
+        for name in ("MicrosoftAppId", "TEAMS_ALLOW_UNAUTHENTICATED", "SLACK_SIGNING_SECRET"):
+            monkeypatch.delenv(name, raising=False)
+        yield fake
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def due(url: str) -> list[Any]:
+    async def go() -> list[Any]:
+        db = Database(url)
+        try:
+            async with db.read_only() as session:
+                return await pending_nudges(
+                    session, as_of=AS_OF, rules=NudgeRules(), playbooks=load_playbooks()
+                )
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def slack_ids(url: str) -> dict[int, str]:
+    async def go() -> dict[int, str]:
+        db = Database(url)
+        try:
+            async with db.read_only() as session:
+                rows = await session.execute(select(User.id, User.slack_user_id))
+                return {user_id: slack_id for user_id, slack_id in rows if slack_id}
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def dms(slack: FakeSlack) -> dict[str, list[str]]:
+    """Slack user id -> the texts of every DM (blocks included) it received."""
+    received: dict[str, list[str]] = defaultdict(list)
+    for call in slack.calls_to("chat.postMessage"):
+        blocks = call.body.get("blocks")
+        received[call.body["channel"]].append(
+            call.body["text"]
+            + json.dumps(json.loads(blocks) if isinstance(blocks, str) else blocks)
+        )
+    return received
+
+
+def test_nudges_send_delivers_every_urgent_nudge_through_429s_and_500s_once(
+    slack: FakeSlack, demo_db: str
+) -> None:
+    expected = [
+        n
+        for n in due(demo_db)
+        if n.kind == "missed_recap"
+        or (
+            n.kind == "renewal"
+            and isinstance(n.detail["days_left"], int)
+            and n.detail["days_left"] <= 14
+        )
+    ]
+    assert expected, "the demo book should have urgent nudges"
+    first = run("nudges", "--send", "--as-of", AS_OF.isoformat())
+    assert first.exit_code == 0, first.output
+    assert slack.failed_attempts, "the fake Slack should have failed some calls"
+    received = dms(slack)
+    people = slack_ids(demo_db)
+    for nudge in expected:
+        channel = people[nudge.user_id]
+        assert 1 <= len(received[channel]) <= 2, channel
+        assert any(nudge.key in text for text in received[channel]), nudge.key
+    assert all(len(texts) <= 2 for texts in received.values())
+    sent_before = len(slack.calls_to("chat.postMessage"))
+
+    again = run("nudges", "--send", "--as-of", AS_OF.isoformat())
+    assert again.exit_code == 0, again.output
+    assert len(slack.calls_to("chat.postMessage")) == sent_before
+    assert "Nothing new to send" in again.output or "already queued" in again.output
+
+
+def test_digest_send_posts_each_team_week_to_its_channel_once(
+    slack: FakeSlack, demo_db: str
+) -> None:
+    first = run("digest", "--send", "--week", "2026-W10")
+    assert first.exit_code == 0, first.output
+    posts = slack.calls_to("chat.postMessage")
+    channels = sorted(call.body["channel"] for call in posts)
+    assert channels == ["C0DEMO001", "C0DEMO002", "C0DEMO003"]
+    assert all("2026-W10" in call.body["text"] for call in posts)
+    again = run("digest", "--send", "--week", "2026-W10")
+    assert again.exit_code == 0
+    assert len(slack.calls_to("chat.postMessage")) == len(posts)
+
+
+def test_a_message_slack_refuses_for_good_is_parked_listed_and_can_be_retried(
+    slack: FakeSlack, demo_db: str
+) -> None:
+    slack.chaos = (0.0, 0.0)
+    slack.failing_methods["chat.postMessage"] = "channel_not_found"
+    result = run("digest", "--send", "--team", "Atlas", "--week", "2026-W10")
+    assert result.exit_code == 1
+    assert "Not sent (parked)" in result.output and "channel_not_found" in result.output
+    listed = run("outbox", "list")
+    assert "parked" in listed.output and "channel_not_found" in listed.output
+    row_id = listed.output.split()[0].lstrip("#")
+    assert run("outbox", "retry", row_id).exit_code == 1  # still refused: parked again
+    del slack.failing_methods["chat.postMessage"]
+    retried = run("outbox", "retry", row_id)
+    assert retried.exit_code == 0 and "Sent." in retried.output
+    assert [c.body["channel"] for c in slack.calls_to("chat.postMessage")][-1] == "C0DEMO001"
+    assert run("outbox", "retry", row_id).exit_code == 1  # sent: nothing to retry
+    assert run("outbox", "drop", "999999").exit_code == 1
