@@ -21,11 +21,11 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import app
 from bot.demo.book import seed_demo_book
-from bot.services.nudges import NudgeRules, pending_nudges
 from bot.playbooks import load_playbooks
+from bot.services.nudges import NudgeRules, pending_nudges
 from storage.db import Database
 from storage.migrate import upgrade_database
-from storage.models import OutboxMessage, OutboxStatus, Team, User
+from storage.models import User
 from tests.channels.slack_fakes import FakeSlack, FakeSlackThread
 
 AS_OF = datetime(2026, 3, 11, 9, 30, tzinfo=UTC)  # a Wednesday morning
