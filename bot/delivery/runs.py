@@ -100,6 +100,7 @@ def _parts(daily: DailyNudge, per_dm: int, dms: int) -> list[dict[str, Any]]:
             "name": daily.name,
             "date": daily.local_date,
             "items": chunk,
+            "total": len(daily.urgent),
             "part": number,
             "parts": len(shown),
             "more": left if number == len(shown) else 0,

@@ -298,6 +298,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "name": EVIL,
         "date": TODAY,
         "items": nudges(3)[:8],
+        "total": 15,
         "part": 1,
         "parts": 2,
         "more": 7,
