@@ -33,6 +33,7 @@ reliability: $(VENV)/.installed  ## faults, forgeries and generated hostile inpu
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.delivery
 
 serve: $(VENV)/.installed
 	$(BIN)/accountbot serve

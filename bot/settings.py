@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     nudge_items_per_dm: int = Field(default=8, ge=1, le=20)
     nudge_dms_per_day: int = Field(default=2, ge=1, le=5)
     outbox_max_attempts: int = Field(default=6, ge=1, le=50)
+    # A message claimed by a sender that died is sent again after this long.
+    outbox_claim_lease_seconds: float = Field(default=300, gt=0, le=3600)
     slack_messages_per_second: float = Field(default=8.0, gt=0, le=100)
     teams_messages_per_second: float = Field(default=8.0, gt=0, le=100)
     objection_stale_days: int = Field(default=3, ge=1, le=60)

@@ -293,14 +293,21 @@ class TeamsChannel:
     async def send(self, reference: dict[str, Any], message: CardMessage) -> str | None:
         """Post a card into a stored conversation (proactive); the new message's id."""
         sent: list[str | None] = []
+        failed: list[Exception] = []
 
         async def deliver(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(_card_activity(message))
+            try:  # the adapter would swallow it into on_turn_error: the sender must see it
+                response = await turn_context.send_activity(_card_activity(message))
+            except Exception as exc:
+                failed.append(exc)
+                return
             sent.append(getattr(response, "id", None))
 
         await self.adapter.continue_conversation(
             ConversationReference().deserialize(reference), deliver, self.app_id
         )
+        if failed:
+            raise failed[0]
         return sent[0] if sent else None
 
     def lifecycle(self) -> Callable[[web.Application], AsyncIterator[None]]:

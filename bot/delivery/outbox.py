@@ -61,30 +61,36 @@ async def enqueue(session: AsyncSession, message: Queued, *, now: datetime) -> i
     return row.id
 
 
-def _due(now: datetime) -> Any:
+def _due(now: datetime, lease: timedelta) -> Any:
     return or_(
         and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
         and_(
             OutboxMessage.status == OutboxStatus.SENDING,
-            OutboxMessage.claimed_at < now - CLAIM_LEASE,
+            OutboxMessage.claimed_at < now - lease,
         ),
     )
 
 
 async def claim(
-    session: AsyncSession, *, worker: str, now: datetime, limit: int = 100
+    session: AsyncSession,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int = 100,
+    lease: timedelta = CLAIM_LEASE,
 ) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due rows for ``worker`` (oldest first); commit to make it stick."""
+    """Claim up to ``limit`` due rows for ``worker`` (oldest first); commit to make it stick.
+    A row claimed more than ``lease`` ago by a sender that never marked it is due again."""
     due = (
         select(OutboxMessage.id)
-        .where(_due(now))
+        .where(_due(now, lease))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     stmt = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()), _due(now))
+        .where(OutboxMessage.id.in_(due.scalar_subquery()), _due(now, lease))
         .values(
             status=OutboxStatus.SENDING,
             claimed_by=worker,

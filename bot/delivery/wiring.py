@@ -4,6 +4,7 @@ sender that drives them. Built by `serve`, `accountbot scheduler` and the `--sen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.delivery.runs import Renderers
@@ -36,7 +37,11 @@ def build_delivery(
 
         senders.append(TeamsDelivery(teams, services.db, settings.teams_messages_per_second))
     sender = OutboxSender(
-        services.db, senders, clock=services.clock, max_attempts=settings.outbox_max_attempts
+        services.db,
+        senders,
+        clock=services.clock,
+        max_attempts=settings.outbox_max_attempts,
+        lease=timedelta(seconds=settings.outbox_claim_lease_seconds),
     )
     services.outbox_kick = sender.kick
     return Delivery(sender, {s.platform for s in senders})

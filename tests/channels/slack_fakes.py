@@ -51,6 +51,8 @@ class FakeSlack:
     failed_attempts: list[tuple[str, int]] = field(default_factory=list)
     # Seconds to wait before answering the next calls of a target (a hung Slack).
     delays: dict[str, list[float]] = field(default_factory=dict)
+    # chat.postMessage calls (1-based) that are taken (recorded) and then never answered.
+    stall_calls: set[int] = field(default_factory=set)
     # chat.postMessage failing at random: (share answered 429, share answered 500).
     chaos: tuple[float, float] = (0.0, 0.0)
     chaos_rng: random.Random = field(default_factory=lambda: random.Random(7))
@@ -64,6 +66,7 @@ class FakeSlack:
     _socket_peer: web.WebSocketResponse | None = None
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition | None = None
+    _stopping: asyncio.Event | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> None:
@@ -78,8 +81,11 @@ class FakeSlack:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
         self._changed = asyncio.Condition()
+        self._stopping = asyncio.Event()
 
     async def stop(self) -> None:
+        if self._stopping is not None:
+            self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -208,6 +214,9 @@ class FakeSlack:
             return failure
         self.calls.append(Call(method, body, request.headers.get("Authorization")))
         await self._notify()
+        if method == "chat.postMessage" and len(self.calls_to(method)) in self.stall_calls:
+            assert self._stopping is not None  # the message is posted; no answer comes
+            await self._stopping.wait()
         if method in self.failing_methods:
             return web.json_response({"ok": False, "error": self.failing_methods[method]})
         return web.json_response({"ok": True, **self._answer(method, body)})

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import defaultdict
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,6 +96,17 @@ def slack_ids(url: str) -> dict[int, str]:
     return asyncio.run(go())
 
 
+def urgent_keys(url: str) -> list[tuple[str, str]]:
+    """(Slack id, nudge key) of every missed-recap and renewal-within-14-days nudge due."""
+    people = slack_ids(url)
+    return [
+        (people[n.user_id], n.key)
+        for n in due(url)
+        if n.kind == "missed_recap"
+        or (n.kind == "renewal" and 0 <= int(n.detail["days_left"] or 0) <= 14)
+    ]
+
+
 def dms(slack: FakeSlack) -> dict[str, list[str]]:
     """Slack user id -> the texts of every DM (blocks included) it received."""
     received: dict[str, list[str]] = defaultdict(list)
@@ -106,26 +122,15 @@ def dms(slack: FakeSlack) -> dict[str, list[str]]:
 def test_nudges_send_delivers_every_urgent_nudge_through_429s_and_500s_once(
     slack: FakeSlack, demo_db: str
 ) -> None:
-    expected = [
-        n
-        for n in due(demo_db)
-        if n.kind == "missed_recap"
-        or (
-            n.kind == "renewal"
-            and isinstance(n.detail["days_left"], int)
-            and n.detail["days_left"] <= 14
-        )
-    ]
+    expected = urgent_keys(demo_db)
     assert expected, "the demo book should have urgent nudges"
     first = run("nudges", "--send", "--as-of", AS_OF.isoformat())
     assert first.exit_code == 0, first.output
     assert slack.failed_attempts, "the fake Slack should have failed some calls"
     received = dms(slack)
-    people = slack_ids(demo_db)
-    for nudge in expected:
-        channel = people[nudge.user_id]
+    for channel, key in expected:
         assert 1 <= len(received[channel]) <= 2, channel
-        assert any(nudge.key in text for text in received[channel]), nudge.key
+        assert any(key in text for text in received[channel]), key
     assert all(len(texts) <= 2 for texts in received.values())
     sent_before = len(slack.calls_to("chat.postMessage"))
 
@@ -167,3 +172,42 @@ def test_a_message_slack_refuses_for_good_is_parked_listed_and_can_be_retried(
     assert [c.body["channel"] for c in slack.calls_to("chat.postMessage")][-1] == "C0DEMO001"
     assert run("outbox", "retry", row_id).exit_code == 1  # sent: nothing to retry
     assert run("outbox", "drop", "999999").exit_code == 1
+
+
+def test_a_sender_killed_between_posting_and_marking_loses_nothing_and_repeats_one(
+    slack: FakeSlack, demo_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first `nudges --send` is killed (SIGKILL) while Slack holds its third DM unanswered;
+    the next run sends what was left and, once the claim's lease is over, that third DM
+    again: nothing lost, at most that one message twice."""
+    slack.chaos = (0.0, 0.0)
+    slack.stall_calls = {3}
+    env = {
+        **os.environ,
+        "DATABASE_URL": demo_db,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "OUTBOX_CLAIM_LEASE_SECONDS": "1",
+        "SLACK_MESSAGES_PER_SECOND": "50",
+        "ACCOUNTBOT_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-c", "from bot.cli import main; main()"]
+    first = subprocess.Popen(
+        [*command, "nudges", "--send", "--as-of", AS_OF.isoformat()], env=env, cwd=tmp_path
+    )
+    deadline = time.monotonic() + 60
+    while len(slack.calls_to("chat.postMessage")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    slack.stall_calls = set()
+    time.sleep(1.2)  # the dead sender's claim runs out
+    monkeypatch.setenv("OUTBOX_CLAIM_LEASE_SECONDS", "1")
+    second = run("nudges", "--send", "--as-of", AS_OF.isoformat())
+    assert second.exit_code == 0, second.output
+    posted = [(c.body["channel"], c.body["text"]) for c in slack.calls_to("chat.postMessage")]
+    repeated = [item for item, n in Counter(posted).items() if n > 1]
+    assert len(repeated) <= 1
+    received = dms(slack)
+    for channel, key in urgent_keys(demo_db):
+        assert any(key in text for text in received[channel]), key

@@ -3,7 +3,6 @@ database, a clear answer meanwhile, and the next request after it returns works.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,15 +71,14 @@ def test_a_spoiled_database_file_is_unhealthy_until_restored(
 ) -> None:
     live, path = live_file
     backup = path.with_suffix(".backup")
-    shutil.copyfile(path, backup)
-    path.unlink()
+    path.rename(backup)  # someone puts another file in its place
     path.write_bytes(b"this is not a database" * 100)
     try:
         assert live.get("/healthz")[0] == 503
         assert DOWN in ask(live, "list")
     finally:
         path.unlink()
-        shutil.copyfile(backup, path)
+        backup.rename(path)
     assert live.get("/healthz")[0] == 200
     assert "Acme Robotics" in ask(live, "list mine")
     record("database faults recovered without a restart", 1, "SQLite file spoiled and restored")

@@ -1,0 +1,89 @@
+"""The morning DM in Slack, and what its buttons do: log the recap, snooze, done, why."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.delivery.runs import Renderers, queue_daily_nudges
+from storage.models import NudgeItem, UserSettings
+from tests.channels.conftest import NOW, SlackWorld
+from tests.channels.helpers import ask, buttons, click, posted_message, seen
+from tests.channels.slack_book import ALICE, LENA
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def morning(world: SlackWorld) -> dict[str, object]:
+    """Queue and send today's DMs; Alice's DM as she sees it."""
+    assert world.app.delivery is not None
+    await queue_daily_nudges(
+        world.app.services,
+        as_of=NOW,
+        platforms={"slack"},
+        renderers=Renderers(),
+        on_schedule=False,
+    )
+    await world.app.delivery.sender.drain()
+    posts = [c for c in world.slack.calls_to("chat.postMessage") if c.body["channel"] == ALICE]
+    assert posts, "Alice got no DM"
+    return posted_message(posts[0])
+
+
+async def test_the_morning_dm_lists_what_is_due_with_a_button_for_each(world: SlackWorld) -> None:
+    dm = await morning(world)
+    text = seen(dm)
+    assert "Good morning Alice Archer" in text
+    assert "*Acme Robotics*" in text and "Recap missing for the sync meeting 3 days ago" in text
+    labels = buttons(dm)
+    assert {"Log recap", "Snooze 1 day", "Snooze 1 week", "Done", "Why am I getting this?"} <= set(
+        labels
+    )
+    assert "Change when and what I send you: `/account settings`" in text
+
+
+async def test_snooze_done_and_why_act_on_the_persons_own_reminder(world: SlackWorld) -> None:
+    async with world.db.read_only() as session:
+        item = (
+            await session.scalars(
+                select(NudgeItem).where(NudgeItem.item_key.startswith("missed_recap:"))
+            )
+        ).first()
+    assert item is not None
+    why = seen(await click(world, f"why {item.item_key}"))
+    assert "Why you got this" in why and "no recap was logged within 24 hours" in why
+    assert "`/account settings mute missed_recap`" in why
+    snoozed = seen(await click(world, f"snooze {item.item_key} 1w"))
+    assert "I'll remind you again on Wed 11 Mar 15:00" in snoozed
+    refused = seen(await click(world, f"done {item.item_key}", user=LENA))
+    assert "was not sent to you" in refused
+    assert "Done" in seen(await click(world, f"done {item.item_key}"))
+    async with world.db.read_only() as session:
+        stored = await session.get(NudgeItem, item.id)
+    assert stored is not None and stored.done_at == NOW
+    assert stored.snoozed_until is not None
+
+
+async def test_settings_change_time_days_mutes_and_vacation(world: SlackWorld) -> None:
+    shown = seen(await ask(world, "settings"))
+    assert "09:00" in shown and "mon, tue, wed, thu, fri" in shown
+    assert "*Time*" in shown
+    changed = seen(await ask(world, "settings time 8:15"))
+    assert "Saved." in changed and "08:15" in changed
+    assert "mon, wed" in seen(await ask(world, "settings days mon,wed"))
+    assert "renewal" in seen(await ask(world, "settings mute renewals"))
+    assert "until Tue 24 Mar 2026" in seen(await ask(world, "settings vacation 2026-03-24"))
+    for bad, words in (
+        ("settings time 25:00", "time of day"),
+        ("settings days funday", "not a weekday"),
+        ("settings mute weather", "not a kind of nudge"),
+        ("settings vacation 2025-01-01", "in the past"),
+        ("settings colour blue", "I can change"),
+    ):
+        assert words in seen(await ask(world, bad)), bad
+    async with world.db.read_only() as session:
+        stored = (
+            await session.scalars(select(UserSettings).where(UserSettings.nudge_time == "08:15"))
+        ).one()
+    assert (stored.working_days, stored.muted) == ("mon,wed", ["renewal"])
+    assert "the default" in seen(await ask(world, "settings reset"))
