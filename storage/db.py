@@ -60,6 +60,14 @@ def _existing_file_url(url: str, path: str) -> str:
     ).render_as_string(hide_password=False)
 
 
+_FILE_GONE = (
+    "file is not a database",
+    "database disk image is malformed",
+    "unable to open database file",
+    "disk i/o error",
+)
+
+
 def _file_identity(path: str) -> tuple[int, int] | None:
     try:
         stat = os.stat(path)
@@ -83,8 +91,15 @@ def _watch_sqlite_file(engine: AsyncEngine, path: str) -> None:
         if record.info.get("file") != _file_identity(path):
             raise DisconnectionError("the database file was moved or replaced")
 
+    def on_error(context: Any) -> None:
+        """A connection that saw its file unreadable stays broken: drop it, not reuse it."""
+        message = str(context.original_exception).lower()
+        if any(sign in message for sign in _FILE_GONE):
+            context.is_disconnect = True
+
     event.listen(engine.sync_engine, "connect", on_connect)
     event.listen(engine.sync_engine, "checkout", on_checkout)
+    event.listen(engine.sync_engine, "handle_error", on_error)
 
 
 class Database:

@@ -3,6 +3,7 @@ database, a clear answer meanwhile, and the next request after it returns works.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,15 +71,16 @@ def test_a_spoiled_database_file_is_unhealthy_until_restored(
     live_file: tuple[Live, Path],
 ) -> None:
     live, path = live_file
-    backup = path.with_suffix(".backup")
-    path.rename(backup)  # someone puts another file in its place
-    path.write_bytes(b"this is not a database" * 100)
+    assert "Acme Robotics" in ask(live, "list mine")
+    with sqlite3.connect(path) as outside:  # everything in the main file, nothing in the WAL
+        outside.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    good = path.read_bytes()
+    path.write_bytes(b"this is not a database" * (len(good) // 22 + 1))  # spoiled in place
     try:
         assert live.get("/healthz")[0] == 503
         assert DOWN in ask(live, "list")
     finally:
-        path.unlink()
-        backup.rename(path)
+        path.write_bytes(good)
     assert live.get("/healthz")[0] == 200
     assert "Acme Robotics" in ask(live, "list mine")
     record("database faults recovered without a restart", 1, "SQLite file spoiled and restored")
