@@ -19,15 +19,8 @@ pytest_plugins = [
 ]
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """The PostgreSQL server for this test session, started on first use.
-
-    Uses ``ACCOUNTBOT_TEST_DATABASE_URL`` if set, else starts a private server from
-    ``ACCOUNTBOT_TEST_PG_BIN`` (default /usr/lib/postgresql/15/bin). Failing to start is a
-    test failure, never a skip.
-    """
-    server = PostgresServer.from_env()
+def _running(server: PostgresServer) -> Iterator[PostgresServer]:
+    """Start ``server`` for a fixture and stop it afterwards; failing to start fails the test."""
     try:
         server.start()
     except PostgresServerError as exc:
@@ -36,6 +29,27 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server for this test session, started on first use.
+
+    Uses ``ACCOUNTBOT_TEST_DATABASE_URL`` if set, else starts a private server from
+    ``ACCOUNTBOT_TEST_PG_BIN`` (default /usr/lib/postgresql/15/bin). Failing to start is a
+    test failure, never a skip.
+    """
+    yield from _running(PostgresServer.from_env())
+
+
+@pytest.fixture
+def private_postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test's own, never shared and never an external one.
+
+    For tests that stop and restart the server (``pause()``/``resume()``) without disturbing
+    the session's server. Starting one takes a second or two: use it only for that.
+    """
+    yield from _running(PostgresServer())
 
 
 @pytest.fixture

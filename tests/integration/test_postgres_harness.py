@@ -10,7 +10,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.support.postgres import DATABASE_URL_ENV, PG_BIN_ENV, PostgresServer
+from tests.support.postgres import (
+    DATABASE_URL_ENV,
+    PG_BIN_ENV,
+    PostgresServer,
+    PostgresServerError,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -100,3 +105,56 @@ async def test_database_url_works_with_sqlalchemy(database_url: str) -> None:
             assert (await conn.execute(text("select x from t"))).scalar_one() == 42
     finally:
         await engine.dispose()
+
+
+# -- stopping and restarting a server -----------------------------------------------------
+
+
+async def test_a_paused_server_refuses_connections_and_resumes_with_its_data(
+    private_postgres_server: PostgresServer,
+) -> None:
+    server = private_postgres_server
+    await server.create_database("kept")
+    url, port = server.url("kept"), server.port
+    conn = await asyncpg.connect(url)
+    await conn.execute("create table kept (x int); insert into kept values (7)")
+
+    server.pause()
+    assert server.is_paused
+    assert server.url("kept") == url
+    # The server closed the connection; the client learns it from the server's last words
+    # or from the closed socket, whichever it reads first.
+    gone = (asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.ConnectionDoesNotExistError)
+    with pytest.raises(gone):
+        await conn.fetchval("select 1")
+    await conn.close()
+    with pytest.raises(OSError):
+        await asyncpg.connect(url, timeout=5)
+
+    server.resume()
+    assert not server.is_paused
+    assert (server.url("kept"), server.port) == (url, port)
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("select x from kept") == 7
+    finally:
+        await conn.close()
+
+
+def test_a_paused_server_is_stopped_and_removed_like_a_running_one(
+    private_postgres_server: PostgresServer,
+) -> None:
+    server = private_postgres_server
+    base_dir = server.base_dir
+    assert base_dir is not None
+    server.pause()
+    server.stop()
+    assert not base_dir.exists()
+    with pytest.raises(PostgresServerError):
+        server.url()
+
+
+def test_an_external_server_cannot_be_paused() -> None:
+    server = PostgresServer.external("postgresql://someone@127.0.0.1:1/x")
+    with pytest.raises(PostgresServerError, match="existing server"):
+        server.pause()
