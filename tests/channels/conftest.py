@@ -20,9 +20,9 @@ from aiohttp import web
 from bot.app import AccountBotApp, build_app
 from bot.settings import Settings
 from storage.db import Database
-from storage.migrate import upgrade_async
 from tests.channels.slack_book import Book, seed_book
 from tests.channels.slack_fakes import FakeSlack, SlackSender
+from tests.support.templates import SqliteTemplate
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday
 SIGNING_SECRET = "test-signing-secret"
@@ -61,10 +61,11 @@ class SlackWorld:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SlackWorld]:
+async def world(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: SqliteTemplate
+) -> AsyncIterator[SlackWorld]:
     """The accountbot server (real Bolt app, real HTTP) with a seeded book."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('slack')}/accountbot.db"
-    await upgrade_async(url)
+    url = sqlite_template.copy(tmp_path_factory.mktemp("slack") / "accountbot.db")
     db = Database(url)
     async with db.unit_of_work() as session:
         book = await seed_book(session, now=NOW)

@@ -21,11 +21,11 @@ from sqlalchemy import select
 from bot.app import AccountBotApp, build_app
 from bot.settings import Settings
 from storage.db import Database
-from storage.migrate import upgrade_async
 from storage.models import User
 from tests.channels.conftest import NOW, start_server
 from tests.channels.slack_book import Book, seed_book
 from tests.channels.teams_fakes import FakeConnector, TeamsSender, TeamsUser
+from tests.support.templates import SqliteTemplate
 
 ALICE_T = TeamsUser("29:1alice", "Alice Archer", "a11ce000-0000-4000-8000-000000000001")
 LENA_T = TeamsUser("29:1lena", "Lena Lead", "1e0a0000-0000-4000-8000-000000000002")
@@ -79,9 +79,10 @@ class TeamsWorld:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def teams_world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TeamsWorld]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('teams')}/accountbot.db"
-    await upgrade_async(url)
+async def teams_world(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: SqliteTemplate
+) -> AsyncIterator[TeamsWorld]:
+    url = sqlite_template.copy(tmp_path_factory.mktemp("teams") / "accountbot.db")
     db = Database(url)
     async with db.unit_of_work() as session:
         book = await seed_book(session, now=NOW)

@@ -8,7 +8,6 @@ from aiohttp import web
 
 from bot.app import build_app
 from bot.errors import ConfigError
-from storage.migrate import upgrade_async
 from tests.channels.conftest import NOW, slack_settings, start_server
 from tests.channels.helpers import seen
 from tests.channels.slack_fakes import FakeSlack
@@ -17,13 +16,12 @@ APP_TOKEN = "xapp-1-test"
 
 
 async def test_socket_mode_answers_a_slash_command_without_an_http_endpoint(
-    sqlite_url: str,
+    migrated_sqlite_url: str,
 ) -> None:
-    await upgrade_async(sqlite_url)
     slack = FakeSlack()
     await slack.start()
     settings = slack_settings(
-        sqlite_url, slack.api_url, slack_signing_secret=None, slack_app_token=APP_TOKEN
+        migrated_sqlite_url, slack.api_url, slack_signing_secret=None, slack_app_token=APP_TOKEN
     )
     app = build_app(settings, clock=lambda: NOW, socket_mode=True)
     runner, base_url = await start_server(app.web)  # connects to Slack on start-up

@@ -18,7 +18,6 @@ from bot.app import build_app
 from bot.cli import app as cli
 from bot.errors import ConfigError
 from storage.db import Database
-from storage.migrate import upgrade_async
 from storage.models import ConversationRef, Team
 from tests.channels.conftest import NOW, start_server
 from tests.channels.slack_book import seed_book
@@ -32,6 +31,7 @@ from tests.channels.teams_fakes import (
 )
 from tests.channels.teams_helpers import seen
 from tests.channels.teams_world import ALICE_T, LENA_T, TeamsWorld, give_teams_ids, teams_settings
+from tests.support.templates import SqliteTemplate
 
 
 @dataclass
@@ -42,10 +42,11 @@ class Signed:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def signed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Signed]:
+async def signed(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: SqliteTemplate
+) -> AsyncIterator[Signed]:
     """accountbot with a MicrosoftAppId: every request needs a Bot Framework token."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('signed')}/accountbot.db"
-    await upgrade_async(url)
+    url = sqlite_template.copy(tmp_path_factory.mktemp("signed") / "accountbot.db")
     db = Database(url)
     async with db.unit_of_work() as session:
         await seed_book(session, now=NOW)

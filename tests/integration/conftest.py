@@ -7,26 +7,25 @@ from collections.abc import AsyncIterator
 import pytest
 
 from storage.db import Database
-from storage.migrate import upgrade_async
+
+
+async def _opened(url: str) -> AsyncIterator[Database]:
+    database = Database(url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
+async def db(migrated_database_url: str) -> AsyncIterator[Database]:
     """A freshly migrated database, once on SQLite and once on PostgreSQL."""
-    await upgrade_async(database_url)
-    database = Database(database_url)
-    try:
+    async for database in _opened(migrated_database_url):
         yield database
-    finally:
-        await database.dispose()
 
 
 @pytest.fixture
-async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
+async def sqlite_db(migrated_sqlite_url: str) -> AsyncIterator[Database]:
     """A freshly migrated SQLite file, for tests that need only one backend."""
-    await upgrade_async(sqlite_url)
-    database = Database(sqlite_url)
-    try:
+    async for database in _opened(migrated_sqlite_url):
         yield database
-    finally:
-        await database.dispose()

@@ -77,8 +77,9 @@ async def _run(db: Database, settings: Settings, actor_id: int, script: str) -> 
 
 
 @pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=sqlite_url)  # type: ignore[call-arg]
+def settings(migrated_sqlite_url: str) -> Settings:
+    """Settings for the same file as ``sqlite_db``."""
+    return Settings(_env_file=None, database_url=migrated_sqlite_url)  # type: ignore[call-arg]
 
 
 @pytest.fixture

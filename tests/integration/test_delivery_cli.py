@@ -29,7 +29,6 @@ from bot.demo.book import seed_demo_book
 from bot.playbooks import load_playbooks
 from bot.services.nudges import NudgeRules, pending_nudges
 from storage.db import Database
-from storage.migrate import upgrade_database
 from storage.models import User
 from tests.channels.slack_fakes import FakeSlack, FakeSlackThread
 
@@ -38,9 +37,8 @@ BOT_TOKEN = "xoxb-test-token"
 
 
 @pytest.fixture
-def demo_db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/demo.db"
-    upgrade_database(url)
+def demo_db(migrated_sqlite_url: str) -> str:
+    url = migrated_sqlite_url
 
     async def seed() -> None:
         db = Database(url)

@@ -1,4 +1,4 @@
-"""Checks that the throwaway PostgreSQL harness in tests/conftest.py does what it promises."""
+"""Checks that the database harness in tests/conftest.py and tests/support does what it promises."""
 
 from __future__ import annotations
 
@@ -7,10 +7,22 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
-from sqlalchemy import text
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.support.postgres import DATABASE_URL_ENV, PG_BIN_ENV, PostgresServer
+from storage.db import Database
+from storage.migrate import alembic_config
+from storage.models import Team
+from tests.integration.builders import make_team
+from tests.support.postgres import (
+    DATABASE_URL_ENV,
+    PG_BIN_ENV,
+    PostgresServer,
+    PostgresServerError,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -100,3 +112,100 @@ async def test_database_url_works_with_sqlalchemy(database_url: str) -> None:
             assert (await conn.execute(text("select x from t"))).scalar_one() == 42
     finally:
         await engine.dispose()
+
+
+# -- migrated copies of the session's templates -------------------------------------------
+
+# Databases handed out by migrated_database_url, per backend, in the order tests saw them.
+_seen_migrated: dict[str, list[str]] = {}
+
+
+def _tables_and_revision(connection: Connection) -> tuple[set[str], str | None]:
+    tables = set(inspect(connection).get_table_names())
+    return tables, MigrationContext.configure(connection).get_current_revision()
+
+
+@pytest.mark.parametrize("run", [1, 2])
+async def test_each_test_gets_its_own_migrated_copy(migrated_database_url: str, run: int) -> None:
+    database = Database(migrated_database_url)
+    try:
+        async with database.engine.connect() as conn:
+            tables, revision = await conn.run_sync(_tables_and_revision)
+        async with database.unit_of_work() as session:
+            assert (await session.scalars(select(Team))).all() == [], "a copy was written to"
+            await make_team(session, name=f"Probe {run}")
+    finally:
+        await database.dispose()
+    head = ScriptDirectory.from_config(alembic_config(migrated_database_url)).get_current_head()
+    assert revision == head
+    assert {"accounts", "meetings", "outbox", "audit_log"} <= tables
+    seen = _seen_migrated.setdefault(migrated_database_url.split(":", 1)[0], [])
+    assert migrated_database_url not in seen
+    seen.append(migrated_database_url)
+
+
+async def test_the_postgres_template_is_left_alone(
+    postgres_server: PostgresServer, postgres_template: str, migrated_postgres_url: str
+) -> None:
+    assert _dbname(migrated_postgres_url) != postgres_template
+    conn = await asyncpg.connect(postgres_server.url("postgres"))
+    try:
+        others = await conn.fetchval(
+            "select count(*) from pg_stat_activity where datname = $1", postgres_template
+        )
+    finally:
+        await conn.close()
+    assert others == 0  # nothing may stay connected, or the next copy would be refused
+
+
+# -- stopping and restarting a server -----------------------------------------------------
+
+
+async def test_a_paused_server_refuses_connections_and_resumes_with_its_data(
+    private_postgres_server: PostgresServer,
+) -> None:
+    server = private_postgres_server
+    await server.create_database("kept")
+    url, port = server.url("kept"), server.port
+    conn = await asyncpg.connect(url)
+    await conn.execute("create table kept (x int); insert into kept values (7)")
+
+    server.pause()
+    assert server.is_paused
+    assert server.url("kept") == url
+    # The server closed the connection; the client learns it from the server's last words
+    # or from the closed socket, whichever it reads first.
+    gone = (asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.ConnectionDoesNotExistError)
+    with pytest.raises(gone):
+        await conn.fetchval("select 1")
+    await conn.close()
+    with pytest.raises(OSError):
+        await asyncpg.connect(url, timeout=5)
+
+    server.resume()
+    assert not server.is_paused
+    assert (server.url("kept"), server.port) == (url, port)
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("select x from kept") == 7
+    finally:
+        await conn.close()
+
+
+def test_a_paused_server_is_stopped_and_removed_like_a_running_one(
+    private_postgres_server: PostgresServer,
+) -> None:
+    server = private_postgres_server
+    base_dir = server.base_dir
+    assert base_dir is not None
+    server.pause()
+    server.stop()
+    assert not base_dir.exists()
+    with pytest.raises(PostgresServerError):
+        server.url()
+
+
+def test_an_external_server_cannot_be_paused() -> None:
+    server = PostgresServer.external("postgresql://someone@127.0.0.1:1/x")
+    with pytest.raises(PostgresServerError, match="existing server"):
+        server.pause()

@@ -21,7 +21,6 @@ from bot.demo.book import DemoBook, seed_demo_book
 from bot.playbooks import load_playbooks
 from bot.services.nudges import NudgeRules, pending_nudges
 from storage.db import Database
-from storage.migrate import upgrade_async
 from storage.models import (
     Account,
     Contract,
@@ -38,6 +37,7 @@ from storage.models import (
     Upsell,
     User,
 )
+from tests.support.templates import SqliteTemplate
 
 NOW = datetime(2026, 3, 11, 14, 30, tzinfo=UTC)
 TODAY = date(2026, 3, 11)
@@ -87,14 +87,14 @@ async def _snapshot(db: Database) -> dict[str, Any]:
     return {"users": users, "accounts": accounts, "meetings": meetings, "counts": counts}
 
 
-async def _second_sqlite(tmp_path: Path, name: str) -> Database:
-    url = f"sqlite:///{tmp_path}/{name}.db"
-    await upgrade_async(url)
-    return Database(url)
+def _second_sqlite(template: SqliteTemplate, tmp_path: Path, name: str) -> Database:
+    return Database(template.copy(tmp_path / f"{name}.db"))
 
 
-async def test_same_seed_and_now_give_the_same_book(sqlite_db: Database, tmp_path: Path) -> None:
-    other = await _second_sqlite(tmp_path, "again")
+async def test_same_seed_and_now_give_the_same_book(
+    sqlite_db: Database, sqlite_template: SqliteTemplate, tmp_path: Path
+) -> None:
+    other = _second_sqlite(sqlite_template, tmp_path, "again")
     try:
         first, second = await _seed(sqlite_db), await _seed(other)
         assert first == second
@@ -103,8 +103,10 @@ async def test_same_seed_and_now_give_the_same_book(sqlite_db: Database, tmp_pat
         await other.dispose()
 
 
-async def test_another_seed_gives_another_book(sqlite_db: Database, tmp_path: Path) -> None:
-    other = await _second_sqlite(tmp_path, "seed8")
+async def test_another_seed_gives_another_book(
+    sqlite_db: Database, sqlite_template: SqliteTemplate, tmp_path: Path
+) -> None:
+    other = _second_sqlite(sqlite_template, tmp_path, "seed8")
     try:
         await _seed(sqlite_db, seed=7)
         await _seed(other, seed=8)

@@ -2,9 +2,11 @@
 
 ``PostgresServer`` runs ``initdb`` into a fresh temporary directory, starts the server on
 127.0.0.1 on a free port (unix socket inside the temporary directory), and tears everything
-down again with ``stop()``. PostgreSQL refuses to run as root, so when the tests run as root
-(CI does) the server runs as the unprivileged system user ``accountbot-pg``, which is created
-on demand.
+down again with ``stop()``. ``pause()`` and ``resume()`` stop the server and start it again on
+the same port with its data kept, for tests of what the bot does while the database is away.
+
+PostgreSQL refuses to run as root, so when the tests run as root (CI does) the server runs as
+the unprivileged system user ``accountbot-pg``, which is created on demand.
 
 Environment:
 
@@ -146,6 +148,14 @@ class PostgresServer:
 
     ``url(dbname)`` gives ``postgresql://postgres@127.0.0.1:PORT/dbname``; ``create_database``
     and ``drop_database`` connect with asyncpg to the ``postgres`` maintenance database.
+
+    ``PostgresServer()`` is always a private server (``from_env`` may wrap an existing one), so
+    a test that stops and restarts the server can have one of its own::
+
+        with PostgresServer() as server:
+            ...
+            server.pause()   # connections now fail
+            server.resume()  # same port, same data; server.url() is unchanged
     """
 
     def __init__(self, bin_dir: str | os.PathLike[str] | None = None) -> None:
@@ -155,6 +165,7 @@ class PostgresServer:
         self._external_url: str | None = None
         self._run_as: _RunAs | None = None
         self._running = False
+        self._paused = False
 
     # -- construction -------------------------------------------------------------------
 
@@ -179,6 +190,10 @@ class PostgresServer:
     @property
     def data_dir(self) -> Path | None:
         return None if self.base_dir is None else self.base_dir / "data"
+
+    @property
+    def is_paused(self) -> bool:
+        return self._paused
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -222,9 +237,45 @@ class PostgresServer:
             if proc.returncode != 0:
                 self._kill_postmaster()
         self._running = False
+        self._paused = False
         shutil.rmtree(self.base_dir, ignore_errors=True)
         self.base_dir = None
         atexit.unregister(self.stop)
+
+    def pause(self) -> None:
+        """Shut the server down cleanly (``pg_ctl stop -m fast``), keeping its data and port.
+
+        Open connections are closed by the server; new ones are refused until ``resume()``.
+        """
+        self._require_own_server("pause")
+        if self._paused:
+            return
+        if not self._running:
+            raise PostgresServerError("the server is not running; call start() first")
+        data_dir = self.data_dir
+        assert data_dir is not None
+        proc = self._run(
+            [self.bin_dir / "pg_ctl", "stop", "-D", data_dir, "-m", "fast", "-w"],
+            timeout=_START_TIMEOUT_S,
+        )
+        if proc.returncode != 0:
+            raise PostgresServerError(
+                f"pg_ctl stop failed (exit {proc.returncode}):\n{proc.stderr}{proc.stdout}"
+            )
+        self._running = False
+        self._paused = True
+
+    def resume(self) -> None:
+        """Start a paused server again on the same port, so ``url()`` stays what it was."""
+        self._require_own_server("resume")
+        if not self._paused:
+            return
+        assert self.port is not None
+        failure = self._pg_ctl_start(self.port)
+        if failure:
+            raise PostgresServerError(f"could not restart on port {self.port}: {failure}")
+        self._running = True
+        self._paused = False
 
     def __enter__(self) -> PostgresServer:
         self.start()
@@ -240,14 +291,21 @@ class PostgresServer:
             parts = urlsplit(self._external_url)
             path = "/" + quote(dbname, safe="")
             return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
-        if self.port is None or not self._running:
+        if self.port is None or not (self._running or self._paused):
             raise PostgresServerError("the server is not running; call start() first")
         return f"postgresql://{SUPERUSER}@{HOST}:{self.port}/{dbname}"
 
-    async def create_database(self, name: str) -> None:
+    async def create_database(self, name: str, *, template: str | None = None) -> None:
+        """Create ``name``, empty or as a copy of ``template``.
+
+        A template must have no open connections while it is copied (PostgreSQL refuses).
+        """
+        sql = f"CREATE DATABASE {_quote_ident(name)}"
+        if template is not None:
+            sql += f" TEMPLATE {_quote_ident(template)}"
         conn = await self._connect_maintenance()
         try:
-            await conn.execute(f"CREATE DATABASE {_quote_ident(name)}")
+            await conn.execute(sql)
         finally:
             await conn.close()
 
@@ -268,6 +326,12 @@ class PostgresServer:
         return await asyncpg.connect(self.url("postgres"), timeout=10)
 
     # -- internals ----------------------------------------------------------------------
+
+    def _require_own_server(self, action: str) -> None:
+        if self.is_external:
+            raise PostgresServerError(f"cannot {action} an existing server; use PostgresServer()")
+        if self.base_dir is None:
+            raise PostgresServerError("the server is not running; call start() first")
 
     def _temp_parent(self) -> str:
         parent = Path(tempfile.gettempdir())
@@ -334,44 +398,50 @@ class PostgresServer:
             conf.write("\n# accountbot test harness\n" + lines)
 
     def _start_server(self) -> None:
-        data_dir = self.data_dir
-        assert data_dir is not None and self.base_dir is not None
-        log_file = self.base_dir / "server.log"
         failure = ""
         for _ in range(_PORT_ATTEMPTS):
             port = _free_port()
             # The port is free *now*; another process may grab it before the server binds.
-            with contextlib.suppress(FileNotFoundError):
-                log_file.unlink()
-            proc = self._run(
-                [
-                    self.bin_dir / "pg_ctl",
-                    "start",
-                    "-D",
-                    data_dir,
-                    "-l",
-                    log_file,
-                    "-w",
-                    "-t",
-                    _START_TIMEOUT_S,
-                    "-o",
-                    f"-p {port}",
-                ],
-                timeout=_START_TIMEOUT_S + 10,
-            )
-            if proc.returncode == 0:
+            failure = self._pg_ctl_start(port)
+            if not failure:
                 self.port = port
                 self._running = True
                 return
-            log = log_file.read_text(errors="replace") if log_file.exists() else ""
-            failure = (
-                f"pg_ctl start failed (exit {proc.returncode}):\n"
-                f"{proc.stderr}{proc.stdout}\n--- server log ---\n{log}"
-            )
-            self._kill_postmaster()
-            if not re.search(r"could not bind|address already in use", log, re.IGNORECASE):
+            if not re.search(r"could not bind|address already in use", failure, re.IGNORECASE):
                 break
         raise PostgresServerError(failure)
+
+    def _pg_ctl_start(self, port: int) -> str:
+        """Start the server on ``port``; "" on success, else the tools' output and server log."""
+        data_dir = self.data_dir
+        assert data_dir is not None and self.base_dir is not None
+        log_file = self.base_dir / "server.log"
+        with contextlib.suppress(FileNotFoundError):
+            log_file.unlink()
+        proc = self._run(
+            [
+                self.bin_dir / "pg_ctl",
+                "start",
+                "-D",
+                data_dir,
+                "-l",
+                log_file,
+                "-w",
+                "-t",
+                _START_TIMEOUT_S,
+                "-o",
+                f"-p {port}",
+            ],
+            timeout=_START_TIMEOUT_S + 10,
+        )
+        if proc.returncode == 0:
+            return ""
+        log = log_file.read_text(errors="replace") if log_file.exists() else ""
+        self._kill_postmaster()
+        return (
+            f"pg_ctl start failed (exit {proc.returncode}):\n"
+            f"{proc.stderr}{proc.stdout}\n--- server log ---\n{log}"
+        )
 
     def _kill_postmaster(self) -> None:
         """Last resort when pg_ctl cannot stop the server: signal the postmaster directly."""
