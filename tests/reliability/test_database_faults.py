@@ -3,6 +3,7 @@ database, a clear answer meanwhile, and the next request after it returns works.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from tests.channels.slack_book import ALICE
 from tests.reliability.conftest import Live, start_live
 from tests.reliability.faults import write_lock_held
 from tests.reliability.figures import record
+from tests.support.postgres import PostgresServer
 
 DOWN = "I can't reach my database right now"
 
@@ -98,3 +100,33 @@ def test_reads_go_on_while_another_process_holds_the_write_lock(
         url, ack = live.command("meeting acme robotics now", ALICE)  # waits for the lock
         assert ack < 3.0
     assert "Logged a meeting" in seen(live.answer(url))
+
+
+@pytest.fixture
+def live_on_private_postgres(private_postgres_server: PostgresServer) -> Iterator[Live]:
+    """A server on a PostgreSQL of its own, which the test stops and starts again."""
+    asyncio.run(private_postgres_server.create_database("accountbot"))
+    server = start_live(private_postgres_server.url("accountbot"), "postgresql")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.postgres
+def test_postgresql_stopped_and_started_again_is_reported_then_works_without_a_restart(
+    live_on_private_postgres: Live, private_postgres_server: PostgresServer
+) -> None:
+    live = live_on_private_postgres
+    assert "*Acme Robotics*" in ask(live, "status acme robotics")  # the pool holds connections
+    private_postgres_server.pause()
+    try:
+        assert live.get("/healthz")[0] == 503
+        assert DOWN in ask(live, "status acme robotics")
+        assert DOWN in ask(live, "meeting acme robotics now")
+    finally:
+        private_postgres_server.resume()
+    assert live.get("/healthz")[0] == 200
+    assert "*Acme Robotics*" in ask(live, "status acme robotics")
+    assert "Logged a meeting" in ask(live, "meeting acme robotics now")
+    record("database faults recovered without a restart", 1, "PostgreSQL stopped and restarted")
