@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import fail, load_settings, prepare_database
-from bot.services.importer import ImportKind, ImportRejected, ImportResult, import_csv
+from bot.services.imports import ImportKind, ImportRejected, ImportResult, import_csv
 from bot.settings import Settings
 from storage.db import Database, async_url
 

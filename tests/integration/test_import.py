@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.services.importer import ImportRejected, ImportResult, import_csv
+from bot.services.imports import ImportRejected, ImportResult, import_csv
 from storage.db import Database
 from storage.models import (
     Account,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.services.import_cells import (
+from bot.services.imports.cells import (
     Cells,
     Ref,
     RefKind,
@@ -21,15 +21,8 @@ from bot.services.import_cells import (
     parse_money,
     parse_timezone,
 )
-from bot.services.import_rows import (
-    SPECS,
-    HeaderError,
-    ImportKind,
-    parse_meeting,
-    parse_team,
-    parse_user,
-    read_cells,
-)
+from bot.services.imports.reader import HeaderError, read_cells
+from bot.services.imports.rows import SPECS, ImportKind, parse_meeting, parse_team, parse_user
 from storage.models import MeetingKind, Role, SignalKind
 
 TEAMS = ("name", "slack_channel_id", "timezone")

@@ -1,6 +1,6 @@
 """CSV import: `accountbot import KIND FILE.csv` upserts rows by natural key, all or nothing.
 
-Every row is checked before anything is written: cells (`import_cells`, `import_rows`),
+Every row is checked before anything is written: cells (`cells`, `rows`, `reader`),
 references resolved with one query per kind of reference, natural keys repeated within the
 file, unique ids another user holds. Any problem rejects the whole file, listing every bad
 row. Then new rows are inserted and changed rows updated in batches, only the columns the
@@ -21,8 +21,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, UserError
-from bot.services.import_cells import ParsedRow, RefKind, RowProblem
-from bot.services.import_rows import SPECS, HeaderError, ImportKind, KindSpec, read_cells
+from bot.services.imports.cells import ParsedRow, RefKind, RowProblem
+from bot.services.imports.reader import HeaderError, read_cells
+from bot.services.imports.rows import SPECS, ImportKind, KindSpec
 from storage.models import Account, AuditEntry, Team, User
 
 __all__ = ["ImportKind", "ImportRejected", "ImportResult", "RowProblem", "import_csv"]

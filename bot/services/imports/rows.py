@@ -1,20 +1,18 @@
-"""The kinds of CSV an import takes: their columns, natural keys and row parsers.
+"""The kinds of file an import takes: their columns, natural keys and row parsers.
 
-`read_cells` reads a file into trimmed `Cells` per data row, checking the header; the
-`parse_*` functions turn one row into a `ParsedRow` (problems are kept on the `Cells`).
-Pure: no database. Line numbers are the file's: the header is line 1.
+The `parse_*` functions turn one row's `Cells` (see `reader`) into a `ParsedRow` (problems
+are kept on the `Cells`). Pure: no database. Line numbers are the file's: the header is line 1.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import Any
 
-from bot.services.import_cells import (
+from bot.services.imports.cells import (
     NAME_MAX,
     SCORE_LIMIT,
     TEAMLESS_ROLES,
@@ -22,7 +20,6 @@ from bot.services.import_cells import (
     ParsedRow,
     Ref,
     RefKind,
-    RowProblem,
     parse_bool,
     parse_date,
     parse_datetime,
@@ -47,54 +44,6 @@ from storage.models import (
     UpsellStatus,
     User,
 )
-
-
-class HeaderError(ValueError):
-    """The header row is missing, lacks columns or has unknown ones."""
-
-
-def read_cells(stream: TextIO, expected: tuple[str, ...]) -> tuple[list[Cells], list[RowProblem]]:
-    """The data rows as `Cells` (rows of only empty cells are skipped) and rows of bad shape.
-
-    Raises `HeaderError` when the header is not exactly the expected columns (any order, any
-    case, a UTF-8 byte order mark allowed)."""
-    reader = csv.reader(stream)
-    cells: list[Cells] = []
-    problems: list[RowProblem] = []
-    try:
-        columns = _columns(next(reader, None), expected)
-        for raw in reader:
-            values = [cell.strip() for cell in raw]
-            if not any(values):
-                continue
-            line = reader.line_num - sum(cell.count("\n") for cell in raw)  # its first line
-            if len(values) != len(columns):
-                reason = f"has {len(values)} cells, the header has {len(columns)}"
-                problems.append(RowProblem(line, None, reason))
-            else:
-                cells.append(Cells(line, dict(zip(columns, values, strict=True))))
-    except csv.Error as exc:
-        problems.append(RowProblem(reader.line_num, None, f"not valid CSV: {exc}"))
-    return cells, problems
-
-
-def _columns(header: list[str] | None, expected: tuple[str, ...]) -> list[str]:
-    wanted = ", ".join(expected)
-    if header is None:
-        raise HeaderError(f"the file is empty; the header must be: {wanted}")
-    columns = [cell.strip().lstrip("\ufeff").strip().lower() for cell in header]
-    faults = [
-        f"{label} {', '.join(repr(name) for name in names)}"
-        for label, names in (
-            ("missing", [name for name in expected if name not in columns]),
-            ("unknown", [name for name in columns if name not in expected]),
-            ("repeated", sorted({name for name in columns if columns.count(name) > 1})),
-        )
-        if names
-    ]
-    if faults:
-        raise HeaderError(f"header: {'; '.join(faults)}. Expected the columns: {wanted}")
-    return columns
 
 
 def parse_team(c: Cells) -> ParsedRow:
