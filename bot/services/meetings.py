@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import InvalidInput
 from bot.services.access import add_audit_entry, load_owner, require_change
 from bot.services.when import zone_or_utc
-from storage.models import Account, Meeting, MeetingKind, Role, User
+from storage.models import MEETING_KIND_MAX, Account, Meeting, MeetingKind, Role, User
 
 FUTURE_TOLERANCE = timedelta(hours=1)
 PAST_LIMIT = timedelta(days=365)
@@ -47,7 +47,7 @@ async def log_meeting(
     account: Account,
     actor: User,
     occurred_at: datetime,
-    kind: MeetingKind = MeetingKind.SYNC,
+    kind: str = MeetingKind.SYNC,
     now: datetime,
 ) -> Meeting:
     """Record that a meeting with the account happened; its AM is the actor if an AM, else the
@@ -55,6 +55,9 @@ async def log_meeting(
     await load_owner(session, account)
     require_change(actor, account)
     at = _to_minute(occurred_at)
+    label = MeetingKind.canonical(kind) or MeetingKind.SYNC
+    if len(label) > MEETING_KIND_MAX:
+        raise InvalidInput(f"A meeting kind is at most {MEETING_KIND_MAX} characters long.")
     if at > now + FUTURE_TOLERANCE:
         raise InvalidInput(
             f"{_shown(at, actor)} is in the future; log a meeting once it has started.",
@@ -73,11 +76,11 @@ async def log_meeting(
         account_id=account.id,
         am_id=actor.id if actor.role is Role.AM else account.owner_id,
         occurred_at=at,
-        kind=MeetingKind(kind),
+        kind=label,
     )
     session.add(meeting)
     await session.flush()
-    details = {"meeting_id": meeting.id, "occurred_at": at.isoformat(), "kind": str(kind)}
+    details = {"meeting_id": meeting.id, "occurred_at": at.isoformat(), "kind": meeting.kind}
     add_audit_entry(
         session, actor=actor, action="meeting.log", account=account, details=details, at=now
     )

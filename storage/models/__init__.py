@@ -1,6 +1,7 @@
 """The accountbot schema. Import models from here."""
 
 from storage.models.accounts import (
+    MEETING_KIND_MAX,
     Account,
     Contract,
     Deliverable,
@@ -26,6 +27,7 @@ from storage.models.org import Team, User
 from storage.models.workflow import Objection, ObjectionStep, StepCompletion
 
 __all__ = [
+    "MEETING_KIND_MAX",
     "Account",
     "AuditEntry",
     "Base",

@@ -29,6 +29,7 @@ from bot.services.imports.cells import (
     parse_timezone,
 )
 from storage.models import (
+    MEETING_KIND_MAX,
     Account,
     Contract,
     Deliverable,
@@ -124,7 +125,7 @@ def parse_meeting(c: Cells) -> ParsedRow:
         c.problem("recap_logged_at", "before occurred_at (a recap comes after the meeting)")
     values = {
         "occurred_at": occurred_at,
-        "kind": c.enum("kind", MeetingKind) or MeetingKind.SYNC,
+        "kind": MeetingKind.canonical(c.text("kind", max_length=MEETING_KIND_MAX) or "sync"),
         "recap_logged_at": recap_logged_at,
     }
     refs = {**_account(c), "am_id": c.ref("am_email", RefKind.USER, required=True)}
