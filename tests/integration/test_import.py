@@ -410,16 +410,49 @@ async def test_users_need_a_known_team_unless_head_or_ops_and_unique_chat_ids(
     assert await count(db, User) == 4
 
 
-async def test_header_must_have_exactly_the_expected_columns(db: Database) -> None:
-    problems = await rejection(db, "teams", "Name,Time Zone,channel\nAlpha,UTC,C1\n")
+async def test_a_header_without_a_required_column_imports_nothing(db: Database) -> None:
+    problems = await rejection(db, "teams", "Team Name,Time Zone,channel\nAlpha,UTC,C1\n")
     assert problems == [
-        "line 1: header: missing 'slack_channel_id', 'timezone'; unknown 'time zone', "
-        "'channel'. Expected the columns: name, slack_channel_id, timezone"
+        "line 1: header: missing 'name'. Not recognised: 'Team Name', 'channel'. "
+        "The columns are: name, slack_channel_id, timezone (required: name), in any order and "
+        "case"
     ]
     assert await rejection(db, "teams", "") == [
-        "line 1: the file is empty; the header must be: name, slack_channel_id, timezone"
+        "line 1: the file is empty; the first line must be the header: name, slack_channel_id, "
+        "timezone (required: name)"
     ]
     assert await count(db, Team) == 0
+
+
+async def test_columns_a_file_leaves_out_keep_their_values_and_extra_ones_are_named(
+    db: Database,
+) -> None:
+    await import_book(db)
+    # A CRM export: other headers, other columns, no exec sponsor, mrr or churn columns.
+    crm = (
+        "Account ID;Name;Owner Email;Stage;Started-On;Health Score\r\n"
+        "0017;Acme Corp;ann.lee@example.com;Growth;2025-01-06;82\r\n"
+        "0018;Hooli;bob@example.com;onboarding;2026-03-01;\r\n"
+    )
+    result = await import_text(db, "accounts", crm, now=LATER)
+    assert (result.created, result.updated, result.unchanged) == (1, 0, 1)
+    assert result.warnings[0] == (
+        "Ignored columns 'Account ID', 'Health Score': not in the accounts format."
+    )
+    accounts = {a.name: a for a in await all_rows(db, Account, Account.name)}
+    acme, hooli = accounts["Acme Corp"], accounts["Hooli"]
+    assert (acme.mrr, acme.exec_sponsor_id is not None) == (Decimal("12000.50"), True)
+    assert (hooli.mrr, hooli.exec_sponsor_id, hooli.churn_reason) == (Decimal(0), None, None)
+    users = await import_text(
+        db, "users", "email,name,role,team\nbob@example.com,Bob,am,mid-market\n"
+    )
+    assert (users.updated, users.warnings) == (1, ())
+    [bob] = [u for u in await all_rows(db, User, User.email) if u.email == "bob@example.com"]
+    assert (bob.name, bob.timezone, bob.teams_aad_object_id) == (
+        "Bob",
+        "Europe/Berlin",
+        "2f1c6a0e-aad0-4b7e-9c1e-000000000001",
+    )
 
 
 async def test_byte_order_mark_any_header_case_and_column_order_are_accepted(
@@ -468,12 +501,18 @@ async def test_progress_is_reported_after_each_batch_of_written_rows(db: Databas
     )
     header = "account,title,due_on,delivered_on\n"
     rows = "".join(f"Acme,Report {n},2026-01-01,\n" for n in range(2500))
-    calls: list[tuple[int, int]] = []
+    calls: list[tuple[str, int, int]] = []
     await import_text(db, "deliverables", header + rows, progress=lambda *c: calls.append(c))
-    assert calls == [(1000, 2500), (2000, 2500), (2500, 2500)]
+    assert calls == [
+        ("checking", 1000, 2500),
+        ("checking", 2000, 2500),
+        ("writing", 1000, 2500),
+        ("writing", 2000, 2500),
+        ("writing", 2500, 2500),
+    ]
     calls.clear()
     changed = rows.replace("Report 7,2026-01-01,", "Report 7,2026-01-01,2026-01-02")
     result = await import_text(
         db, "deliverables", header + changed, progress=lambda *c: calls.append(c)
     )
-    assert (result.updated, result.unchanged, calls) == (1, 2499, [(2500, 2500)])
+    assert (result.updated, result.unchanged, calls[-1]) == (1, 2499, ("writing", 2500, 2500))

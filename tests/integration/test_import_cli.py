@@ -91,8 +91,8 @@ def test_a_header_error_exits_1_naming_the_expected_columns(database: Path, tmp_
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:2] == [
         "teams.csv: nothing imported.",
-        "line 1: header: missing 'name', 'slack_channel_id', 'timezone'; unknown 'team', 'tz'. "
-        "Expected the columns: name, slack_channel_id, timezone",
+        "line 1: header: missing 'name'. Not recognised: 'team', 'tz'. The columns are: name, "
+        "slack_channel_id, timezone (required: name), in any order and case",
     ]
 
 
@@ -123,14 +123,34 @@ def test_missing_file_unknown_kind_and_non_utf8_file_exit_2_without_traceback(
     assert "not UTF-8" in encoded.stderr
     for result in (missing, unknown, encoded):
         assert "Traceback" not in result.output
-    assert rows(database, "SELECT count(*) FROM teams") == [(0,)]
+    assert not database.exists()
 
 
-def test_progress_goes_to_stderr_for_large_files(
+def test_ignored_columns_are_named_on_stderr_and_the_rest_imports(
+    database: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "teams.csv"
+    path.write_bytes(b"\xef\xbb\xbfTeam ID;Name;Time-Zone;Region\r\n7;East;America/New_York;US\r\n")
+    result = run("teams", path)
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "Imported teams.csv: 1 created, 0 updated, 0 unchanged.\n",
+    )
+    assert result.stderr == "Ignored columns 'Team ID', 'Region': not in the teams format.\n"
+    assert rows(database, "SELECT name, timezone FROM teams") == [("East", "America/New_York")]
+
+
+def test_a_progress_bar_shows_on_a_terminal_for_large_files_only(
     database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(imports, "LARGE_FILE_ROWS", 2)
+    quiet = run("teams", FIXTURES / "teams.csv")  # stderr is not a terminal here
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    monkeypatch.setattr(imports, "stderr_is_terminal", lambda: True)
+    shown = run("teams", FIXTURES / "teams.csv")
+    assert shown.exit_code == 0
+    assert "writing" in shown.stderr and "3/3" in shown.stderr
+    assert shown.stdout == "Imported teams.csv: 0 created, 0 updated, 3 unchanged.\n"
     monkeypatch.setattr(imports, "LARGE_FILE_ROWS", 3)
-    result = run("teams", FIXTURES / "teams.csv")
-    assert result.exit_code == 0
-    assert result.stderr == "imported 3/3 rows\n"
-    assert result.stdout == "Imported teams.csv: 3 created, 0 updated, 0 unchanged.\n"
+    small = run("teams", FIXTURES / "teams.csv")
+    assert (small.exit_code, small.stderr) == (0, "")

@@ -12,6 +12,7 @@ from bot.services.imports.cells import (
     Cells,
     Ref,
     RefKind,
+    RowProblem,
     parse_bool,
     parse_date,
     parse_datetime,
@@ -21,11 +22,18 @@ from bot.services.imports.cells import (
     parse_money,
     parse_timezone,
 )
-from bot.services.imports.reader import HeaderError, read_cells
+from bot.services.imports.reader import (
+    Columns,
+    Header,
+    HeaderError,
+    column_key,
+    read_cells,
+    read_csv,
+)
 from bot.services.imports.rows import SPECS, ImportKind, parse_meeting, parse_team, parse_user
 from storage.models import MeetingKind, Role, SignalKind
 
-TEAMS = ("name", "slack_channel_id", "timezone")
+TEAMS = Columns(("name", "slack_channel_id", "timezone"), ("name",))
 
 
 def test_dates_are_year_month_day_only() -> None:
@@ -94,23 +102,59 @@ def test_yes_no_values_enums_time_zones_and_emails_ignore_case() -> None:
             parse_email(text)
 
 
+def read(text: str, columns: Columns = TEAMS) -> tuple[list[Cells], list[RowProblem], Header]:
+    table = read_csv(io.StringIO(text, newline=""), source="f.csv", known=columns.names)
+    return read_cells(table, columns)
+
+
+def rows_of(text: str, columns: Columns = TEAMS) -> list[dict[str, str]]:
+    cells, problems, _ = read(text, columns)
+    assert problems == []
+    return [dict(c.cells) for c in cells]
+
+
 def test_header_allows_any_order_case_spaces_and_a_byte_order_mark() -> None:
-    cells, problems = read_cells(
-        io.StringIO("\ufeff TIMEZONE ,Name,slack_channel_id\nUTC,A,\n"), TEAMS
-    )
+    cells, problems, header = read("\ufeff TIMEZONE ,Name,slack_channel_id\nUTC,A,\n")
     assert problems == []
     assert [(c.line, dict(c.cells)) for c in cells] == [
         (2, {"timezone": "UTC", "name": "A", "slack_channel_id": ""})
     ]
+    assert header == Header(frozenset(TEAMS.names), ())
 
 
-def test_header_names_missing_unknown_and_repeated_columns() -> None:
+def test_headers_match_whatever_their_case_spaces_hyphens_and_underscores() -> None:
+    for written in ("Slack Channel ID", "slack-channel-id", " SlackChannelId ", "SLACK_CHANNEL_ID"):
+        assert column_key(written) == column_key("slack_channel_id")
+    assert column_key("Owner-Email") == column_key("owner_email") != column_key("owner")
+    assert rows_of("Name;Slack Channel ID;TimeZone\nEast;C1;UTC\n") == [
+        {"name": "East", "slack_channel_id": "C1", "timezone": "UTC"}
+    ]
+
+
+def test_extra_columns_are_ignored_and_named_and_optional_ones_may_be_left_out() -> None:
+    cells, problems, header = read("Notes,name,Owner,,timezone\nhi,East,ann,,Asia/Tokyo\n")
+    assert problems == []
+    assert [dict(c.cells) for c in cells] == [
+        {"name": "East", "timezone": "Asia/Tokyo", "slack_channel_id": ""}
+    ]
+    assert header == Header(frozenset({"name", "timezone"}), ("Notes", "Owner"))
+
+
+def test_a_missing_required_column_or_a_repeated_one_is_an_error_naming_the_columns() -> None:
     with pytest.raises(HeaderError) as caught:
-        read_cells(io.StringIO("name,name,zone\n"), TEAMS)
+        read("Team,zone,timezone,TimeZone\n")
     assert str(caught.value) == (
-        "header: missing 'slack_channel_id', 'timezone'; unknown 'zone'; repeated 'name'. "
-        "Expected the columns: name, slack_channel_id, timezone"
+        "header: missing 'name'; repeated 'timezone'. Not recognised: 'Team', 'zone'. "
+        "The columns are: name, slack_channel_id, timezone (required: name), in any order and "
+        "case"
     )
+    for empty in ("", "\r\n , ,\r\n"):
+        with pytest.raises(HeaderError) as nothing:
+            read(empty)
+        assert str(nothing.value) == (
+            "the file is empty; the first line must be the header: name, slack_channel_id, "
+            "timezone (required: name)"
+        )
 
 
 def test_line_numbers_are_file_lines_with_blank_rows_skipped_and_multi_line_cells() -> None:
@@ -121,10 +165,36 @@ def test_line_numbers_are_file_lines_with_blank_rows_skipped_and_multi_line_cell
         '"Two\r\nLine Team",,UTC\r\n'
         "Third,,UTC\r\n"
         "Short,\r\n"
+        "Long,,UTC,,\r\n"
+        "Longer,,UTC,x\r\n"
     )
-    cells, problems = read_cells(io.StringIO(text, newline=""), TEAMS)
-    assert [(c.line, c.cells["name"]) for c in cells] == [(4, "Two\r\nLine Team"), (6, "Third")]
-    assert [str(p) for p in problems] == ["line 7: has 2 cells, the header has 3"]
+    cells, problems, _ = read(text)
+    assert [(c.line, c.cells["name"]) for c in cells] == [
+        (4, "Two\r\nLine Team"),
+        (6, "Third"),
+        (8, "Long"),
+    ]
+    assert [str(p) for p in problems] == [
+        "line 7: has 2 cells, the header has 3",
+        "line 9: has 4 cells, the header has 3",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name;slack_channel_id;timezone\r\nEast, Inc.;C1;Europe/Berlin\r\nWest;;UTC\r\n",
+        "name\tslack_channel_id\ttimezone\nEast, Inc.\tC1\tEurope/Berlin\nWest\t\tUTC\n",
+        'name,slack_channel_id,timezone\n"East, Inc.",C1,Europe/Berlin\nWest,,UTC\n',
+        # One row only, and semicolons in a cell of a comma-separated file.
+        "timezone,name\nEurope/Berlin;UTC,East; Inc.\n",
+    ],
+    ids=["semicolons", "tabs", "commas", "commas-with-semicolons-in-cells"],
+)
+def test_the_delimiter_is_sniffed_and_the_header_settles_a_doubt(text: str) -> None:
+    rows = rows_of(text)
+    assert rows[0]["name"] in ("East, Inc.", "East; Inc.")
+    assert len(rows[0]) == 3
 
 
 def test_team_timezone_defaults_to_utc_and_bad_cells_are_named() -> None:

@@ -7,7 +7,26 @@
 """
 
 from bot.services.imports.cells import RowProblem
-from bot.services.imports.importer import ImportRejected, ImportResult, import_csv
-from bot.services.imports.rows import ImportKind
+from bot.services.imports.importer import (
+    ImportRejected,
+    ImportResult,
+    Progress,
+    import_csv,
+    import_table,
+)
+from bot.services.imports.reader import Table, UnreadableFile, read_file
+from bot.services.imports.rows import SPECS, ImportKind
 
-__all__ = ["ImportKind", "ImportRejected", "ImportResult", "RowProblem", "import_csv"]
+__all__ = [
+    "SPECS",
+    "ImportKind",
+    "ImportRejected",
+    "ImportResult",
+    "Progress",
+    "RowProblem",
+    "Table",
+    "UnreadableFile",
+    "import_csv",
+    "import_table",
+    "read_file",
+]

@@ -22,15 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, UserError
 from bot.services.imports.cells import ParsedRow, RefKind, RowProblem
-from bot.services.imports.reader import HeaderError, read_cells
-from bot.services.imports.rows import SPECS, ImportKind, KindSpec
+from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
+from bot.services.imports.rows import SPECS, ImportKind, KindSpec, column_of
 from storage.models import Account, AuditEntry, Team, User
 
 __all__ = ["ImportKind", "ImportRejected", "ImportResult", "RowProblem", "import_csv"]
 
 BATCH = 1000
 IN_CHUNK = 500
-Progress = Callable[[int, int], None]
+CHECKING = "checking"
+WRITING = "writing"
+Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in the file)
 
 _REFERENCED: dict[RefKind, tuple[Any, Any, str]] = {
     RefKind.TEAM: (Team.name_key, Team.id, 'no team named "{}" (import teams first)'),
@@ -50,6 +52,7 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    warnings: tuple[str, ...] = ()  # what was read differently from the file, for stderr
 
     @property
     def total(self) -> int:
@@ -157,6 +160,8 @@ async def _taken_ids(
     (key_attribute,) = spec.natural_key
     key_column = getattr(spec.model, key_attribute)
     for attribute in spec.unique:
+        if not parsed or attribute not in parsed[0].values:
+            continue  # the file leaves the column out
         column = getattr(spec.model, attribute)
         first_line: dict[str, int] = {}
         for row in parsed:
@@ -238,9 +243,17 @@ async def _write(
             await session.execute(statement, list(batch))
             done += len(batch)
             if progress is not None and done < total:
-                progress(done, total)
+                progress(WRITING, done, total)
     if progress is not None:
-        progress(total, total)
+        progress(WRITING, total, total)
+
+
+def _import_kind(kind: str) -> ImportKind:
+    try:
+        return ImportKind(kind.strip().lower())
+    except ValueError:
+        kinds = ", ".join(member.value for member in ImportKind)
+        raise InvalidInput(f"Unknown kind {kind!r}; expected one of: {kinds}.") from None
 
 
 async def import_csv(
@@ -252,37 +265,70 @@ async def import_csv(
     now: datetime,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import one CSV file of `kind`: every row or none. Raises `ImportRejected` listing every
-    problem; `progress(done, total)` is called after each batch of rows is written."""
-    try:
-        import_kind = ImportKind(kind.strip().lower())
-    except ValueError:
-        kinds = ", ".join(member.value for member in ImportKind)
-        raise InvalidInput(f"Unknown kind {kind!r}; expected one of: {kinds}.") from None
+    """Import one CSV file of `kind` (see `import_table`)."""
+    spec = SPECS[_import_kind(kind)]
+    table = read_csv(stream, source=source_name, known=spec.headers)
+    return await import_table(session, kind=kind, table=table, now=now, progress=progress)
+
+
+def _drop_absent(parsed: list[ParsedRow], header: Header) -> None:
+    """Columns the file leaves out are not written: existing rows keep their values and new
+    ones get the defaults."""
+    absent = [a for a in (parsed[0].values if parsed else ()) if column_of(a) not in header.present]
+    for row in parsed:
+        for attribute in absent:
+            del row.values[attribute]
+
+
+def _header_warnings(header: Header, kind: ImportKind) -> list[str]:
+    if not header.ignored:
+        return []
+    names = ", ".join(repr(name) for name in header.ignored)
+    plural = "s" if len(header.ignored) > 1 else ""
+    return [f"Ignored column{plural} {names}: not in the {kind.value} format."]
+
+
+async def import_table(
+    session: AsyncSession,
+    *,
+    kind: str,
+    table: Table,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one file of `kind`: every row or none. Raises `ImportRejected` listing every
+    problem; `progress(phase, done, total)` reports rows checked, then rows written."""
+    import_kind = _import_kind(kind)
     spec = SPECS[import_kind]
     try:
-        cells, problems = read_cells(stream, spec.headers)
+        cells, problems, header = read_cells(table, spec.columns)
     except HeaderError as exc:
-        raise ImportRejected(source_name, [RowProblem(1, None, str(exc))]) from None
-    parsed = [spec.parse(row_cells) for row_cells in cells]
+        raise ImportRejected(table.source, [RowProblem(1, None, str(exc))]) from None
+    parsed = []
+    for done, row_cells in enumerate(cells, start=1):
+        parsed.append(spec.parse(row_cells))
+        if progress is not None and done % BATCH == 0:
+            progress(CHECKING, done, len(cells))
     problems += [problem for row_cells in cells for problem in row_cells.problems]
     problems += await _resolve(session, parsed)
+    _drop_absent(parsed, header)
     problems += _repeated_keys(spec, parsed)
     if spec.unique:
         problems += await _taken_ids(session, spec, parsed)
     if problems:
         order = {column: index for index, column in enumerate(spec.headers)}
         problems.sort(key=lambda problem: (problem.line, order.get(problem.column or "", -1)))
-        raise ImportRejected(source_name, problems)
+        raise ImportRejected(table.source, problems)
     existing = await _existing(session, spec, parsed) if parsed else {}
     plan = _plan(spec, parsed, existing, now)
     await _write(session, spec, plan, progress)
     result = ImportResult(
         kind=import_kind.value,
-        source_name=source_name,
+        source_name=table.source,
         created=len(plan.creates),
         updated=len(plan.updates),
         unchanged=plan.unchanged,
+        warnings=tuple(_header_warnings(header, import_kind)),
     )
     details = {key: value for key, value in result.to_dict().items() if key != "kind"}
     entry = AuditEntry(

@@ -28,6 +28,7 @@ from bot.services.imports.cells import (
     parse_money,
     parse_timezone,
 )
+from bot.services.imports.reader import Columns
 from storage.models import (
     MEETING_KIND_MAX,
     Account,
@@ -184,22 +185,43 @@ class ImportKind(StrEnum):
     DELIVERABLES = "deliverables"
 
 
+# Model attributes filled from a column of another name.
+_COLUMN_OF = {
+    "name_key": "name",
+    "account_id": "account",
+    "owner_id": "owner_email",
+    "exec_sponsor_id": "exec_sponsor_email",
+    "team_id": "team",
+    "am_id": "am_email",
+}
+
+
+def column_of(attribute: str) -> str:
+    """The column a model attribute is read from."""
+    return _COLUMN_OF.get(attribute, attribute)
+
+
 @dataclass(frozen=True, slots=True)
 class KindSpec:
-    """How one kind of CSV maps onto its table."""
+    """How one kind of file maps onto its table. `headers` are every column, in the order an
+    export writes them; a file may leave out those not in `required`."""
 
     model: type[Any]
     headers: tuple[str, ...]
+    required: tuple[str, ...]
     natural_key: tuple[str, ...]  # model attributes
     parse: Callable[[Cells], ParsedRow]
-    unique: tuple[str, ...] = ()  # other unique attributes (same name in the CSV)
+    unique: tuple[str, ...] = ()  # other unique attributes (same name in the file)
     stamp: tuple[str, str] | None = None  # (attribute, attribute set to `now` when it changes)
 
     @property
+    def columns(self) -> Columns:
+        return Columns(self.headers, self.required)
+
+    @property
     def key_columns(self) -> tuple[str, ...]:
-        """The natural key as CSV columns."""
-        csv_names = {"name_key": "name", "account_id": "account"}
-        return tuple(csv_names.get(attribute, attribute) for attribute in self.natural_key)
+        """The natural key as columns."""
+        return tuple(column_of(attribute) for attribute in self.natural_key)
 
 
 _ACCOUNT_HEADERS = ("name", "owner_email", "exec_sponsor_email", "stage", "mrr", "started_on")
@@ -207,11 +229,12 @@ _USER_HEADERS = ("email", "name", "role", "team", "seniority", "slack_user_id")
 
 SPECS: dict[ImportKind, KindSpec] = {
     ImportKind.TEAMS: KindSpec(
-        Team, ("name", "slack_channel_id", "timezone"), ("name_key",), parse_team
+        Team, ("name", "slack_channel_id", "timezone"), ("name",), ("name_key",), parse_team
     ),
     ImportKind.USERS: KindSpec(
         User,
         (*_USER_HEADERS, "teams_aad_object_id", "timezone"),
+        ("email", "name", "role", "team"),
         ("email",),
         parse_user,
         unique=("slack_user_id", "teams_aad_object_id"),
@@ -219,6 +242,7 @@ SPECS: dict[ImportKind, KindSpec] = {
     ImportKind.ACCOUNTS: KindSpec(
         Account,
         (*_ACCOUNT_HEADERS, "onboarding_completed_on", "churned_on", "churn_reason"),
+        ("name", "owner_email", "stage", "started_on"),
         ("name_key",),
         parse_account,
         stamp=("stage", "stage_entered_at"),
@@ -226,30 +250,35 @@ SPECS: dict[ImportKind, KindSpec] = {
     ImportKind.CONTRACTS: KindSpec(
         Contract,
         ("account", "start_on", "end_on", "value", "auto_renew"),
+        ("account", "start_on", "end_on"),
         ("account_id", "start_on"),
         parse_contract,
     ),
     ImportKind.MEETINGS: KindSpec(
         Meeting,
         ("account", "am_email", "occurred_at", "kind", "recap_logged_at"),
+        ("account", "am_email", "occurred_at"),
         ("account_id", "occurred_at"),
         parse_meeting,
     ),
     ImportKind.UPSELLS: KindSpec(
         Upsell,
         ("account", "pitched_on", "service", "value", "status", "closed_on"),
+        ("account", "pitched_on", "service"),
         ("account_id", "service", "pitched_on"),
         parse_upsell,
     ),
     ImportKind.SATISFACTION: KindSpec(
         SatisfactionSignal,
         ("account", "kind", "score", "recorded_on"),
+        ("account", "kind", "recorded_on"),
         ("account_id", "kind", "recorded_on"),
         parse_signal,
     ),
     ImportKind.DELIVERABLES: KindSpec(
         Deliverable,
         ("account", "title", "due_on", "delivered_on"),
+        ("account", "title", "due_on"),
         ("account_id", "title", "due_on"),
         parse_deliverable,
     ),
