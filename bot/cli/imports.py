@@ -39,7 +39,9 @@ KIND_ARGUMENT = typer.Argument(
     ..., case_sensitive=False, help=f"What the file holds. Import in order: {IMPORT_ORDER}."
 )
 FILE_ARGUMENT = typer.Argument(
-    ..., metavar="FILE", help="A CSV file (UTF-8; comma, semicolon or tab) with a header."
+    ...,
+    metavar="FILE",
+    help="A CSV file (UTF-8; comma, semicolon or tab) or an Excel workbook (.xlsx), with a header.",
 )
 
 
@@ -97,7 +99,7 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             fail(f"Configuration error: {exc}")
         try:
-            table = read_file(file, known=SPECS[kind].headers)
+            table = read_file(file, kind=kind.value, known=SPECS[kind].headers)
         except OSError as exc:
             fail(f"Cannot read {file}: {exc.strerror or exc}")
         except UnreadableFile as exc:

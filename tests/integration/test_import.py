@@ -306,7 +306,8 @@ async def test_a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row(db: 
     )
     assert await rejection(db, "accounts", bad_accounts) == [
         "line 2: started_on: not a date (expected YYYY-MM-DD): '2025-13-01'",
-        "line 3: mrr: not a number: '1,000'",
+        "line 3: mrr: not a number: '1,000' (write e.g. 1200.50: no thousands separators or "
+        "currency)",
         'line 4: owner_email: no user with email "nobody@example.com" (import users first)',
         "line 4: stage: required, but empty",
         "line 4: started_on: required, but empty",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from openpyxl import Workbook
 from typer.testing import CliRunner, Result
 
 from bot.cli import imports
@@ -154,3 +155,20 @@ def test_a_progress_bar_shows_on_a_terminal_for_large_files_only(
     monkeypatch.setattr(imports, "LARGE_FILE_ROWS", 3)
     small = run("teams", FIXTURES / "teams.csv")
     assert (small.exit_code, small.stderr) == (0, "")
+
+
+def test_an_excel_workbook_imports_like_its_csv(database: Path, tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.title = "Users"
+    teams = book.create_sheet("Teams")
+    for row in (["Name", "Time Zone"], ["East", "America/New_York"], ["West", None]):
+        teams.append(row)
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    result = run("teams", path)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == "Imported book.xlsx (sheet Teams): 2 created, 0 updated, 0 unchanged.\n"
+    assert rows(database, "SELECT name, timezone FROM teams ORDER BY name") == [
+        ("East", "America/New_York"),
+        ("West", "UTC"),
+    ]

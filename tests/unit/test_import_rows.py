@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from bot.services.imports.cells import (
     Cells,
@@ -29,6 +31,7 @@ from bot.services.imports.reader import (
     column_key,
     read_cells,
     read_csv,
+    read_xlsx,
 )
 from bot.services.imports.rows import SPECS, ImportKind, parse_meeting, parse_team, parse_user
 from storage.models import MeetingKind, Role, SignalKind
@@ -36,9 +39,23 @@ from storage.models import MeetingKind, Role, SignalKind
 TEAMS = Columns(("name", "slack_channel_id", "timezone"), ("name",))
 
 
-def test_dates_are_year_month_day_only() -> None:
-    assert parse_date("2026-02-28") == date(2026, 2, 28)
-    for text in ("2026-02-30", "20260228", "28.02.2026", "2026-W09-6", "2026-2-28"):
+def test_dates_are_year_month_day_maybe_at_midnight() -> None:
+    for text in (
+        "2026-02-28",
+        "2026-02-28 00:00:00",
+        "2026-02-28T00:00",
+        "2026-02-28 00:00:00.000",
+    ):
+        assert parse_date(text) == date(2026, 2, 28)
+    for text in (
+        "2026-02-30",
+        "20260228",
+        "28.02.2026",
+        "2026-W09-6",
+        "2026-2-28",
+        "2026-02-28 09:00",
+        "2026-02-28T00:00:00+01:00",
+    ):
         with pytest.raises(ValueError, match=r"not a date \(expected YYYY-MM-DD\)"):
             parse_date(text)
 
@@ -57,15 +74,22 @@ def test_datetimes_need_an_offset_and_come_back_in_utc() -> None:
             parse_datetime(text)
 
 
-def test_numbers_are_plain_decimals_with_at_most_two_places() -> None:
+def test_numbers_are_plain_decimals_with_at_most_two_places_or_a_decimal_comma() -> None:
     assert parse_decimal("1200.5") == Decimal("1200.5")
     assert parse_decimal("-3") == Decimal(-3)
     assert parse_money("0") == Decimal(0)
+    assert [parse_decimal(t) for t in ("1200,5", "-3,25", "0,1")] == [
+        Decimal("1200.5"),
+        Decimal("-3.25"),
+        Decimal("0.1"),
+    ]
+    advice = " (write e.g. 1200.50: no thousands separators or currency)"
     problems = {
-        "1,200": "not a number: '1,200'",
-        "$5": "not a number: '$5'",
-        "NaN": "not a number: 'NaN'",
-        "1_000": "not a number: '1_000'",
+        "1,200": "not a number: '1,200'" + advice,
+        "1.200,50": "not a number: '1.200,50'" + advice,
+        "$5": "not a number: '$5'" + advice,
+        "NaN": "not a number: 'NaN'" + advice,
+        "1_000": "not a number: '1_000'" + advice,
         "1.005": "at most 2 decimal places: '1.005'",
         "1000000000000": "too large: '1000000000000'",
     }
@@ -288,3 +312,39 @@ def test_every_kind_has_the_headers_of_the_spec_and_names_its_key_in_csv_terms()
     }
     assert SPECS[ImportKind.UPSELLS].key_columns == ("account", "service", "pitched_on")
     assert SPECS[ImportKind.ACCOUNTS].key_columns == ("name",)
+
+
+def test_workbook_cells_read_as_their_csv_text_would(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Meetings"
+    sheet.append(["occurred_at", "score", "count", "flag", "day", "at_midnight", "note"])
+    sheet.append(
+        [
+            datetime(2026, 3, 2, 15, 30),
+            4.55,
+            144000.0,
+            True,
+            datetime(2026, 3, 2, 15, 30),
+            datetime(2026, 3, 2),
+            "  as typed ",
+        ]
+    )
+    sheet["A2"].number_format = "yyyy-mm-dd hh:mm"
+    sheet["E2"].number_format = "dd/mm/yyyy"
+    sheet["F2"].number_format = "yyyy-mm-dd hh:mm:ss"
+    book.save(tmp_path / "m.xlsx")
+    table = read_xlsx(tmp_path / "m.xlsx", kind="meetings")
+    assert table.source == "m.xlsx"
+    assert table.rows[1] == (
+        2,
+        [
+            "2026-03-02 15:30:00",
+            "4.55",
+            "144000",
+            "true",
+            "2026-03-02",
+            "2026-03-02 00:00:00",
+            "  as typed ",
+        ],
+    )

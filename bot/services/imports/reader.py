@@ -2,11 +2,12 @@
 
 Files come as spreadsheets and CRMs write them: `read_csv` takes UTF-8 text with or without a
 byte order mark, any line ends, and a comma, semicolon or tab between cells (sniffed, the
-header deciding when in doubt). `read_cells` matches the header to a kind's columns whatever
-their case, spaces, hyphens or underscores (`Slack Channel ID` is slack_channel_id), ignores
-columns the kind does not have and lets optional ones be left out. Pure: no database. Line
-numbers are the file's: the header is line 1 (a spreadsheet's row numbers, unless a cell spans
-lines).
+header deciding when in doubt); `read_xlsx` reads an Excel workbook's sheet named after the
+kind, else its first, typed cells as their CSV text would be. `read_cells` matches the header
+to a kind's columns whatever their case, spaces, hyphens or underscores (`Slack Channel ID` is
+slack_channel_id), ignores columns the kind does not have and lets optional ones be left out.
+Pure: no database. Line numbers are the file's: the header is line 1 (a spreadsheet's row
+numbers, unless a cell spans lines).
 """
 
 from __future__ import annotations
@@ -16,13 +17,21 @@ import io
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from itertools import islice
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+from zipfile import BadZipFile
+
+from openpyxl import load_workbook
+from openpyxl.styles.numbers import is_datetime
+from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.services.imports.cells import Cells, RowProblem
 
 DELIMITERS = ",;\t"
+_XLSX = b"PK\x03\x04"  # a zip archive, as every .xlsx is
+_XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary format
 SNIFF_LINES = 50
 _SEPARATORS = re.compile(r"[\s\-_]+")
 
@@ -68,16 +77,69 @@ def column_key(header: str) -> str:
     return _SEPARATORS.sub("", header.replace("\ufeff", "").casefold())
 
 
-def read_file(path: Path, *, known: Collection[str]) -> Table:
-    """A CSV file (UTF-8); raises `OSError` when it cannot be opened."""
+def read_file(path: Path, *, kind: str, known: Collection[str]) -> Table:
+    """An Excel workbook or a CSV file (UTF-8), told apart by their first bytes; raises
+    `OSError` when it cannot be opened and `UnreadableFile` when it is neither."""
+    with path.open("rb") as binary:
+        start = binary.read(len(_XLS))
+    if start.startswith(_XLSX):
+        return read_xlsx(path, kind=kind)
+    if start == _XLS:
+        raise UnreadableFile(
+            f"Cannot read {path.name}: it is an old Excel workbook (.xls); save it as an Excel "
+            "Workbook (.xlsx) or as “CSV UTF-8” and import it again."
+        )
     with path.open(encoding="utf-8", newline="") as stream:
         try:
             return read_csv(stream, source=path.name, known=known)
         except UnicodeDecodeError:
             raise UnreadableFile(
-                f"Cannot read {path.name}: it is not UTF-8 text; save it as “CSV UTF-8” and "
-                "import it again."
+                f"Cannot read {path.name}: it is not UTF-8 text; save it as “CSV UTF-8” (or as "
+                "an Excel Workbook, .xlsx) and import it again."
             ) from None
+
+
+def read_xlsx(path: Path, *, kind: str) -> Table:
+    """The rows of a workbook's sheet named after `kind` (any case), else of its first sheet;
+    line numbers are the sheet's row numbers. Typed cells read as their CSV text would."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableFile(
+            f"Cannot read {path.name} as an Excel workbook (.xlsx): {exc}"
+        ) from None
+    try:
+        sheets = workbook.worksheets
+        sheet = next((s for s in sheets if column_key(s.title) == column_key(kind)), sheets[0])
+        sheet.reset_dimensions()  # some writers record a wrong used range: read every row
+        rows = [
+            (line, [_cell_text(cell) for cell in row])
+            for line, row in enumerate(sheet.iter_rows(min_row=1), start=1)
+        ]
+    finally:
+        workbook.close()
+    width = max((len(cells) for _, cells in rows), default=0)
+    padded = [(line, cells + [""] * (width - len(cells))) for line, cells in rows]  # empty ends
+    source = path.name if len(sheets) == 1 else f"{path.name} (sheet {sheet.title})"
+    return Table(source, padded, [])
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell as a CSV file would hold it: dates YYYY-MM-DD, date-times YYYY-MM-DD HH:MM:SS
+    (with no offset, so read in a time zone as such text is), numbers without float noise."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        shown_as_date = is_datetime(getattr(cell, "number_format", None)) == "date"
+        return value.date().isoformat() if shown_as_date else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    return str(value)
 
 
 def read_csv(stream: TextIO, *, source: str, known: Collection[str]) -> Table:
