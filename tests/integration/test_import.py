@@ -275,13 +275,128 @@ async def test_stage_entered_at_moves_to_import_time_only_when_the_stage_changes
     assert accounts["Initech"].stage_entered_at == NOW
 
 
+async def test_stage_entered_on_is_that_day_in_the_owners_zone_and_wins_over_the_import_day(
+    db: Database,
+) -> None:
+    await import_book(db)
+    header = "name,owner_email,stage,started_on,stage_entered_on\n"
+    given = header + (
+        "Acme Corp,ann.lee@example.com,growth,2025-01-06,2025-11-03\n"
+        "Globex,bob@example.com,adaptation,2026-02-23,2026-03-09\n"
+        "Hooli,bob@example.com,growth,2025-06-01,2025-09-15\n"
+    )
+    first = await import_text(db, "accounts", given, now=LATER)
+    assert (first.created, first.updated, first.warnings) == (1, 2, ())
+    entered = {a.name: a.stage_entered_at for a in await all_rows(db, Account, Account.name)}
+    assert entered == {
+        "Acme Corp": utc(2025, 11, 3, 5),  # New York, standard time
+        "Globex": utc(2026, 3, 8, 23),  # Berlin
+        "Hooli": utc(2025, 9, 14, 22),  # Berlin, summer time
+        "Initech": NOW,
+    }
+    again = await import_text(db, "accounts", given, now=LATER)
+    assert (again.updated, again.unchanged) == (0, 3)
+    # The same day as stored keeps the stored moment: imported at noon, it stays noon.
+    same_day = header + "Initech,ann.lee@example.com,renewal,2024-03-01,2026-03-10\n"
+    assert (await import_text(db, "accounts", same_day, now=LATER)).unchanged == 1
+    # Without the day, a changed stage starts now; with it, the day wins whatever the stage.
+    moved = header + (
+        "Acme Corp,ann.lee@example.com,renewal,2025-01-06,\n"
+        "Globex,bob@example.com,adaptation,2026-02-23,2026-03-01\n"
+    )
+    assert (await import_text(db, "accounts", moved, now=LATER)).updated == 2
+    entered = {a.name: a.stage_entered_at for a in await all_rows(db, Account, Account.name)}
+    assert (entered["Acme Corp"], entered["Globex"]) == (LATER, utc(2026, 2, 28, 23))
+
+
+async def test_days_after_the_owners_today_are_refused(db: Database) -> None:
+    await import_book(db)
+    header = "name,owner_email,stage,started_on,stage_entered_on,known_since\n"
+    # NOW is 2026-03-10 12:00 UTC: already the 10th in Tokyo and Berlin, still the 10th in NY.
+    rows = (
+        "Acme Corp,ann.lee@example.com,growth,2025-01-06,2026-03-11,\n"
+        "Globex,bob@example.com,growth,2026-02-23,2026-03-10,2026-03-11\n"
+    )
+    assert await rejection(db, "accounts", header + rows) == [
+        "line 2: stage_entered_on: 2026-03-11 is after today (2026-03-10 in America/New_York, "
+        "the owner's zone)",
+        "line 3: known_since: 2026-03-11 is after today (2026-03-10 in Europe/Berlin, the "
+        "owner's zone)",
+    ]
+
+
+async def test_new_accounts_without_their_stage_day_are_counted_in_a_warning(
+    db: Database,
+) -> None:
+    for kind in KINDS[:2]:
+        await import_text(db, kind, fixture(kind))
+    header = "name,owner_email,stage,started_on,stage_entered_on\n"
+    rows = (
+        "Acme Corp,ann.lee@example.com,growth,2025-01-06,2025-11-03\n"
+        "Globex,bob@example.com,onboarding,2026-02-23,\n"
+    )
+    result = await import_text(db, "accounts", header + rows)
+    assert result.warnings == (
+        "1 new account got the import day as the day it entered its stage, so days in stage and "
+        "playbook steps count from today. If they were already mid-stage, add a "
+        "stage_entered_on column (YYYY-MM-DD, the day each entered its current stage) and "
+        "import the file again.",
+    )
+    # Known since the owner's day of the import, unless the file says otherwise.
+    known = await import_text(
+        db,
+        "accounts",
+        "name,owner_email,stage,started_on,known_since\n"
+        "Initech,ann.lee@example.com,renewal,2024-03-01,\n"
+        "Hooli,hana@example.com,growth,2025-03-01,2025-06-01\n",
+        now=utc(2026, 3, 10, 23),  # the 11th in Tokyo, where Hana is
+    )
+    assert known.created == 2
+    since = {a.name: a.known_since for a in await all_rows(db, Account, Account.name)}
+    assert since == {
+        "Acme Corp": date(2026, 3, 10),
+        "Globex": date(2026, 3, 10),
+        "Hooli": date(2025, 6, 1),
+        "Initech": None,
+    }
+    await import_text(db, "accounts", header + rows.replace("growth", "renewal"), now=LATER)
+    assert (await all_rows(db, Account, Account.name))[0].known_since == date(2026, 3, 10)
+
+
+async def test_meeting_times_without_an_offset_are_the_ams_wall_clock(db: Database) -> None:
+    for kind in KINDS[:3]:
+        await import_text(db, kind, fixture(kind))
+    meetings = MEETINGS_HEADER + (
+        "Acme Corp,ann.lee@example.com,2026-03-02 15:00,,2026-03-02 17:30\n"
+        "Globex,bob@example.com,2026-03-02 15:00,,2026-03-02T14:30:00Z\n"
+        "Globex,bob@example.com,2026-03-29 02:30,,\n"  # Berlin skips 02:00-03:00 that day
+        "Acme Corp,ann.lee@example.com,2026-03-05T15:00:00Z,,\n"
+    )
+    result = await import_text(db, "meetings", meetings)
+    assert result.warnings == (
+        "3 meetings had times without a UTC offset: read as the wall-clock time of each "
+        "meeting's AM (their time zone, else their team's).",
+    )
+    stored = await all_rows(db, Meeting, Meeting.occurred_at)
+    assert [(m.occurred_at, m.recap_logged_at) for m in stored] == [
+        (utc(2026, 3, 2, 14), utc(2026, 3, 2, 14, 30)),  # Bob, Berlin
+        (utc(2026, 3, 2, 20), utc(2026, 3, 2, 22, 30)),  # Ann, New York
+        (utc(2026, 3, 5, 15), None),
+        (utc(2026, 3, 29, 1, 30), None),
+    ]
+    late = MEETINGS_HEADER + "Globex,bob@example.com,2026-03-06 10:00,,2026-03-06T09:30:00+01:00\n"
+    assert await rejection(db, "meetings", late) == [
+        "line 2: recap_logged_at: before occurred_at (a recap comes after the meeting)"
+    ]
+
+
 async def test_a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row(db: Database) -> None:
     for kind in KINDS[:3]:
         await import_text(db, kind, fixture(kind))
     bad_meetings = MEETINGS_HEADER + (
         "Acme Corp,ann.lee@example.com,2026-03-02T15:00:00+01:00,qbr,\n"
         "Umbrella,ann.lee@example.com,2026-03-03T15:00:00+01:00,sync,\n"
-        "Acme Corp,ann.lee@example.com,2026-03-04 15:00,sync,\n"
+        "Acme Corp,ann.lee@example.com,2026-03-04 25:00,sync,\n"
         f"Globex,bob@example.com,2026-03-05T10:00:00+01:00,{'x' * 61},\n"
         "Globex,bob@example.com,2026-03-06T10:00:00+01:00,sync,2026-03-06T09:00:00+01:00\n"
         "Globex,carl@example.com,yesterday,,\n"
@@ -289,8 +404,8 @@ async def test_a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row(db: 
     )
     assert await rejection(db, "meetings", bad_meetings) == [
         'line 3: account: no account named "Umbrella" (import accounts first)',
-        "line 4: occurred_at: needs a UTC offset, e.g. 2026-03-02T15:00:00+01:00: "
-        "'2026-03-04 15:00'",
+        "line 4: occurred_at: not a date and time (expected e.g. 2026-03-02T15:00:00+01:00): "
+        "'2026-03-04 25:00'",
         "line 5: kind: longer than 60 characters",
         "line 6: recap_logged_at: before occurred_at (a recap comes after the meeting)",
         'line 7: am_email: no user with email "carl@example.com" (import users first)',

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from bot.services.imports import SPECS, ImportKind, ImportRejected, ImportResult, import_table
 from bot.services.imports.reader import UnreadableFile, read_file
+from bot.services.imports.rows import stage_entry_note
 from storage.db import Database
 from storage.models import Account, Contract, Meeting
 from tests.integration.test_import import NOW, all_rows, fixture, import_text
@@ -67,6 +68,12 @@ async def test_an_excel_csv_with_bom_semicolons_crlf_and_decimal_commas(db: Data
         ("Initech", "renewal", Decimal(800), date(2024, 3, 1), "Budget cut; moved in-house"),
     ]
     assert accounts[0].exec_sponsor_id is not None
+    # Midnight where each owner is: Ann's team is in New York, Bob is in Berlin.
+    assert [a.stage_entered_at for a in accounts] == [
+        datetime(2025, 11, 3, 5, tzinfo=UTC),
+        datetime(2026, 2, 22, 23, tzinfo=UTC),
+        datetime(2025, 12, 1, 5, tzinfo=UTC),
+    ]
 
 
 async def test_a_crm_export_with_its_own_headers_extra_columns_and_kinds(db: Database) -> None:
@@ -114,7 +121,10 @@ async def test_an_excel_workbook_reads_the_sheet_named_after_the_kind(
     )
     accounts = await import_file(db, "accounts", path)
     assert (accounts.created, accounts.source_name) == (3, "book.xlsx (sheet Accounts)")
-    assert accounts.warnings == ("Ignored column 'Notes': not in the accounts format.",)
+    assert accounts.warnings == (
+        "Ignored column 'Notes': not in the accounts format.",
+        stage_entry_note(3),
+    )
     rows = await all_rows(db, Account, Account.name)
     assert [(a.name, a.stage, a.mrr, a.started_on) for a in rows] == [
         ("Acme Corp", "growth", Decimal("12000.50"), date(2025, 1, 6)),

@@ -60,15 +60,11 @@ def test_dates_are_year_month_day_maybe_at_midnight() -> None:
             parse_date(text)
 
 
-def test_datetimes_need_an_offset_and_come_back_in_utc() -> None:
+def test_datetimes_with_an_offset_come_back_in_utc_and_without_one_naive() -> None:
     assert parse_datetime("2026-03-02T15:00:00+01:00") == datetime(2026, 3, 2, 14, tzinfo=UTC)
     assert parse_datetime("2026-03-02 09:30-05:00") == datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
     assert parse_datetime("2026-03-02T14:00:00Z") == datetime(2026, 3, 2, 14, tzinfo=UTC)
-    with pytest.raises(ValueError) as naive:
-        parse_datetime("2026-03-02T15:00:00")
-    assert str(naive.value) == (
-        "needs a UTC offset, e.g. 2026-03-02T15:00:00+01:00: '2026-03-02T15:00:00'"
-    )
+    assert parse_datetime("2026-03-02 15:00") == datetime(2026, 3, 2, 15)
     for text in ("2026-03-02", "3/2/2026 3pm", "2026-03-02T25:00+01:00"):
         with pytest.raises(ValueError, match="not a date and time"):
             parse_datetime(text)
@@ -298,11 +294,13 @@ def test_every_kind_has_the_headers_of_the_spec_and_names_its_key_in_csv_terms()
             "owner_email",
             "exec_sponsor_email",
             "stage",
+            "stage_entered_on",
             "mrr",
             "started_on",
             "onboarding_completed_on",
             "churned_on",
             "churn_reason",
+            "known_since",
         ),
         "contracts": ("account", "start_on", "end_on", "value", "auto_renew"),
         "meetings": ("account", "am_email", "occurred_at", "kind", "recap_logged_at"),

@@ -73,11 +73,17 @@ class Ref:
 
 @dataclass(slots=True)
 class ParsedRow:
-    """Model attribute -> value; `refs` are attributes (e.g. owner_id) still to be resolved."""
+    """Model attribute -> value; `refs` are attributes (e.g. owner_id) still to be resolved.
+
+    `create_only` are values for a row the import creates (an existing one keeps its own);
+    `same_day` names datetime attributes that stand for a day in a time zone: a stored value
+    on the same local day is kept, so importing a day again changes nothing."""
 
     line: int
     values: dict[str, Any]
     refs: dict[str, Ref | None] = field(default_factory=dict)
+    create_only: dict[str, Any] = field(default_factory=dict)
+    same_day: dict[str, str] = field(default_factory=dict)  # attribute -> time zone name
 
 
 # Cell parsers: text in, value out, ValueError with the reason otherwise.
@@ -94,16 +100,15 @@ def parse_date(text: str) -> date:
 
 
 def parse_datetime(text: str) -> datetime:
-    """An ISO 8601 date and time with a UTC offset, returned in UTC."""
+    """An ISO 8601 date and time. With a UTC offset it is returned in UTC; without one it is
+    returned naive, a wall-clock time for the importer to place in a time zone."""
     moment = None
     if _DATETIME.fullmatch(text):
         with suppress(ValueError):
             moment = datetime.fromisoformat(text)
     if moment is None:
         raise ValueError(f"not a date and time (expected e.g. {OFFSET_EXAMPLE}): {text!r}")
-    if moment.tzinfo is None:
-        raise ValueError(f"needs a UTC offset, e.g. {OFFSET_EXAMPLE}: {text!r}")
-    return moment.astimezone(UTC)
+    return moment if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_decimal(text: str, *, limit: Decimal = MONEY_LIMIT, places: int = 2) -> Decimal:

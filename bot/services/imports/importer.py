@@ -12,24 +12,26 @@ gets `stage_entered_at = now`. One audit entry (source "import") records each im
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, UserError
 from bot.services.imports.cells import ParsedRow, RefKind, RowProblem
+from bot.services.imports.checks import CHECKS, CheckContext
+from bot.services.imports.queries import chunks, select_in
 from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
 from bot.services.imports.rows import SPECS, ImportKind, KindSpec, column_of
+from bot.services.when import local_date_of
 from storage.models import Account, AuditEntry, Team, User
 
 __all__ = ["ImportKind", "ImportRejected", "ImportResult", "RowProblem", "import_csv"]
 
 BATCH = 1000
-IN_CHUNK = 500
 CHECKING = "checking"
 WRITING = "writing"
 Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in the file)
@@ -88,20 +90,6 @@ class ImportRejected(UserError):
         )
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-async def _select_in(
-    session: AsyncSession, columns: Sequence[Any], column: Any, keys: Iterable[Any]
-) -> list[Any]:
-    found: list[Any] = []
-    for chunk in _chunks(list(keys), IN_CHUNK):
-        found += (await session.execute(select(*columns).where(column.in_(chunk)))).all()
-    return found
-
-
 async def _resolve(session: AsyncSession, parsed: list[ParsedRow]) -> list[RowProblem]:
     """Replace every `Ref` by the id it names, one query per kind of reference."""
     wanted: dict[RefKind, set[str]] = defaultdict(set)
@@ -112,7 +100,7 @@ async def _resolve(session: AsyncSession, parsed: list[ParsedRow]) -> list[RowPr
     ids: dict[RefKind, dict[str, int]] = {}
     for kind, keys in wanted.items():
         key_column, id_column, _ = _REFERENCED[kind]
-        ids[kind] = dict(await _select_in(session, (key_column, id_column), key_column, keys))
+        ids[kind] = dict(await select_in(session, (key_column, id_column), key_column, keys))
     problems = []
     for row in parsed:
         for attribute, ref in row.refs.items():
@@ -171,7 +159,7 @@ async def _taken_ids(
                 problems.append(RowProblem(row.line, attribute, reason))
             elif value is not None:
                 first_line[value] = row.line
-        holders = dict(await _select_in(session, (column, key_column), column, first_line))
+        holders = dict(await select_in(session, (column, key_column), column, first_line))
         for row in parsed:
             holder = holders.get(row.values[attribute])
             mine = row.values[key_attribute]
@@ -186,9 +174,11 @@ async def _existing(
 ) -> dict[tuple[Any, ...], Mapping[str, Any]]:
     """Rows already stored under the file's natural keys, with the columns the file sets."""
     table = spec.model.__table__
-    attributes = ["id", *parsed[0].values, *(spec.stamp[1:] if spec.stamp else ())]
+    written = {attribute for row in parsed for attribute in (*row.values, *row.same_day)}
+    written |= set(spec.stamp or ())
+    attributes = ["id", *sorted(attribute for attribute in written if attribute in table.c)]
     first = spec.natural_key[0]
-    found = await _select_in(
+    found = await select_in(
         session, [table.c[a] for a in attributes], table.c[first], {r.values[first] for r in parsed}
     )
     by_key = {}
@@ -203,6 +193,14 @@ class _Plan:
     creates: list[dict[str, Any]]
     updates: list[dict[str, Any]]
     unchanged: int
+    stamped_creates: int  # new rows whose stamp is the import time, the file giving none
+
+
+def _keep_same_days(row: ParsedRow, stored: Mapping[str, Any]) -> None:
+    for attribute, zone in row.same_day.items():
+        mine, theirs = row.values.get(attribute), stored[attribute]
+        if mine and theirs and local_date_of(mine, zone) == local_date_of(theirs, zone):
+            row.values[attribute] = theirs
 
 
 def _plan(
@@ -211,21 +209,26 @@ def _plan(
     existing: dict[tuple[Any, ...], Mapping[str, Any]],
     now: datetime,
 ) -> _Plan:
-    plan = _Plan([], [], 0)
+    plan = _Plan([], [], 0, 0)
     trigger, stamped = spec.stamp or (None, None)
+    created = {"created_at": now} if "created_at" in spec.model.__table__.c else {}
     for row in parsed:
         stored = existing.get(tuple(row.values[a] for a in spec.natural_key))
+        stamps = {}
         if stored is None:
-            stamps = {stamped: now} if stamped else {}
-            plan.creates.append({**row.values, **stamps, "created_at": now})
-        elif all(stored[a] == value for a, value in row.values.items()):
+            if stamped and stamped not in row.values:
+                stamps = {stamped: now}
+                plan.stamped_creates += 1
+            plan.creates.append({**row.values, **row.create_only, **stamps, **created})
+            continue
+        _keep_same_days(row, stored)
+        if all(stored[a] == value for a, value in row.values.items()):
             plan.unchanged += 1
-        else:
-            stamps = {}
-            if trigger and stamped:
-                moved = stored[trigger] != row.values[trigger]
-                stamps = {stamped: now if moved else stored[stamped]}
-            plan.updates.append({**row.values, **stamps, "id": stored["id"]})
+            continue
+        if trigger and stamped and stamped not in row.values:
+            moved = stored[trigger] != row.values[trigger]
+            stamps = {stamped: now if moved else stored[stamped]}
+        plan.updates.append({**row.values, **stamps, "id": stored["id"]})
     return plan
 
 
@@ -239,7 +242,7 @@ async def _write(
         (insert(spec.model), plan.creates),
         (update(spec.model), plan.updates),
     ):
-        for batch in _chunks(batch_rows, BATCH):
+        for batch in chunks(batch_rows, BATCH):
             await session.execute(statement, list(batch))
             done += len(batch)
             if progress is not None and done < total:
@@ -280,6 +283,12 @@ def _drop_absent(parsed: list[ParsedRow], header: Header) -> None:
             del row.values[attribute]
 
 
+def _stamp_note(spec: KindSpec, plan: _Plan) -> list[str]:
+    return (
+        [spec.stamp_note(plan.stamped_creates)] if spec.stamp_note and plan.stamped_creates else []
+    )
+
+
 def _header_warnings(header: Header, kind: ImportKind) -> list[str]:
     if not header.ignored:
         return []
@@ -312,6 +321,11 @@ async def import_table(
     problems += [problem for row_cells in cells for problem in row_cells.problems]
     problems += await _resolve(session, parsed)
     _drop_absent(parsed, header)
+    context = CheckContext(now=now)
+    check = CHECKS.get(import_kind)
+    if check is not None:
+        bad_lines = {problem.line for problem in problems}
+        problems += await check(session, [r for r in parsed if r.line not in bad_lines], context)
     problems += _repeated_keys(spec, parsed)
     if spec.unique:
         problems += await _taken_ids(session, spec, parsed)
@@ -328,7 +342,15 @@ async def import_table(
         created=len(plan.creates),
         updated=len(plan.updates),
         unchanged=plan.unchanged,
-        warnings=tuple(_header_warnings(header, import_kind)),
+        warnings=(
+            *_header_warnings(header, import_kind),
+            *context.warnings,
+            *(
+                [spec.stamp_note(plan.stamped_creates)]
+                if spec.stamp_note and plan.stamped_creates
+                else []
+            ),
+        ),
     )
     details = {key: value for key, value in result.to_dict().items() if key != "kind"}
     entry = AuditEntry(

@@ -89,6 +89,9 @@ def parse_account(c: Cells) -> ParsedRow:
         "name": name,
         "name_key": key,
         "stage": c.enum("stage", Stage, required=True),
+        # Days in the owner's time zone: `checks` makes stage_entered_on a stage_entered_at.
+        "stage_entered_on": c.value("stage_entered_on", parse_date),
+        "known_since": c.value("known_since", parse_date),
         "mrr": c.value("mrr", parse_money) or Decimal(0),
         "started_on": started_on,
         "onboarding_completed_on": onboarded_on,
@@ -120,14 +123,11 @@ def parse_contract(c: Cells) -> ParsedRow:
 
 
 def parse_meeting(c: Cells) -> ParsedRow:
-    occurred_at = c.value("occurred_at", parse_datetime, required=True)
-    recap_logged_at = c.value("recap_logged_at", parse_datetime)
-    if recap_logged_at is not None and occurred_at is not None and recap_logged_at < occurred_at:
-        c.problem("recap_logged_at", "before occurred_at (a recap comes after the meeting)")
+    """Times without an offset stay naive: `checks` places them in the AM's time zone."""
     values = {
-        "occurred_at": occurred_at,
+        "occurred_at": c.value("occurred_at", parse_datetime, required=True),
         "kind": MeetingKind.canonical(c.text("kind", max_length=MEETING_KIND_MAX) or "sync"),
-        "recap_logged_at": recap_logged_at,
+        "recap_logged_at": c.value("recap_logged_at", parse_datetime),
     }
     refs = {**_account(c), "am_id": c.ref("am_email", RefKind.USER, required=True)}
     return ParsedRow(c.line, values, refs)
@@ -185,6 +185,18 @@ class ImportKind(StrEnum):
     DELIVERABLES = "deliverables"
 
 
+def stage_entry_note(count: int) -> str:
+    """What to do when new accounts came without the day they entered their stage."""
+    many = count != 1
+    return (
+        f"{count} new account{'s' if many else ''} got the import day as the day "
+        f"{'they' if many else 'it'} entered {'their' if many else 'its'} stage, so days in "
+        "stage and playbook steps count from today. If they were already mid-stage, add a "
+        "stage_entered_on column (YYYY-MM-DD, the day each entered its current stage) and "
+        "import the file again."
+    )
+
+
 # Model attributes filled from a column of another name.
 _COLUMN_OF = {
     "name_key": "name",
@@ -193,6 +205,7 @@ _COLUMN_OF = {
     "exec_sponsor_id": "exec_sponsor_email",
     "team_id": "team",
     "am_id": "am_email",
+    "stage_entered_at": "stage_entered_on",
 }
 
 
@@ -212,7 +225,9 @@ class KindSpec:
     natural_key: tuple[str, ...]  # model attributes
     parse: Callable[[Cells], ParsedRow]
     unique: tuple[str, ...] = ()  # other unique attributes (same name in the file)
-    stamp: tuple[str, str] | None = None  # (attribute, attribute set to `now` when it changes)
+    # (attribute, attribute set to `now` when it changes and the file does not set it)
+    stamp: tuple[str, str] | None = None
+    stamp_note: Callable[[int], str] | None = None  # the warning when N new rows got `now`
 
     @property
     def columns(self) -> Columns:
@@ -224,7 +239,15 @@ class KindSpec:
         return tuple(column_of(attribute) for attribute in self.natural_key)
 
 
-_ACCOUNT_HEADERS = ("name", "owner_email", "exec_sponsor_email", "stage", "mrr", "started_on")
+_ACCOUNT_HEADERS = (
+    "name",
+    "owner_email",
+    "exec_sponsor_email",
+    "stage",
+    "stage_entered_on",
+    "mrr",
+    "started_on",
+)
 _USER_HEADERS = ("email", "name", "role", "team", "seniority", "slack_user_id")
 
 SPECS: dict[ImportKind, KindSpec] = {
@@ -241,11 +264,12 @@ SPECS: dict[ImportKind, KindSpec] = {
     ),
     ImportKind.ACCOUNTS: KindSpec(
         Account,
-        (*_ACCOUNT_HEADERS, "onboarding_completed_on", "churned_on", "churn_reason"),
+        (*_ACCOUNT_HEADERS, "onboarding_completed_on", "churned_on", "churn_reason", "known_since"),
         ("name", "owner_email", "stage", "started_on"),
         ("name_key",),
         parse_account,
         stamp=("stage", "stage_entered_at"),
+        stamp_note=stage_entry_note,
     ),
     ImportKind.CONTRACTS: KindSpec(
         Contract,
