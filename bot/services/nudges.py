@@ -5,8 +5,9 @@ Four kinds, each with a stable idempotency key so the outbox sends it once:
 * ``missed_recap`` — a meeting between ``as_of - lookback`` and ``as_of - grace`` (both ends
   included) with no recap logged by ``as_of``; to the meeting's AM.
 * ``overdue_step`` — a required step of the account's current-stage playbook whose due date
-  (stage entry date in the owner's timezone + offset) is before today there and that has
-  no completion since the stage was entered; to the owner.
+  (stage entry date in the owner's timezone + offset) is before today there, not before the
+  account's ``known_since`` (steps due earlier are "before accountbot"), and that has no
+  completion since the stage was entered; to the owner.
 * ``onboarding_overdue`` — onboarding not completed and started ``onboarding_target_days`` or
   more days ago; to the owner.
 * ``renewal`` — a contract ending 0..max(windows) days from today, once per window; to the owner.
@@ -105,6 +106,7 @@ class _Owned:
     stage_entered_at: datetime
     started_on: date
     onboarding_completed_on: date | None
+    known_since: date | None
     zone: ZoneInfo
     today: date
 
@@ -157,6 +159,7 @@ async def _active_accounts(
             Account.stage_entered_at,
             Account.started_on,
             Account.onboarding_completed_on,
+            Account.known_since,
             Account.churned_on,
             _owner_zone(),
         )
@@ -176,6 +179,7 @@ async def _active_accounts(
                 stage_entered_at=row.stage_entered_at,
                 started_on=row.started_on,
                 onboarding_completed_on=row.onboarding_completed_on,
+                known_since=row.known_since,
                 zone=day[0],
                 today=day[1],
             )
@@ -324,7 +328,10 @@ async def _overdue_steps(
             continue
         entered_on = account.stage_entered_at.astimezone(account.zone).date()
         playbook = playbooks.for_stage(account.stage)
-        for step, due in required_steps_past_due(playbook, entered_on, account.today):
+        past_due = required_steps_past_due(
+            playbook, entered_on, account.today, known_since=account.known_since
+        )
+        for step, due in past_due:
             candidates.append((account, step.id, step.title, due))
     if not candidates:
         return []

@@ -137,6 +137,7 @@ async def _live_accounts(
             Account.stage_entered_at,
             Account.mrr,
             Account.churned_on,
+            Account.known_since,
             Owner.name.label("owner_name"),
             Owner.timezone.label("owner_tz"),
             OwnerTeam.timezone.label("team_tz"),
@@ -159,6 +160,7 @@ async def _live_accounts(
                 owner_name=row.owner_name,
                 tz=tz,
                 today=today,
+                known_since=row.known_since,
             )
     return live
 
