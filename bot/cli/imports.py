@@ -16,6 +16,7 @@ from rich.progress import Progress as ProgressBar
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import fail, load_settings, prepare_database
+from bot.playbooks import PlaybookError, PlaybookLibrary, load_playbooks
 from bot.services.imports import (
     SPECS,
     ImportKind,
@@ -32,7 +33,7 @@ from storage.db import Database, async_url
 
 LARGE_FILE_ROWS = 2000
 IMPORT_ORDER = (
-    "teams, users, accounts, then contracts, meetings, upsells, satisfaction, deliverables"
+    "teams, users, accounts, then contracts, meetings, upsells, satisfaction, deliverables, steps"
 )
 
 KIND_ARGUMENT = typer.Argument(
@@ -68,14 +69,23 @@ def progress_bar(rows: int) -> Iterator[Progress | None]:
 
 
 async def run_import(
-    settings: Settings, kind: ImportKind, table: Table, progress: Progress | None
+    settings: Settings,
+    kind: ImportKind,
+    table: Table,
+    progress: Progress | None,
+    playbooks: PlaybookLibrary | None,
 ) -> ImportResult:
     await prepare_database(settings)
     database = Database(settings.database_url)
     try:
         async with database.unit_of_work() as session:
             return await import_table(
-                session, kind=kind.value, table=table, now=datetime.now(UTC), progress=progress
+                session,
+                kind=kind.value,
+                table=table,
+                now=datetime.now(UTC),
+                progress=progress,
+                playbooks=playbooks,
             )
     finally:
         await database.dispose()
@@ -99,6 +109,11 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             fail(f"Configuration error: {exc}")
         try:
+            # Steps are checked against the team's playbooks.
+            playbooks = load_playbooks(settings.playbooks_dir) if kind is ImportKind.STEPS else None
+        except PlaybookError as exc:
+            fail(f"Configuration error: {exc}")
+        try:
             table = read_file(file, kind=kind.value, known=SPECS[kind].headers)
         except OSError as exc:
             fail(f"Cannot read {file}: {exc.strerror or exc}")
@@ -106,7 +121,7 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         try:
             with progress_bar(len(table.rows) - 1) as progress:
-                result = asyncio.run(run_import(settings, kind, table, progress))
+                result = asyncio.run(run_import(settings, kind, table, progress, playbooks))
         except ImportRejected as rejected:
             typer.secho(rejected.message, err=True, fg=typer.colors.RED)
             for problem in rejected.problems:

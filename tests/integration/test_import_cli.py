@@ -172,3 +172,19 @@ def test_an_excel_workbook_imports_like_its_csv(database: Path, tmp_path: Path) 
         ("East", "America/New_York"),
         ("West", "UTC"),
     ]
+
+
+def test_steps_are_checked_against_the_playbooks_of_the_settings(
+    database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for kind in ("teams", "users", "accounts"):
+        assert run(kind, FIXTURES / f"{kind}.csv").exit_code == 0
+    steps = tmp_path / "steps.csv"
+    steps.write_text("account,step,done_on\nGlobex,quarterly-review,2026-01-01\n", encoding="utf-8")
+    refused = run("steps", steps)
+    assert refused.exit_code == 1
+    unknown = "line 2: step: 'quarterly-review' is not a step of the onboarding playbook"
+    assert unknown in refused.stderr
+    monkeypatch.setenv("ACCOUNTBOT_PLAYBOOKS_DIR", str(tmp_path / "nowhere"))
+    broken = run("steps", steps)
+    assert (broken.exit_code, broken.stderr.startswith("Configuration error: ")) == (2, True)

@@ -20,12 +20,13 @@ from sqlalchemy import select
 from bot.errors import UserError
 from bot.playbooks import load_playbooks
 from bot.rendering import Renderer
+from bot.services.imports import ImportRejected, ImportResult
 from bot.services.nudges import NudgeRules, pending_nudges
 from bot.services.playbook_progress import PlaybookProgress, change_stage, tick_step
 from bot.services.portfolio import list_accounts
 from bot.services.status import AccountStatus, account_status
 from storage.db import Database
-from storage.models import Account, User
+from storage.models import Account, StepCompletion, User
 from tests.integration.test_import import fixture, import_text
 
 PLAYBOOKS = load_playbooks()
@@ -175,3 +176,89 @@ async def test_the_text_checklist_marks_steps_before_accountbot(db: Database) ->
     assert ", before accountbot · step id: goals-questions" in lines[goals]
     review = next(line for line in lines if "step id: quarterly-review" in line)
     assert "before accountbot" not in review and "overdue" not in review
+
+
+STEPS_HEADER = "account,step,done_on,done_by_email\n"
+
+
+async def import_steps(db: Database, rows: str, now: datetime = IMPORTED) -> ImportResult:
+    return await import_text(db, "steps", STEPS_HEADER + rows, now=now)
+
+
+async def test_imported_steps_tick_the_current_checklist(db: Database) -> None:
+    await import_acme(db)
+    result = await import_steps(
+        db,
+        "ACME CORP,Goals-Questions,2026-01-05,lea@example.com\n"  # the stage entry day counts
+        "Acme Corp,check-contract-dates,2026-01-20,\n"
+        "Acme Corp,pitch-service,2026-03-10,ann.lee@example.com\n",
+    )
+    assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
+    status = await status_at(db, datetime(2026, 3, 11, 15, 0, tzinfo=UTC))
+    steps = {s.id: s for s in status.playbook.steps}
+    assert [(s.done, s.done_by, s.done_at) for s in map(steps.get, BEFORE[:2])] == [
+        (True, "Lea Park", datetime(2026, 1, 5, 5, 0, tzinfo=UTC)),
+        (True, None, datetime(2026, 1, 20, 5, 0, tzinfo=UTC)),
+    ]
+    assert (steps["pitch-service"].done, steps["pitch-service"].before_accountbot) == (True, False)
+    assert states(status.playbook)["portfolio-analysis"] == (False, False, True)
+    again = await import_steps(
+        db,
+        "Acme Corp,goals-questions,2026-01-05,lea@example.com\n"
+        "Acme Corp,check-contract-dates,2026-01-20,lea@example.com\n",
+        now=datetime(2026, 3, 12, 9, 0, tzinfo=UTC),
+    )
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
+
+
+async def test_a_tick_from_chat_on_the_same_day_is_the_same_tick(db: Database) -> None:
+    await import_acme(db)
+    now = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
+    account, ann = await acme_and(db, "ann.lee@example.com")
+    async with db.unit_of_work() as session:
+        await tick_step(
+            session,
+            account=account,
+            step_id="pitch-service",
+            actor=ann,
+            now=now,
+            playbooks=PLAYBOOKS,
+        )
+    # 15:00 UTC is 11:00 in New York: the same day as the file's.
+    same = await import_steps(
+        db, "Acme Corp,pitch-service,2026-03-11,ann.lee@example.com\n", now=now
+    )
+    assert (same.created, same.updated, same.unchanged) == (0, 0, 1)
+    status = await status_at(db, now)
+    assert next(s.done_at for s in status.playbook.steps if s.id == "pitch-service") == now
+
+
+async def test_steps_that_cannot_count_are_refused_with_the_reason(db: Database) -> None:
+    await import_acme(db)
+    with pytest.raises(ImportRejected) as caught:
+        await import_steps(
+            db,
+            "Acme Corp,kickoff-call,2026-01-10,\n"
+            "Acme Corp,goals-questions,2026-01-04,\n"
+            "Acme Corp,pitch-service,2026-03-11,\n"
+            "Umbrella,goals-questions,2026-01-10,\n"
+            "Acme Corp,portfolio-analysis,2026-02-01,nobody@example.com\n"
+            "Acme Corp,Goals-Questions,2026-01-06,\n"
+            "Acme Corp,,yesterday,\n",
+        )
+    growth = ", ".join(s.id for s in PLAYBOOKS.for_stage("growth").steps)
+    assert [str(p) for p in caught.value.problems] == [
+        f"line 2: step: 'kickoff-call' is not a step of the growth playbook, the stage Acme Corp "
+        f"is in (its steps: {growth})",
+        "line 3: done_on: 2026-01-04 is before Acme Corp entered growth on 2026-01-05 "
+        "(America/New_York); only steps done since count",
+        "line 4: done_on: 2026-03-11 is after today (2026-03-10 in America/New_York, the "
+        "owner's zone)",
+        'line 5: account: no account named "Umbrella" (import accounts first)',
+        'line 6: done_by_email: no user with email "nobody@example.com" (import users first)',
+        "line 7: duplicate of line 3 (same account, step)",
+        "line 8: step: required, but empty",
+        "line 8: done_on: not a date (expected YYYY-MM-DD): 'yesterday'",
+    ]
+    async with db.read_only() as session:
+        assert (await session.scalars(select(StepCompletion))).all() == []

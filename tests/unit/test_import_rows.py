@@ -307,7 +307,9 @@ def test_every_kind_has_the_headers_of_the_spec_and_names_its_key_in_csv_terms()
         "upsells": ("account", "pitched_on", "service", "value", "status", "closed_on"),
         "satisfaction": ("account", "kind", "score", "recorded_on"),
         "deliverables": ("account", "title", "due_on", "delivered_on"),
+        "steps": ("account", "step", "done_on", "done_by_email"),
     }
+    assert SPECS[ImportKind.STEPS].key_columns == ("account", "step")
     assert SPECS[ImportKind.UPSELLS].key_columns == ("account", "service", "pitched_on")
     assert SPECS[ImportKind.ACCOUNTS].key_columns == ("name",)
 

@@ -21,6 +21,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, UserError
+from bot.playbooks import PlaybookLibrary
 from bot.services.imports.cells import ParsedRow, RefKind, RowProblem
 from bot.services.imports.checks import CHECKS, CheckContext
 from bot.services.imports.queries import chunks, select_in
@@ -178,9 +179,9 @@ async def _existing(
     written |= set(spec.stamp or ())
     attributes = ["id", *sorted(attribute for attribute in written if attribute in table.c)]
     first = spec.natural_key[0]
-    found = await select_in(
-        session, [table.c[a] for a in attributes], table.c[first], {r.values[first] for r in parsed}
-    )
+    keys = {r.values[first] for r in parsed}
+    columns = [table.c[a] for a in attributes]
+    found = await select_in(session, columns, table.c[first], keys, spec.scope)
     by_key = {}
     for row in found:
         stored = row._mapping
@@ -267,11 +268,14 @@ async def import_csv(
     source_name: str,
     now: datetime,
     progress: Progress | None = None,
+    playbooks: PlaybookLibrary | None = None,
 ) -> ImportResult:
     """Import one CSV file of `kind` (see `import_table`)."""
     spec = SPECS[_import_kind(kind)]
     table = read_csv(stream, source=source_name, known=spec.headers)
-    return await import_table(session, kind=kind, table=table, now=now, progress=progress)
+    return await import_table(
+        session, kind=kind, table=table, now=now, progress=progress, playbooks=playbooks
+    )
 
 
 def _drop_absent(parsed: list[ParsedRow], header: Header) -> None:
@@ -304,9 +308,11 @@ async def import_table(
     table: Table,
     now: datetime,
     progress: Progress | None = None,
+    playbooks: PlaybookLibrary | None = None,
 ) -> ImportResult:
     """Import one file of `kind`: every row or none. Raises `ImportRejected` listing every
-    problem; `progress(phase, done, total)` reports rows checked, then rows written."""
+    problem; `progress(phase, done, total)` reports rows checked, then rows written. Steps are
+    checked against `playbooks` (the bundled ones when None)."""
     import_kind = _import_kind(kind)
     spec = SPECS[import_kind]
     try:
@@ -321,7 +327,7 @@ async def import_table(
     problems += [problem for row_cells in cells for problem in row_cells.problems]
     problems += await _resolve(session, parsed)
     _drop_absent(parsed, header)
-    context = CheckContext(now=now)
+    context = CheckContext(now=now, playbooks=playbooks)
     check = CHECKS.get(import_kind)
     if check is not None:
         bad_lines = {problem.line for problem in problems}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Team, User
@@ -19,12 +19,17 @@ def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 
 
 async def select_in(
-    session: AsyncSession, columns: Sequence[Any], column: Any, keys: Iterable[Any]
+    session: AsyncSession,
+    columns: Sequence[Any],
+    column: Any,
+    keys: Iterable[Any],
+    scope: Callable[[Select[Any]], Select[Any]] | None = None,
 ) -> list[Any]:
-    """Rows of ``columns`` whose ``column`` is one of ``keys``."""
+    """Rows of ``columns`` whose ``column`` is one of ``keys`` (narrowed by ``scope``)."""
     found: list[Any] = []
     for chunk in chunks(list(keys), IN_CHUNK):
-        found += (await session.execute(select(*columns).where(column.in_(chunk)))).all()
+        stmt = select(*columns).where(column.in_(chunk))
+        found += (await session.execute(scope(stmt) if scope else stmt)).all()
     return found
 
 

@@ -12,6 +12,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Select
+
 from bot.services.imports.cells import (
     NAME_MAX,
     SCORE_LIMIT,
@@ -29,6 +31,7 @@ from bot.services.imports.cells import (
     parse_timezone,
 )
 from bot.services.imports.reader import Columns
+from bot.services.step_rules import counts_for_current_stage
 from storage.models import (
     MEETING_KIND_MAX,
     Account,
@@ -41,11 +44,14 @@ from storage.models import (
     Seniority,
     SignalKind,
     Stage,
+    StepCompletion,
     Team,
     Upsell,
     UpsellStatus,
     User,
 )
+
+STEP_ID_MAX = 80  # StepCompletion.step_id
 
 
 def parse_team(c: Cells) -> ParsedRow:
@@ -174,6 +180,23 @@ def parse_deliverable(c: Cells) -> ParsedRow:
     return ParsedRow(c.line, values, _account(c))
 
 
+def parse_step(c: Cells) -> ParsedRow:
+    """The step is checked against the account's current playbook by `checks`."""
+    step = c.text("step", max_length=STEP_ID_MAX, required=True)
+    values = {
+        "step_id": step.casefold() if step else None,
+        "done_on": c.value("done_on", parse_date, required=True),
+    }
+    refs = {**_account(c), "completed_by_id": c.ref("done_by_email", RefKind.USER)}
+    return ParsedRow(c.line, values, refs)
+
+
+def _counted_ticks(stmt: Select[Any]) -> Select[Any]:
+    """Only the ticks that count for each account's current stage entry."""
+    joined = stmt.join(Account, Account.id == StepCompletion.account_id)
+    return joined.where(counts_for_current_stage())
+
+
 class ImportKind(StrEnum):
     TEAMS = "teams"
     USERS = "users"
@@ -183,6 +206,7 @@ class ImportKind(StrEnum):
     UPSELLS = "upsells"
     SATISFACTION = "satisfaction"
     DELIVERABLES = "deliverables"
+    STEPS = "steps"
 
 
 def stage_entry_note(count: int) -> str:
@@ -206,6 +230,9 @@ _COLUMN_OF = {
     "team_id": "team",
     "am_id": "am_email",
     "stage_entered_at": "stage_entered_on",
+    "step_id": "step",
+    "completed_at": "done_on",
+    "completed_by_id": "done_by_email",
 }
 
 
@@ -228,6 +255,8 @@ class KindSpec:
     # (attribute, attribute set to `now` when it changes and the file does not set it)
     stamp: tuple[str, str] | None = None
     stamp_note: Callable[[int], str] | None = None  # the warning when N new rows got `now`
+    # Narrows the stored rows a file's natural keys are matched against.
+    scope: Callable[[Select[Any]], Select[Any]] | None = None
 
     @property
     def columns(self) -> Columns:
@@ -305,5 +334,13 @@ SPECS: dict[ImportKind, KindSpec] = {
         ("account", "title", "due_on"),
         ("account_id", "title", "due_on"),
         parse_deliverable,
+    ),
+    ImportKind.STEPS: KindSpec(
+        StepCompletion,
+        ("account", "step", "done_on", "done_by_email"),
+        ("account", "step", "done_on"),
+        ("account_id", "step_id"),
+        parse_step,
+        scope=_counted_ticks,
     ),
 }
