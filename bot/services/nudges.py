@@ -22,25 +22,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Label, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.playbooks import PlaybookLibrary
+from bot.services.owners import Owner, owner_zone, with_owner
 from bot.services.status import missed_recap_window
 from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.services.when import zone_or_utc
 from bot.settings import Settings
-from storage.models import Account, Contract, Meeting, OutboxMessage, Team, User
+from storage.models import Account, Contract, Meeting, OutboxMessage, User
 
 KIND_ORDER = ("missed_recap", "overdue_step", "onboarding_overdue", "renewal")
 KEY_CHUNK = 500
 
 Detail = dict[str, str | int | None]
-_Ts = TypeVarTuple("_Ts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +110,6 @@ class _Owned:
     today: date
 
 
-Owner = aliased(User, name="owner")
-OwnerTeam = aliased(Team, name="owner_team")
-
-
 def _maybe_active(as_of: datetime) -> ColumnElement[bool]:
     """A coarse SQL filter: active on some local date within a day of the UTC date."""
     utc_today = as_of.astimezone(UTC).date()
@@ -122,17 +117,6 @@ def _maybe_active(as_of: datetime) -> ColumnElement[bool]:
         Account.started_on <= utc_today + timedelta(days=1),
         or_(Account.churned_on.is_(None), Account.churned_on > utc_today - timedelta(days=1)),
     )
-
-
-def _with_owner(stmt: Select[*_Ts]) -> Select[*_Ts]:
-    return stmt.join(Owner, Owner.id == Account.owner_id).outerjoin(
-        OwnerTeam, OwnerTeam.id == Owner.team_id
-    )
-
-
-def _owner_zone() -> Label[str]:
-    """The owner's effective timezone name: their own, else their team's (NULL: UTC)."""
-    return func.coalesce(Owner.timezone, OwnerTeam.timezone).label("zone_name")
 
 
 def _active_day(
@@ -149,7 +133,7 @@ def _active_day(
 async def _active_accounts(
     session: AsyncSession, as_of: datetime, owner_id: int | None
 ) -> dict[int, _Owned]:
-    stmt = _with_owner(
+    stmt = with_owner(
         select(
             Account.id,
             Account.name,
@@ -161,7 +145,7 @@ async def _active_accounts(
             Account.onboarding_completed_on,
             Account.known_since,
             Account.churned_on,
-            _owner_zone(),
+            owner_zone(),
         )
     ).where(_maybe_active(as_of))
     if owner_id is not None:
@@ -190,7 +174,7 @@ async def _missed_recaps(
     session: AsyncSession, as_of: datetime, rules: NudgeRules, am_id: int | None
 ) -> list[Nudge]:
     am = aliased(User, name="am")
-    stmt = _with_owner(
+    stmt = with_owner(
         select(
             Meeting.id,
             Meeting.occurred_at,
@@ -201,7 +185,7 @@ async def _missed_recaps(
             Account.name,
             Account.started_on,
             Account.churned_on,
-            _owner_zone(),
+            owner_zone(),
         )
         .join(Account, Account.id == Meeting.account_id)
         .join(am, am.id == Meeting.am_id)

@@ -261,6 +261,9 @@ def test_meeting_defaults_to_sync_and_keeps_references_for_the_importer() -> Non
             "occurred_at": "2026-03-02T15:00:00+01:00",
             "kind": "",
             "recap_logged_at": "",
+            "recap": "",
+            "next_steps": "",
+            "upsell_spotted": "",
         },
     )
     row = parse_meeting(cells)
@@ -269,6 +272,9 @@ def test_meeting_defaults_to_sync_and_keeps_references_for_the_importer() -> Non
         "occurred_at": datetime(2026, 3, 2, 14, tzinfo=UTC),
         "kind": MeetingKind.SYNC,
         "recap_logged_at": None,
+        "recap": None,
+        "next_steps": None,
+        "upsell_spotted": None,
     }
     assert row.refs == {
         "account_id": Ref("account", RefKind.ACCOUNT, "acme corp", "ACME Corp"),
@@ -303,7 +309,16 @@ def test_every_kind_has_the_headers_of_the_spec_and_names_its_key_in_csv_terms()
             "known_since",
         ),
         "contracts": ("account", "start_on", "end_on", "value", "auto_renew"),
-        "meetings": ("account", "am_email", "occurred_at", "kind", "recap_logged_at"),
+        "meetings": (
+            "account",
+            "am_email",
+            "occurred_at",
+            "kind",
+            "recap_logged_at",
+            "recap",
+            "next_steps",
+            "upsell_spotted",
+        ),
         "upsells": ("account", "pitched_on", "service", "value", "status", "closed_on"),
         "satisfaction": ("account", "kind", "score", "recorded_on"),
         "deliverables": ("account", "title", "due_on", "delivered_on"),

@@ -52,6 +52,7 @@ from storage.models import (
 )
 
 STEP_ID_MAX = 80  # StepCompletion.step_id
+NOTE_MAX = 10_000  # a recap and its notes; chat allows 3,000
 
 
 def parse_team(c: Cells) -> ParsedRow:
@@ -102,7 +103,7 @@ def parse_account(c: Cells) -> ParsedRow:
         "started_on": started_on,
         "onboarding_completed_on": onboarded_on,
         "churned_on": churned_on,
-        "churn_reason": c.text("churn_reason", max_length=10_000),
+        "churn_reason": c.text("churn_reason", max_length=NOTE_MAX),
     }
     refs = {
         "owner_id": c.ref("owner_email", RefKind.USER, required=True),
@@ -134,6 +135,9 @@ def parse_meeting(c: Cells) -> ParsedRow:
         "occurred_at": c.value("occurred_at", parse_datetime, required=True),
         "kind": MeetingKind.canonical(c.text("kind", max_length=MEETING_KIND_MAX) or "sync"),
         "recap_logged_at": c.value("recap_logged_at", parse_datetime),
+        "recap": c.text("recap", max_length=NOTE_MAX),
+        "next_steps": c.text("next_steps", max_length=NOTE_MAX),
+        "upsell_spotted": c.text("upsell_spotted", max_length=NOTE_MAX),
     }
     refs = {**_account(c), "am_id": c.ref("am_email", RefKind.USER, required=True)}
     return ParsedRow(c.line, values, refs)
@@ -278,6 +282,7 @@ _ACCOUNT_HEADERS = (
     "started_on",
 )
 _USER_HEADERS = ("email", "name", "role", "team", "seniority", "slack_user_id")
+_MEETING_HEADERS = ("account", "am_email", "occurred_at", "kind", "recap_logged_at")
 
 SPECS: dict[ImportKind, KindSpec] = {
     ImportKind.TEAMS: KindSpec(
@@ -309,7 +314,7 @@ SPECS: dict[ImportKind, KindSpec] = {
     ),
     ImportKind.MEETINGS: KindSpec(
         Meeting,
-        ("account", "am_email", "occurred_at", "kind", "recap_logged_at"),
+        (*_MEETING_HEADERS, "recap", "next_steps", "upsell_spotted"),
         ("account", "am_email", "occurred_at"),
         ("account_id", "occurred_at"),
         parse_meeting,
