@@ -30,6 +30,7 @@ pytest: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.import_speed
 
 serve: $(VENV)/.installed
 	$(BIN)/accountbot serve

@@ -240,7 +240,8 @@ async def _write(
     total = len(plan.creates) + len(plan.updates) + plan.unchanged
     done = plan.unchanged
     for statement, batch_rows in (
-        (insert(spec.model), plan.creates),
+        # NULLs written out keep every row's columns alike, so each batch is one statement.
+        (insert(spec.model).execution_options(render_nulls=True), plan.creates),
         (update(spec.model), plan.updates),
     ):
         for batch in chunks(batch_rows, BATCH):
