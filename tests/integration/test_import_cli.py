@@ -11,7 +11,7 @@ import typer
 from openpyxl import Workbook
 from typer.testing import CliRunner, Result
 
-from bot.cli import imports
+from bot.cli import app, imports
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "csv"
 
@@ -188,3 +188,20 @@ def test_steps_are_checked_against_the_playbooks_of_the_settings(
     monkeypatch.setenv("ACCOUNTBOT_PLAYBOOKS_DIR", str(tmp_path / "nowhere"))
     broken = run("steps", steps)
     assert (broken.exit_code, broken.stderr.startswith("Configuration error: ")) == (2, True)
+
+
+def test_a_meeting_kind_of_the_teams_own_shows_as_written(database: Path, tmp_path: Path) -> None:
+    for kind in ("teams", "users", "accounts"):
+        assert run(kind, FIXTURES / f"{kind}.csv").exit_code == 0
+    meetings = tmp_path / "meetings.csv"
+    meetings.write_text(
+        "account,am_email,occurred_at,kind\n"
+        "Acme Corp,ann.lee@example.com,2026-03-02T15:00:00Z,QBR\n"
+        "Acme Corp,ann.lee@example.com,2026-03-09T15:00:00Z,  Demo with the CFO\n",
+        encoding="utf-8",
+    )
+    assert run("meetings", meetings).exit_code == 0
+    status = CliRunner().invoke(app, ["status", "acme corp"])
+    assert status.exit_code == 0
+    [last] = [line for line in status.stdout.splitlines() if "Last meeting" in line]
+    assert last.endswith("(Demo with the CFO), no recap yet")
