@@ -9,7 +9,8 @@ Four kinds, each with a stable idempotency key so the outbox sends it once:
   account's ``known_since`` (steps due earlier are "before accountbot"), and that has no
   completion since the stage was entered; to the owner.
 * ``onboarding_overdue`` — onboarding not completed and started ``onboarding_target_days`` or
-  more days ago; to the owner.
+  more days ago, unless that target day passed before the account's ``known_since`` (an
+  imported account: its onboarding was over, or late, before accountbot knew it); to the owner.
 * ``renewal`` — a contract ending 0..max(windows) days from today, once per window; to the owner.
 
 "Today" is ``as_of`` in the account owner's timezone (``User.effective_timezone``: their own,
@@ -31,7 +32,11 @@ from sqlalchemy.orm import aliased
 from bot.playbooks import PlaybookLibrary
 from bot.services.owners import Owner, owner_zone, with_owner
 from bot.services.status import missed_recap_window
-from bot.services.step_rules import completed_steps, required_steps_past_due
+from bot.services.step_rules import (
+    before_accountbot,
+    completed_steps,
+    required_steps_past_due,
+)
 from bot.services.when import zone_or_utc
 from bot.settings import Settings
 from storage.models import Account, Contract, Meeting, OutboxMessage, User
@@ -284,11 +289,13 @@ def _onboarding_overdue(accounts: Iterable[_Owned], rules: NudgeRules) -> list[N
     nudges = []
     for account in accounts:
         days_since_start = (account.today - account.started_on).days
-        if account.onboarding_completed_on is None and (
-            days_since_start >= rules.onboarding_target_days
+        # The last day onboarding could finish "in under target days"; before today.
+        due_on = account.started_on + timedelta(days=rules.onboarding_target_days - 1)
+        if (
+            account.onboarding_completed_on is None
+            and days_since_start >= rules.onboarding_target_days
+            and not before_accountbot(due_on, account.known_since)
         ):
-            # The last day onboarding could finish "in under target days"; before today.
-            due_on = account.started_on + timedelta(days=rules.onboarding_target_days - 1)
             detail: Detail = {
                 "started_on": account.started_on.isoformat(),
                 "days_since_start": days_since_start,

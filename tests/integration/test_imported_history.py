@@ -262,3 +262,18 @@ async def test_steps_that_cannot_count_are_refused_with_the_reason(db: Database)
     ]
     async with db.read_only() as session:
         assert (await session.scalars(select(StepCompletion))).all() == []
+
+
+async def test_onboarding_late_before_the_import_does_not_nudge_but_late_after_it_does(
+    db: Database,
+) -> None:
+    await import_acme(
+        db,
+        ACME  # in growth, but the file has no onboarding_completed_on
+        + "Globex,bob@example.com,onboarding,2026-02-01,2026-02-01\n"  # late since 2026-02-08
+        + "Initech,ann.lee@example.com,onboarding,2026-03-07,2026-03-07\n",  # due 2026-03-14
+    )
+    async with db.read_only() as session:
+        later = datetime(2026, 3, 20, 14, 0, tzinfo=UTC)
+        nudges = await pending_nudges(session, as_of=later, rules=NudgeRules(), playbooks=PLAYBOOKS)
+    assert [n.account for n in nudges if n.kind == "onboarding_overdue"] == ["Initech"]
