@@ -1,9 +1,12 @@
-"""Importing a team's spreadsheets: `accountbot import KIND FILE`.
+"""A team's spreadsheets in and out: `accountbot import KIND FILE` and `accountbot export DIR`.
 
+* `reader` — a CSV file or an Excel workbook to trimmed cells per row, checking the header;
 * `cells` — one cell's text to a typed value, or a problem naming the line and column;
-* `reader` — a file to trimmed cells per row, checking the header;
 * `rows` — the kinds of file: columns, natural keys and row parsers;
-* `importer` — checks every row, resolves references, upserts all or nothing.
+* `checks` — what a kind's rows need from the database: time zones, the account's stage;
+* `queries` — the chunked lookups;
+* `importer` — checks every row, resolves references, upserts all or nothing;
+* `export` — every kind written back in its import format.
 """
 
 from bot.services.imports.cells import RowProblem

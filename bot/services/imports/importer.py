@@ -1,12 +1,14 @@
-"""CSV import: `accountbot import KIND FILE.csv` upserts rows by natural key, all or nothing.
+"""`accountbot import KIND FILE` upserts rows by natural key, all or nothing.
 
 Every row is checked before anything is written: cells (`cells`, `rows`, `reader`),
-references resolved with one query per kind of reference, natural keys repeated within the
-file, unique ids another user holds. Any problem rejects the whole file, listing every bad
-row. Then new rows are inserted and changed rows updated in batches, only the columns the
-CSV has: others (a meeting's recap text, ...) are left alone, and a row already holding the
-file's values is not written at all. An account created, or whose stage the file changes,
-gets `stage_entered_at = now`. One audit entry (source "import") records each import.
+references resolved with one query per kind of reference, what needs the database besides
+(`checks`: time zones, the account's stage for steps), natural keys repeated within the file,
+unique ids another user holds. Any problem rejects the whole file, listing every bad row. Then
+new rows are inserted and changed rows updated in batches, only the columns the file has:
+others (a meeting's recap when the file has no recap column, ...) are left alone, and a row
+already holding the file's values is not written at all. An account created, or whose stage
+the file changes, without a stage_entered_on gets `stage_entered_at = now`, and the result
+warns about the new ones. One audit entry (source "import") records each import.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from bot.services.imports.rows import SPECS, ImportKind, KindSpec, column_of
 from bot.services.when import local_date_of
 from storage.models import Account, AuditEntry, Team, User
 
-__all__ = ["ImportKind", "ImportRejected", "ImportResult", "RowProblem", "import_csv"]
+__all__ = [
+    "ImportKind",
+    "ImportRejected",
+    "ImportResult",
+    "RowProblem",
+    "import_csv",
+    "import_table",
+]
 
 BATCH = 1000
 CHECKING = "checking"
