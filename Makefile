@@ -34,6 +34,7 @@ reliability: $(VENV)/.installed  ## faults, forgeries and generated hostile inpu
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.delivery
+	$(BIN)/python -m bench.import_speed
 
 serve: $(VENV)/.installed
 	$(BIN)/accountbot serve

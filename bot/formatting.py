@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def typed_clean(value: str) -> str:
+    """What a person typed, without the control characters no text column may hold (NUL is
+    refused by PostgreSQL) and no one means to type; line breaks and tabs are kept."""
+    return _UNSTORABLE.sub("", value)
 
 
 def money(value: object) -> str:

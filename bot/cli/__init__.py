@@ -20,9 +20,10 @@ for module in (db, reports, delivery, demo, teams):
 
 def _register_optional() -> None:
     """Command groups that land in their own modules."""
-    from bot.cli import imports, serve
+    from bot.cli import export, imports, serve
 
     imports.register(app)
+    export.register(app)
     serve.register(app)
 
 

@@ -1,52 +1,91 @@
-"""`accountbot import KIND FILE.csv`: load teams, people, accounts and their history."""
+"""`accountbot import KIND FILE`: load teams, people, accounts and their history."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as ProgressBar
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import fail, load_settings, prepare_database
-from bot.services.importer import ImportKind, ImportRejected, ImportResult, import_csv
+from bot.playbooks import PlaybookError, PlaybookLibrary, load_playbooks
+from bot.services.imports import (
+    SPECS,
+    ImportKind,
+    ImportRejected,
+    ImportResult,
+    Progress,
+    Table,
+    UnreadableFile,
+    import_table,
+    read_file,
+)
 from bot.settings import Settings
 from storage.db import Database, async_url
 
-LARGE_FILE_ROWS = 5000
+LARGE_FILE_ROWS = 2000
 IMPORT_ORDER = (
-    "teams, users, accounts, then contracts, meetings, upsells, satisfaction, deliverables"
+    "teams, users, accounts, then contracts, meetings, upsells, satisfaction, deliverables, steps"
 )
 
 KIND_ARGUMENT = typer.Argument(
     ..., case_sensitive=False, help=f"What the file holds. Import in order: {IMPORT_ORDER}."
 )
-FILE_ARGUMENT = typer.Argument(..., metavar="FILE.csv", help="A UTF-8 CSV file with a header.")
+FILE_ARGUMENT = typer.Argument(
+    ...,
+    metavar="FILE",
+    help="A CSV file (UTF-8; comma, semicolon or tab) or an Excel workbook (.xlsx), with a header.",
+)
 
 
-def show_progress(done: int, total: int) -> None:
-    """`imported N/M rows` on stderr, for a terminal or a large file only."""
-    if total >= LARGE_FILE_ROWS or sys.stderr.isatty():
-        typer.echo(f"imported {done}/{total} rows", err=True)
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def progress_bar(rows: int) -> Iterator[Progress | None]:
+    """A progress bar on stderr for a file of more than LARGE_FILE_ROWS rows, when stderr is a
+    terminal; otherwise nothing."""
+    if rows <= LARGE_FILE_ROWS or not stderr_is_terminal():
+        yield None
+        return
+    console = Console(stderr=True, force_terminal=True)
+    columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn())
+    with ProgressBar(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("reading", total=rows)
+
+        def report(phase: str, done: int, total: int) -> None:
+            bar.update(task, description=phase, completed=done, total=total)
+
+        yield report
 
 
 async def run_import(
-    settings: Settings, kind: ImportKind, stream: TextIO, source_name: str
+    settings: Settings,
+    kind: ImportKind,
+    table: Table,
+    progress: Progress | None,
+    playbooks: PlaybookLibrary | None,
 ) -> ImportResult:
     await prepare_database(settings)
     database = Database(settings.database_url)
     try:
         async with database.unit_of_work() as session:
-            return await import_csv(
+            return await import_table(
                 session,
                 kind=kind.value,
-                stream=stream,
-                source_name=source_name,
+                table=table,
                 now=datetime.now(UTC),
-                progress=show_progress,
+                progress=progress,
+                playbooks=playbooks,
             )
     finally:
         await database.dispose()
@@ -63,19 +102,26 @@ def register(app: typer.Typer) -> None:
         kind: ImportKind = KIND_ARGUMENT,
         file: Path = FILE_ARGUMENT,
     ) -> None:
-        """Import a CSV file: every row or none; re-importing updates rows by their natural key."""
+        """Import a file: every row or none; re-importing updates rows by their natural key."""
         settings = load_settings()
         try:
             async_url(settings.database_url)
         except ValueError as exc:
             fail(f"Configuration error: {exc}")
         try:
-            stream = file.open(encoding="utf-8-sig", newline="")
+            # Steps are checked against the team's playbooks.
+            playbooks = load_playbooks(settings.playbooks_dir) if kind is ImportKind.STEPS else None
+        except PlaybookError as exc:
+            fail(f"Configuration error: {exc}")
+        try:
+            table = read_file(file, kind=kind.value, known=SPECS[kind].headers)
         except OSError as exc:
             fail(f"Cannot read {file}: {exc.strerror or exc}")
+        except UnreadableFile as exc:
+            fail(str(exc))
         try:
-            with stream:
-                result = asyncio.run(run_import(settings, kind, stream, file.name))
+            with progress_bar(len(table.rows) - 1) as progress:
+                result = asyncio.run(run_import(settings, kind, table, progress, playbooks))
         except ImportRejected as rejected:
             typer.secho(rejected.message, err=True, fg=typer.colors.RED)
             for problem in rejected.problems:
@@ -83,8 +129,8 @@ def register(app: typer.Typer) -> None:
             if rejected.hint:
                 typer.echo(rejected.hint, err=True)
             raise typer.Exit(1) from None
-        except UnicodeDecodeError:
-            fail(f"Cannot read {file}: it is not UTF-8 text; save it as “CSV UTF-8” and retry.")
         except (SQLAlchemyError, OSError) as exc:
             fail(f"Import failed, nothing was imported: {_first_line(exc)}", code=1)
+        for warning in result.warnings:
+            typer.echo(warning, err=True)
         typer.echo(result.summary())

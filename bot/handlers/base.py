@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
+from bot.formatting import typed_clean
 from bot.services.once import claim
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def whole_number(text: str) -> int | None:
 
 
 def split_command(text: str) -> tuple[str, str]:
-    text = " ".join(text.split())
+    text = " ".join(typed_clean(text).split())
     if len(text) > MAX_COMMAND_LENGTH:
         raise InvalidInput(
             f"That command is {len(text)} characters long; the most I read is "

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput, NotFound, UserError
+from bot.formatting import typed_clean
 from bot.handlers.base import CommandContext, Handler, Reply, changing, resolve_account
 from bot.services.access import load_owner, require_change
 from bot.services.meetings import SUMMARY_MAX as MEETING_SUMMARY_MAX
@@ -33,7 +34,7 @@ class RecapFields:
     @classmethod
     def from_form(cls, values: Mapping[str, str | None]) -> RecapFields:
         def clean(key: str) -> str | None:
-            value = (values.get(key) or "").strip()
+            value = typed_clean(values.get(key) or "").strip()
             return value or None
 
         return cls(

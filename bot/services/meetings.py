@@ -22,7 +22,7 @@ from bot.services.when import (
     too_long_ago,
     zone_or_utc,
 )
-from storage.models import Account, Meeting, MeetingKind, Role, User
+from storage.models import MEETING_KIND_MAX, Account, Meeting, MeetingKind, Role, User
 
 SUMMARY_MAX = 3000
 NOTE_MAX = 3000
@@ -52,7 +52,7 @@ async def log_meeting(
     account: Account,
     actor: User,
     occurred_at: datetime,
-    kind: MeetingKind = MeetingKind.SYNC,
+    kind: str = MeetingKind.SYNC,
     now: datetime,
 ) -> Meeting:
     """Record that a meeting with the account happened; its AM is the actor if an AM, else the
@@ -60,6 +60,9 @@ async def log_meeting(
     await load_owner(session, account)
     require_change(actor, account)
     at = _to_minute(occurred_at)
+    label = MeetingKind.canonical(kind) or MeetingKind.SYNC
+    if len(label) > MEETING_KIND_MAX:
+        raise InvalidInput(f"A meeting kind is at most {MEETING_KIND_MAX} characters long.")
     if at > now + FUTURE_TOLERANCE:
         raise in_the_future(_shown(at, actor))
     if at < now - PAST_LIMIT:
@@ -72,11 +75,11 @@ async def log_meeting(
         account_id=account.id,
         am_id=actor.id if actor.role is Role.AM else account.owner_id,
         occurred_at=at,
-        kind=MeetingKind(kind),
+        kind=label,
     )
     session.add(meeting)
     await session.flush()
-    details = {"meeting_id": meeting.id, "occurred_at": at.isoformat(), "kind": str(kind)}
+    details = {"meeting_id": meeting.id, "occurred_at": at.isoformat(), "kind": meeting.kind}
     add_audit_entry(
         session, actor=actor, action="meeting.log", account=account, details=details, at=now
     )

@@ -5,10 +5,12 @@ Four kinds, each with a stable idempotency key so the outbox sends it once:
 * ``missed_recap`` — a meeting between ``as_of - lookback`` and ``as_of - grace`` (both ends
   included) with no recap logged by ``as_of``; to the meeting's AM.
 * ``overdue_step`` — a required step of the account's current-stage playbook whose due date
-  (stage entry date in the owner's timezone + offset) is before today there and that has
-  no completion since the stage was entered; to the owner.
+  (stage entry date in the owner's timezone + offset) is before today there, not before the
+  account's ``known_since`` (steps due earlier are "before accountbot"), and that has no
+  completion since the stage was entered; to the owner.
 * ``onboarding_overdue`` — onboarding not completed and started ``onboarding_target_days`` or
-  more days ago; to the owner.
+  more days ago, unless that target day passed before the account's ``known_since`` (an
+  imported account: its onboarding was over, or late, before accountbot knew it); to the owner.
 * ``renewal`` — a contract ending 0..max(windows) days from today, once per window; to the owner.
 
 "Today" is ``as_of`` in the account owner's timezone (``User.effective_timezone``: their own,
@@ -22,26 +24,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Label, Select, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.playbooks import PlaybookLibrary
+from bot.services.owners import Owner, owner_zone, with_owner
 from bot.services.status import missed_recap_window
-from bot.services.step_rules import completed_steps, required_steps_past_due
+from bot.services.step_rules import (
+    before_accountbot,
+    completed_steps,
+    required_steps_past_due,
+)
 from bot.services.when import zone_or_utc
 from bot.settings import Settings
-from storage.models import Account, Contract, Meeting, NudgeItem, Team, User
-from storage.zones import effective_zone_sql
+from storage.models import Account, Contract, Meeting, NudgeItem, User
 
 KIND_ORDER = ("missed_recap", "overdue_step", "onboarding_overdue", "renewal")
 KEY_CHUNK = 500
 
 Detail = dict[str, str | int | None]
-_Ts = TypeVarTuple("_Ts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +111,9 @@ class _Owned:
     stage_entered_at: datetime
     started_on: date
     onboarding_completed_on: date | None
+    known_since: date | None
     zone: ZoneInfo
     today: date
-
-
-Owner = aliased(User, name="owner")
-OwnerTeam = aliased(Team, name="owner_team")
 
 
 def _maybe_active(as_of: datetime) -> ColumnElement[bool]:
@@ -122,17 +123,6 @@ def _maybe_active(as_of: datetime) -> ColumnElement[bool]:
         Account.started_on <= utc_today + timedelta(days=1),
         or_(Account.churned_on.is_(None), Account.churned_on > utc_today - timedelta(days=1)),
     )
-
-
-def _with_owner(stmt: Select[*_Ts]) -> Select[*_Ts]:
-    return stmt.join(Owner, Owner.id == Account.owner_id).outerjoin(
-        OwnerTeam, OwnerTeam.id == Owner.team_id
-    )
-
-
-def _owner_zone() -> Label[str]:
-    """The owner's effective timezone name: their own, else their team's (NULL: UTC)."""
-    return effective_zone_sql(Owner.timezone, OwnerTeam.timezone).label("zone_name")
 
 
 def _active_day(
@@ -149,7 +139,7 @@ def _active_day(
 async def _active_accounts(
     session: AsyncSession, as_of: datetime, owner_id: int | None
 ) -> dict[int, _Owned]:
-    stmt = _with_owner(
+    stmt = with_owner(
         select(
             Account.id,
             Account.name,
@@ -159,8 +149,9 @@ async def _active_accounts(
             Account.stage_entered_at,
             Account.started_on,
             Account.onboarding_completed_on,
+            Account.known_since,
             Account.churned_on,
-            _owner_zone(),
+            owner_zone(),
         )
     ).where(_maybe_active(as_of))
     if owner_id is not None:
@@ -178,6 +169,7 @@ async def _active_accounts(
                 stage_entered_at=row.stage_entered_at,
                 started_on=row.started_on,
                 onboarding_completed_on=row.onboarding_completed_on,
+                known_since=row.known_since,
                 zone=day[0],
                 today=day[1],
             )
@@ -188,7 +180,7 @@ async def _missed_recaps(
     session: AsyncSession, as_of: datetime, rules: NudgeRules, am_id: int | None
 ) -> list[Nudge]:
     am = aliased(User, name="am")
-    stmt = _with_owner(
+    stmt = with_owner(
         select(
             Meeting.id,
             Meeting.occurred_at,
@@ -199,7 +191,7 @@ async def _missed_recaps(
             Account.name,
             Account.started_on,
             Account.churned_on,
-            _owner_zone(),
+            owner_zone(),
         )
         .join(Account, Account.id == Meeting.account_id)
         .join(am, am.id == Meeting.am_id)
@@ -298,11 +290,13 @@ def _onboarding_overdue(accounts: Iterable[_Owned], rules: NudgeRules) -> list[N
     nudges = []
     for account in accounts:
         days_since_start = (account.today - account.started_on).days
-        if account.onboarding_completed_on is None and (
-            days_since_start >= rules.onboarding_target_days
+        # The last day onboarding could finish "in under target days"; before today.
+        due_on = account.started_on + timedelta(days=rules.onboarding_target_days - 1)
+        if (
+            account.onboarding_completed_on is None
+            and days_since_start >= rules.onboarding_target_days
+            and not before_accountbot(due_on, account.known_since)
         ):
-            # The last day onboarding could finish "in under target days"; before today.
-            due_on = account.started_on + timedelta(days=rules.onboarding_target_days - 1)
             detail: Detail = {
                 "started_on": account.started_on.isoformat(),
                 "days_since_start": days_since_start,
@@ -326,7 +320,10 @@ async def _overdue_steps(
             continue
         entered_on = account.stage_entered_at.astimezone(account.zone).date()
         playbook = playbooks.for_stage(account.stage)
-        for step, due in required_steps_past_due(playbook, entered_on, account.today):
+        past_due = required_steps_past_due(
+            playbook, entered_on, account.today, known_since=account.known_since
+        )
+        for step, due in past_due:
             candidates.append((account, step.id, step.title, due))
     if not candidates:
         return []

@@ -3,7 +3,9 @@
 A step is done when it was ticked (a ``StepCompletion`` for the account's current stage) at or
 after the moment the account entered that stage, so re-entering a stage starts a fresh
 checklist. A step is due ``due_offset_days`` after the stage-entry date in the owner's timezone
-(``User.effective_timezone``) and overdue when not done and due before today there.
+(``User.effective_timezone``) and overdue when not done and due before today there, unless it
+fell due before accountbot knew the account: then it is ``before_accountbot``. Such steps still
+have to be ticked (or the advance forced) to move on.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput, UserError
 from bot.playbooks import LIFECYCLE_STAGES, Playbook, PlaybookLibrary
 from bot.services.access import add_audit_entry, load_owner, may_force, require_change
+from bot.services.step_rules import before_accountbot
 from bot.services.step_rules import due_on as step_due_on
 from bot.services.when import local_date_of, local_today
 from storage.models import Account, Stage, StepCompletion, User
@@ -37,6 +40,7 @@ class StepState:
     done_at: datetime | None
     overdue: bool
     talk_track: str | None
+    before_accountbot: bool = False  # not done, due before accountbot knew the account
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +121,7 @@ def _progress(
     entered_on: date,
     today: date,
     done: dict[str, tuple[datetime, str | None]],
+    known_since: date | None,
 ) -> PlaybookProgress:
     if playbook is None:
         return PlaybookProgress(stage, stage.title(), [], [], 0, 0, 0, 0, True, None)
@@ -124,6 +129,7 @@ def _progress(
     for step in playbook.steps:
         due_on = step_due_on(step, entered_on)
         completion = done.get(step.id)
+        earlier = completion is None and before_accountbot(due_on, known_since)
         steps.append(
             StepState(
                 id=step.id,
@@ -135,8 +141,9 @@ def _progress(
                 done=completion is not None,
                 done_by=completion[1] if completion else None,
                 done_at=completion[0] if completion else None,
-                overdue=completion is None and due_on < today,
+                overdue=completion is None and due_on < today and not earlier,
                 talk_track=step.talk_track,
+                before_accountbot=earlier,
             )
         )
     required = [s for s in steps if s.required]
@@ -167,6 +174,7 @@ async def playbook_progress(
         local_date_of(account.stage_entered_at, tz),
         local_today(now, tz),
         await _completions(session, account),
+        account.known_since,
     )
 
 
@@ -254,7 +262,7 @@ async def untick_step(
 
 
 def _refusal(
-    account: Account, current: str, target: str, expected: str | None, missing: list[str]
+    account: Account, current: str, target: str, expected: str | None, missing: list[StepState]
 ) -> str:
     reasons = []
     if target != expected:
@@ -262,8 +270,17 @@ def _refusal(
         reasons.append(f"it is in {current} and {after}")
     if missing:
         plural = "step is" if len(missing) == 1 else "steps are"
-        reasons.append(f"{len(missing)} required {plural} not done: {', '.join(missing)}")
-    return f"{account.name} can't move to {target}: {'; '.join(reasons)}."
+        titles = [
+            s.title + (" (before accountbot)" if s.before_accountbot else "") for s in missing
+        ]
+        reasons.append(f"{len(missing)} required {plural} not done: {', '.join(titles)}")
+    earlier = ""
+    if any(s.before_accountbot for s in missing):
+        earlier = (
+            " Steps before accountbot fell due before accountbot knew the account: tick the"
+            " ones already done."
+        )
+    return f"{account.name} can't move to {target}: {'; '.join(reasons)}.{earlier}"
 
 
 async def change_stage(
@@ -293,7 +310,7 @@ async def change_stage(
     expected = progress.next_stage if current in playbooks.playbooks else None
     needs_force = wanted != expected or bool(missing)
     if needs_force:
-        refusal = _refusal(account, current, wanted, expected, missing)
+        refusal = _refusal(account, current, wanted, expected, progress.missing_required)
         command = cmd(f"stage {account.name} {wanted} force")
         if not may_force(actor, account):
             if force:

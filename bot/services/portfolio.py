@@ -139,6 +139,7 @@ async def _live_accounts(
             Account.stage_entered_at,
             Account.mrr,
             Account.churned_on,
+            Account.known_since,
             Owner.name.label("owner_name"),
             Owner.timezone.label("owner_tz"),
             OwnerTeam.timezone.label("team_tz"),
@@ -161,6 +162,7 @@ async def _live_accounts(
                 owner_name=row.owner_name,
                 tz=tz,
                 today=today,
+                known_since=row.known_since,
             )
     return live
 

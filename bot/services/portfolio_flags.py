@@ -5,7 +5,7 @@ An account is flagged for, in this order:
 * its latest NPS score is 6 or lower;
 * an objection that is not resolved;
 * a missed recap (the missed-recap nudge's rule);
-* a required step of its current-stage playbook that is overdue;
+* a required step of its current-stage playbook that is overdue (not "before accountbot");
 * a missed deadline: a deliverable due in the last 30 days (before today) that was not
   delivered by its due date;
 * a renewal within 30 days and no meeting in the last 30 days.
@@ -54,6 +54,7 @@ class LiveAccount:
     owner_name: str
     tz: str
     today: date
+    known_since: date | None = None
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -117,7 +118,10 @@ async def _overdue_steps(
         if playbook is None:
             continue
         entered_on = local_date_of(account.stage_entered_at, account.tz)
-        for step, _ in required_steps_past_due(playbook, entered_on, account.today):
+        past_due = required_steps_past_due(
+            playbook, entered_on, account.today, known_since=account.known_since
+        )
+        for step, _ in past_due:
             if (account.id, step.id) not in done:
                 overdue[account.id].append(step.title)
     return overdue

@@ -1,8 +1,10 @@
 """When a playbook step is due, and which ticks count: one rule for checklists, lists, nudges.
 
 A step is due ``due_offset_days`` after the day the account entered its stage (in the owner's
-time zone) and overdue from the day after. A tick counts only for the stage the account is in
-now and only since it entered it, so re-entering a stage starts its checklist afresh.
+time zone) and overdue from the day after, unless it fell due before accountbot knew the
+account (``Account.known_since``, set by an import): then it is "before accountbot", neither
+done nor overdue, and never nudged. A tick counts only for the stage the account is in now
+and only since it entered it, so re-entering a stage starts its checklist afresh.
 """
 
 from __future__ import annotations
@@ -21,13 +23,19 @@ def due_on(step: PlaybookStep, entered_on: date) -> date:
     return entered_on + timedelta(days=step.due_offset_days)
 
 
+def before_accountbot(due: date, known_since: date | None) -> bool:
+    """A step that fell due before accountbot knew the account (None: known from the start)."""
+    return known_since is not None and due < known_since
+
+
 def required_steps_past_due(
-    playbook: Playbook, entered_on: date, today: date
+    playbook: Playbook, entered_on: date, today: date, *, known_since: date | None
 ) -> Iterator[tuple[PlaybookStep, date]]:
-    """The required steps due before ``today``, with their due dates, in playbook order."""
+    """The required steps due before ``today`` but not before accountbot knew the account,
+    with their due dates, in playbook order."""
     for step in playbook.required_steps:
         due = due_on(step, entered_on)
-        if due < today:
+        if due < today and not before_accountbot(due, known_since):
             yield step, due
 
 

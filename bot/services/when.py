@@ -68,6 +68,16 @@ def _wall_clock(day: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
+def from_wall_clock(moment: datetime, tz: str | None) -> datetime:
+    """A naive wall-clock time in ``tz`` (UTC when unknown) as an aware UTC datetime."""
+    return _wall_clock(moment.date(), moment.time(), zone_or_utc(tz))
+
+
+def start_of_local_day(day: date, tz: str | None) -> datetime:
+    """The first moment of ``day`` in ``tz`` (UTC when unknown), in UTC."""
+    return _wall_clock(day, time.min, zone_or_utc(tz))
+
+
 def _invalid(text: str) -> InvalidInput:
     return InvalidInput(f"I can't read “{text}” as a time. Try {EXAMPLES}.")
 

@@ -1,6 +1,7 @@
 """The accountbot schema. Import models from here."""
 
 from storage.models.accounts import (
+    MEETING_KIND_MAX,
     Account,
     Contract,
     Deliverable,
@@ -28,6 +29,7 @@ from storage.models.preferences import NudgeItem, UserSettings
 from storage.models.workflow import Objection, ObjectionStep, StepCompletion
 
 __all__ = [
+    "MEETING_KIND_MAX",
     "Account",
     "AuditEntry",
     "Base",

@@ -29,6 +29,7 @@ from storage.models.org import User, enum_column
 from storage.types import UTCDateTime
 
 Money = Numeric(14, 2, asdecimal=True)
+MEETING_KIND_MAX = 60
 
 
 class Account(CreatedAt, Base):
@@ -46,6 +47,10 @@ class Account(CreatedAt, Base):
     onboarding_completed_on: Mapped[date | None] = mapped_column(Date)
     churned_on: Mapped[date | None] = mapped_column(Date)
     churn_reason: Mapped[str | None] = mapped_column(Text)
+    # The day accountbot started tracking the account (its owner's local day), set when an
+    # import creates it. Steps due before it and not done are "before accountbot", neither done
+    # nor overdue. NULL: tracked from the start.
+    known_since: Mapped[date | None] = mapped_column(Date)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
     exec_sponsor: Mapped[User | None] = relationship(foreign_keys=[exec_sponsor_id], lazy="joined")
@@ -74,7 +79,8 @@ class Meeting(CreatedAt, Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     am_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind), default=MeetingKind.SYNC)
+    # As the team wrote it; the kinds accountbot knows are stored as `MeetingKind` values.
+    kind: Mapped[str] = mapped_column(String(MEETING_KIND_MAX), default=MeetingKind.SYNC.value)
     recap_logged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recap: Mapped[str | None] = mapped_column(Text)
     next_steps: Mapped[str | None] = mapped_column(Text)

@@ -52,6 +52,9 @@ class Stage(StrEnum):
 
 
 class MeetingKind(StrEnum):
+    """The meeting kinds accountbot knows. A team may use any other label: `meetings.kind` is
+    free text, kept as written; `canonical` spells the known kinds one way."""
+
     KICKOFF = "kickoff"
     SYNC = "sync"
     REVIEW = "review"
@@ -59,6 +62,13 @@ class MeetingKind(StrEnum):
     RENEWAL = "renewal"
     ESCALATION = "escalation"
     OTHER = "other"
+
+    @classmethod
+    def canonical(cls, label: str) -> str:
+        """The label trimmed; a known kind in any case ("QBR") as its value ("qbr")."""
+        cleaned = label.strip()
+        known = cls._value2member_map_.get(cleaned.casefold())
+        return str(known.value) if known is not None else cleaned
 
 
 class UpsellStatus(StrEnum):

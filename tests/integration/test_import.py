@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.services.importer import ImportRejected, ImportResult, import_csv
+from bot.services.imports import ImportRejected, ImportResult, import_csv
 from storage.db import Database
 from storage.models import (
     Account,
@@ -275,24 +275,138 @@ async def test_stage_entered_at_moves_to_import_time_only_when_the_stage_changes
     assert accounts["Initech"].stage_entered_at == NOW
 
 
+async def test_stage_entered_on_is_that_day_in_the_owners_zone_and_wins_over_the_import_day(
+    db: Database,
+) -> None:
+    await import_book(db)
+    header = "name,owner_email,stage,started_on,stage_entered_on\n"
+    given = header + (
+        "Acme Corp,ann.lee@example.com,growth,2025-01-06,2025-11-03\n"
+        "Globex,bob@example.com,adaptation,2026-02-23,2026-03-09\n"
+        "Hooli,bob@example.com,growth,2025-06-01,2025-09-15\n"
+    )
+    first = await import_text(db, "accounts", given, now=LATER)
+    assert (first.created, first.updated, first.warnings) == (1, 2, ())
+    entered = {a.name: a.stage_entered_at for a in await all_rows(db, Account, Account.name)}
+    assert entered == {
+        "Acme Corp": utc(2025, 11, 3, 5),  # New York, standard time
+        "Globex": utc(2026, 3, 8, 23),  # Berlin
+        "Hooli": utc(2025, 9, 14, 22),  # Berlin, summer time
+        "Initech": NOW,
+    }
+    again = await import_text(db, "accounts", given, now=LATER)
+    assert (again.updated, again.unchanged) == (0, 3)
+    # The same day as stored keeps the stored moment: imported at noon, it stays noon.
+    same_day = header + "Initech,ann.lee@example.com,renewal,2024-03-01,2026-03-10\n"
+    assert (await import_text(db, "accounts", same_day, now=LATER)).unchanged == 1
+    # Without the day, a changed stage starts now; with it, the day wins whatever the stage.
+    moved = header + (
+        "Acme Corp,ann.lee@example.com,renewal,2025-01-06,\n"
+        "Globex,bob@example.com,adaptation,2026-02-23,2026-03-01\n"
+    )
+    assert (await import_text(db, "accounts", moved, now=LATER)).updated == 2
+    entered = {a.name: a.stage_entered_at for a in await all_rows(db, Account, Account.name)}
+    assert (entered["Acme Corp"], entered["Globex"]) == (LATER, utc(2026, 2, 28, 23))
+
+
+async def test_days_after_the_owners_today_are_refused(db: Database) -> None:
+    await import_book(db)
+    header = "name,owner_email,stage,started_on,stage_entered_on,known_since\n"
+    # NOW is 2026-03-10 12:00 UTC: already the 10th in Tokyo and Berlin, still the 10th in NY.
+    rows = (
+        "Acme Corp,ann.lee@example.com,growth,2025-01-06,2026-03-11,\n"
+        "Globex,bob@example.com,growth,2026-02-23,2026-03-10,2026-03-11\n"
+    )
+    assert await rejection(db, "accounts", header + rows) == [
+        "line 2: stage_entered_on: 2026-03-11 is after today (2026-03-10 in America/New_York, "
+        "the owner's zone)",
+        "line 3: known_since: 2026-03-11 is after today (2026-03-10 in Europe/Berlin, the "
+        "owner's zone)",
+    ]
+
+
+async def test_new_accounts_without_their_stage_day_are_counted_in_a_warning(
+    db: Database,
+) -> None:
+    for kind in KINDS[:2]:
+        await import_text(db, kind, fixture(kind))
+    header = "name,owner_email,stage,started_on,stage_entered_on\n"
+    rows = (
+        "Acme Corp,ann.lee@example.com,growth,2025-01-06,2025-11-03\n"
+        "Globex,bob@example.com,onboarding,2026-02-23,\n"
+    )
+    result = await import_text(db, "accounts", header + rows)
+    assert result.warnings == (
+        "1 new account got the import day as the day it entered its stage, so days in stage and "
+        "playbook steps count from today. If they were already mid-stage, add a "
+        "stage_entered_on column (YYYY-MM-DD, the day each entered its current stage) and "
+        "import the file again.",
+    )
+    # Known since the owner's day of the import, unless the file says otherwise.
+    known = await import_text(
+        db,
+        "accounts",
+        "name,owner_email,stage,started_on,known_since\n"
+        "Initech,ann.lee@example.com,renewal,2024-03-01,\n"
+        "Hooli,hana@example.com,growth,2025-03-01,2025-06-01\n",
+        now=utc(2026, 3, 10, 23),  # the 11th in Tokyo, where Hana is
+    )
+    assert known.created == 2
+    since = {a.name: a.known_since for a in await all_rows(db, Account, Account.name)}
+    assert since == {
+        "Acme Corp": date(2026, 3, 10),
+        "Globex": date(2026, 3, 10),
+        "Hooli": date(2025, 6, 1),
+        "Initech": None,
+    }
+    await import_text(db, "accounts", header + rows.replace("growth", "renewal"), now=LATER)
+    assert (await all_rows(db, Account, Account.name))[0].known_since == date(2026, 3, 10)
+
+
+async def test_meeting_times_without_an_offset_are_the_ams_wall_clock(db: Database) -> None:
+    for kind in KINDS[:3]:
+        await import_text(db, kind, fixture(kind))
+    meetings = MEETINGS_HEADER + (
+        "Acme Corp,ann.lee@example.com,2026-03-02 15:00,,2026-03-02 17:30\n"
+        "Globex,bob@example.com,2026-03-02 15:00,,2026-03-02T14:30:00Z\n"
+        "Globex,bob@example.com,2026-03-29 02:30,,\n"  # Berlin skips 02:00-03:00 that day
+        "Acme Corp,ann.lee@example.com,2026-03-05T15:00:00Z,,\n"
+    )
+    result = await import_text(db, "meetings", meetings)
+    assert result.warnings == (
+        "3 meetings had times without a UTC offset: read as the wall-clock time of each "
+        "meeting's AM (their time zone, else their team's).",
+    )
+    stored = await all_rows(db, Meeting, Meeting.occurred_at)
+    assert [(m.occurred_at, m.recap_logged_at) for m in stored] == [
+        (utc(2026, 3, 2, 14), utc(2026, 3, 2, 14, 30)),  # Bob, Berlin
+        (utc(2026, 3, 2, 20), utc(2026, 3, 2, 22, 30)),  # Ann, New York
+        (utc(2026, 3, 5, 15), None),
+        (utc(2026, 3, 29, 1, 30), None),
+    ]
+    late = MEETINGS_HEADER + "Globex,bob@example.com,2026-03-06 10:00,,2026-03-06T09:30:00+01:00\n"
+    assert await rejection(db, "meetings", late) == [
+        "line 2: recap_logged_at: before occurred_at (a recap comes after the meeting)"
+    ]
+
+
 async def test_a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row(db: Database) -> None:
     for kind in KINDS[:3]:
         await import_text(db, kind, fixture(kind))
     bad_meetings = MEETINGS_HEADER + (
         "Acme Corp,ann.lee@example.com,2026-03-02T15:00:00+01:00,qbr,\n"
         "Umbrella,ann.lee@example.com,2026-03-03T15:00:00+01:00,sync,\n"
-        "Acme Corp,ann.lee@example.com,2026-03-04 15:00,sync,\n"
-        "Globex,bob@example.com,2026-03-05T10:00:00+01:00,coffee,\n"
+        "Acme Corp,ann.lee@example.com,2026-03-04 25:00,sync,\n"
+        f"Globex,bob@example.com,2026-03-05T10:00:00+01:00,{'x' * 61},\n"
         "Globex,bob@example.com,2026-03-06T10:00:00+01:00,sync,2026-03-06T09:00:00+01:00\n"
         "Globex,carl@example.com,yesterday,,\n"
         "Acme Corp,ann.lee@example.com,2026-03-02T14:00:00Z,sync,\n"
     )
     assert await rejection(db, "meetings", bad_meetings) == [
         'line 3: account: no account named "Umbrella" (import accounts first)',
-        "line 4: occurred_at: needs a UTC offset, e.g. 2026-03-02T15:00:00+01:00: "
-        "'2026-03-04 15:00'",
-        "line 5: kind: unknown value 'coffee' (expected one of: kickoff, sync, review, qbr, "
-        "renewal, escalation, other)",
+        "line 4: occurred_at: not a date and time (expected e.g. 2026-03-02T15:00:00+01:00): "
+        "'2026-03-04 25:00'",
+        "line 5: kind: longer than 60 characters",
         "line 6: recap_logged_at: before occurred_at (a recap comes after the meeting)",
         'line 7: am_email: no user with email "carl@example.com" (import users first)',
         "line 7: occurred_at: not a date and time (expected e.g. 2026-03-02T15:00:00+01:00): "
@@ -307,7 +421,8 @@ async def test_a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row(db: 
     )
     assert await rejection(db, "accounts", bad_accounts) == [
         "line 2: started_on: not a date (expected YYYY-MM-DD): '2025-13-01'",
-        "line 3: mrr: not a number: '1,000'",
+        "line 3: mrr: not a number: '1,000' (write e.g. 1200.50: no thousands separators or "
+        "currency)",
         'line 4: owner_email: no user with email "nobody@example.com" (import users first)',
         "line 4: stage: required, but empty",
         "line 4: started_on: required, but empty",
@@ -320,6 +435,30 @@ async def test_a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row(db: 
         "Initech",
     ]
     assert [e.subject_type for e in await all_rows(db, AuditEntry, AuditEntry.id)] == KINDS[:3]
+
+
+async def test_meeting_kinds_are_the_teams_own_words_known_kinds_keep_their_spelling(
+    db: Database,
+) -> None:
+    for kind in KINDS[:3]:
+        await import_text(db, kind, fixture(kind))
+    meetings = MEETINGS_HEADER + (
+        "Acme Corp,ann.lee@example.com,2026-03-02T15:00:00+01:00,call,\n"
+        "Acme Corp,ann.lee@example.com,2026-03-03T15:00:00+01:00,  Demo with the CFO ,\n"
+        "Acme Corp,ann.lee@example.com,2026-03-04T15:00:00+01:00, QBR,\n"
+        "Acme Corp,ann.lee@example.com,2026-03-05T15:00:00+01:00,Kickoff,\n"
+        "Acme Corp,ann.lee@example.com,2026-03-06T15:00:00+01:00,,\n"
+    )
+    result = await import_text(db, "meetings", meetings)
+    assert result.created == 5
+    kinds = [m.kind for m in await all_rows(db, Meeting, Meeting.occurred_at)]
+    assert kinds == ["call", "Demo with the CFO", "qbr", "kickoff", "sync"]
+    assert kinds[2:4] == [MeetingKind.QBR, MeetingKind.KICKOFF]
+    # The same labels in another case are the same values: an identical re-import.
+    again = await import_text(db, "meetings", meetings.replace(" QBR", "qbr"), now=LATER)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+    renamed = await import_text(db, "meetings", meetings.replace(",call,", ",Call,"), now=LATER)
+    assert (renamed.updated, renamed.unchanged) == (1, 4)
 
 
 async def test_other_kinds_check_their_own_rules(db: Database) -> None:
@@ -387,16 +526,49 @@ async def test_users_need_a_known_team_unless_head_or_ops_and_unique_chat_ids(
     assert await count(db, User) == 4
 
 
-async def test_header_must_have_exactly_the_expected_columns(db: Database) -> None:
-    problems = await rejection(db, "teams", "Name,Time Zone,channel\nAlpha,UTC,C1\n")
+async def test_a_header_without_a_required_column_imports_nothing(db: Database) -> None:
+    problems = await rejection(db, "teams", "Team Name,Time Zone,channel\nAlpha,UTC,C1\n")
     assert problems == [
-        "line 1: header: missing 'slack_channel_id', 'timezone'; unknown 'time zone', "
-        "'channel'. Expected the columns: name, slack_channel_id, timezone"
+        "line 1: header: missing 'name'. Not recognised: 'Team Name', 'channel'. "
+        "The columns are: name, slack_channel_id, timezone (required: name), in any order and "
+        "case"
     ]
     assert await rejection(db, "teams", "") == [
-        "line 1: the file is empty; the header must be: name, slack_channel_id, timezone"
+        "line 1: the file is empty; the first line must be the header: name, slack_channel_id, "
+        "timezone (required: name)"
     ]
     assert await count(db, Team) == 0
+
+
+async def test_columns_a_file_leaves_out_keep_their_values_and_extra_ones_are_named(
+    db: Database,
+) -> None:
+    await import_book(db)
+    # A CRM export: other headers, other columns, no exec sponsor, mrr or churn columns.
+    crm = (
+        "Account ID;Name;Owner Email;Stage;Started-On;Health Score\r\n"
+        "0017;Acme Corp;ann.lee@example.com;Growth;2025-01-06;82\r\n"
+        "0018;Hooli;bob@example.com;onboarding;2026-03-01;\r\n"
+    )
+    result = await import_text(db, "accounts", crm, now=LATER)
+    assert (result.created, result.updated, result.unchanged) == (1, 0, 1)
+    assert result.warnings[0] == (
+        "Ignored columns 'Account ID', 'Health Score': not in the accounts format."
+    )
+    accounts = {a.name: a for a in await all_rows(db, Account, Account.name)}
+    acme, hooli = accounts["Acme Corp"], accounts["Hooli"]
+    assert (acme.mrr, acme.exec_sponsor_id is not None) == (Decimal("12000.50"), True)
+    assert (hooli.mrr, hooli.exec_sponsor_id, hooli.churn_reason) == (Decimal(0), None, None)
+    users = await import_text(
+        db, "users", "email,name,role,team\nbob@example.com,Bob,am,mid-market\n"
+    )
+    assert (users.updated, users.warnings) == (1, ())
+    [bob] = [u for u in await all_rows(db, User, User.email) if u.email == "bob@example.com"]
+    assert (bob.name, bob.timezone, bob.teams_aad_object_id) == (
+        "Bob",
+        "Europe/Berlin",
+        "2f1c6a0e-aad0-4b7e-9c1e-000000000001",
+    )
 
 
 async def test_byte_order_mark_any_header_case_and_column_order_are_accepted(
@@ -445,12 +617,18 @@ async def test_progress_is_reported_after_each_batch_of_written_rows(db: Databas
     )
     header = "account,title,due_on,delivered_on\n"
     rows = "".join(f"Acme,Report {n},2026-01-01,\n" for n in range(2500))
-    calls: list[tuple[int, int]] = []
+    calls: list[tuple[str, int, int]] = []
     await import_text(db, "deliverables", header + rows, progress=lambda *c: calls.append(c))
-    assert calls == [(1000, 2500), (2000, 2500), (2500, 2500)]
+    assert calls == [
+        ("checking", 1000, 2500),
+        ("checking", 2000, 2500),
+        ("writing", 1000, 2500),
+        ("writing", 2000, 2500),
+        ("writing", 2500, 2500),
+    ]
     calls.clear()
     changed = rows.replace("Report 7,2026-01-01,", "Report 7,2026-01-01,2026-01-02")
     result = await import_text(
         db, "deliverables", header + changed, progress=lambda *c: calls.append(c)
     )
-    assert (result.updated, result.unchanged, calls) == (1, 2499, [(2500, 2500)])
+    assert (result.updated, result.unchanged, calls[-1]) == (1, 2499, ("writing", 2500, 2500))

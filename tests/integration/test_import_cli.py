@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 import typer
+from openpyxl import Workbook
 from typer.testing import CliRunner, Result
 
-from bot.cli import imports
+from bot.cli import app, imports
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "csv"
 
@@ -91,8 +92,8 @@ def test_a_header_error_exits_1_naming_the_expected_columns(database: Path, tmp_
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:2] == [
         "teams.csv: nothing imported.",
-        "line 1: header: missing 'name', 'slack_channel_id', 'timezone'; unknown 'team', 'tz'. "
-        "Expected the columns: name, slack_channel_id, timezone",
+        "line 1: header: missing 'name'. Not recognised: 'team', 'tz'. The columns are: name, "
+        "slack_channel_id, timezone (required: name), in any order and case",
     ]
 
 
@@ -123,14 +124,84 @@ def test_missing_file_unknown_kind_and_non_utf8_file_exit_2_without_traceback(
     assert "not UTF-8" in encoded.stderr
     for result in (missing, unknown, encoded):
         assert "Traceback" not in result.output
-    assert rows(database, "SELECT count(*) FROM teams") == [(0,)]
+    assert not database.exists()
 
 
-def test_progress_goes_to_stderr_for_large_files(
+def test_ignored_columns_are_named_on_stderr_and_the_rest_imports(
+    database: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "teams.csv"
+    path.write_bytes(b"\xef\xbb\xbfTeam ID;Name;Time-Zone;Region\r\n7;East;America/New_York;US\r\n")
+    result = run("teams", path)
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "Imported teams.csv: 1 created, 0 updated, 0 unchanged.\n",
+    )
+    assert result.stderr == "Ignored columns 'Team ID', 'Region': not in the teams format.\n"
+    assert rows(database, "SELECT name, timezone FROM teams") == [("East", "America/New_York")]
+
+
+def test_a_progress_bar_shows_on_a_terminal_for_large_files_only(
     database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(imports, "LARGE_FILE_ROWS", 2)
+    quiet = run("teams", FIXTURES / "teams.csv")  # stderr is not a terminal here
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    monkeypatch.setattr(imports, "stderr_is_terminal", lambda: True)
+    shown = run("teams", FIXTURES / "teams.csv")
+    assert shown.exit_code == 0
+    assert "writing" in shown.stderr and "3/3" in shown.stderr
+    assert shown.stdout == "Imported teams.csv: 0 created, 0 updated, 3 unchanged.\n"
     monkeypatch.setattr(imports, "LARGE_FILE_ROWS", 3)
-    result = run("teams", FIXTURES / "teams.csv")
-    assert result.exit_code == 0
-    assert result.stderr == "imported 3/3 rows\n"
-    assert result.stdout == "Imported teams.csv: 3 created, 0 updated, 0 unchanged.\n"
+    small = run("teams", FIXTURES / "teams.csv")
+    assert (small.exit_code, small.stderr) == (0, "")
+
+
+def test_an_excel_workbook_imports_like_its_csv(database: Path, tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.title = "Users"
+    teams = book.create_sheet("Teams")
+    for row in (["Name", "Time Zone"], ["East", "America/New_York"], ["West", None]):
+        teams.append(row)
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    result = run("teams", path)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == "Imported book.xlsx (sheet Teams): 2 created, 0 updated, 0 unchanged.\n"
+    assert rows(database, "SELECT name, timezone FROM teams ORDER BY name") == [
+        ("East", "America/New_York"),
+        ("West", "UTC"),
+    ]
+
+
+def test_steps_are_checked_against_the_playbooks_of_the_settings(
+    database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for kind in ("teams", "users", "accounts"):
+        assert run(kind, FIXTURES / f"{kind}.csv").exit_code == 0
+    steps = tmp_path / "steps.csv"
+    steps.write_text("account,step,done_on\nGlobex,quarterly-review,2026-01-01\n", encoding="utf-8")
+    refused = run("steps", steps)
+    assert refused.exit_code == 1
+    unknown = "line 2: step: 'quarterly-review' is not a step of the onboarding playbook"
+    assert unknown in refused.stderr
+    monkeypatch.setenv("ACCOUNTBOT_PLAYBOOKS_DIR", str(tmp_path / "nowhere"))
+    broken = run("steps", steps)
+    assert (broken.exit_code, broken.stderr.startswith("Configuration error: ")) == (2, True)
+
+
+def test_a_meeting_kind_of_the_teams_own_shows_as_written(database: Path, tmp_path: Path) -> None:
+    for kind in ("teams", "users", "accounts"):
+        assert run(kind, FIXTURES / f"{kind}.csv").exit_code == 0
+    meetings = tmp_path / "meetings.csv"
+    meetings.write_text(
+        "account,am_email,occurred_at,kind\n"
+        "Acme Corp,ann.lee@example.com,2026-03-02T15:00:00Z,QBR\n"
+        "Acme Corp,ann.lee@example.com,2026-03-09T15:00:00Z,  Demo with the CFO\n",
+        encoding="utf-8",
+    )
+    assert run("meetings", meetings).exit_code == 0
+    status = CliRunner().invoke(app, ["status", "acme corp"])
+    assert status.exit_code == 0
+    [last] = [line for line in status.stdout.splitlines() if "Last meeting" in line]
+    assert last.endswith("(Demo with the CFO), no recap yet")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
-from bot.services.import_cells import (
+from bot.services.imports.cells import (
     Cells,
     Ref,
     RefKind,
+    RowProblem,
     parse_bool,
     parse_date,
     parse_datetime,
@@ -21,50 +24,68 @@ from bot.services.import_cells import (
     parse_money,
     parse_timezone,
 )
-from bot.services.import_rows import (
-    SPECS,
+from bot.services.imports.reader import (
+    Columns,
+    Header,
     HeaderError,
-    ImportKind,
-    parse_meeting,
-    parse_team,
-    parse_user,
+    column_key,
     read_cells,
+    read_csv,
+    read_xlsx,
 )
+from bot.services.imports.rows import SPECS, ImportKind, parse_meeting, parse_team, parse_user
 from storage.models import MeetingKind, Role, SignalKind
 
-TEAMS = ("name", "slack_channel_id", "timezone")
+TEAMS = Columns(("name", "slack_channel_id", "timezone"), ("name",))
 
 
-def test_dates_are_year_month_day_only() -> None:
-    assert parse_date("2026-02-28") == date(2026, 2, 28)
-    for text in ("2026-02-30", "20260228", "28.02.2026", "2026-W09-6", "2026-2-28"):
+def test_dates_are_year_month_day_maybe_at_midnight() -> None:
+    for text in (
+        "2026-02-28",
+        "2026-02-28 00:00:00",
+        "2026-02-28T00:00",
+        "2026-02-28 00:00:00.000",
+    ):
+        assert parse_date(text) == date(2026, 2, 28)
+    for text in (
+        "2026-02-30",
+        "20260228",
+        "28.02.2026",
+        "2026-W09-6",
+        "2026-2-28",
+        "2026-02-28 09:00",
+        "2026-02-28T00:00:00+01:00",
+    ):
         with pytest.raises(ValueError, match=r"not a date \(expected YYYY-MM-DD\)"):
             parse_date(text)
 
 
-def test_datetimes_need_an_offset_and_come_back_in_utc() -> None:
+def test_datetimes_with_an_offset_come_back_in_utc_and_without_one_naive() -> None:
     assert parse_datetime("2026-03-02T15:00:00+01:00") == datetime(2026, 3, 2, 14, tzinfo=UTC)
     assert parse_datetime("2026-03-02 09:30-05:00") == datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
     assert parse_datetime("2026-03-02T14:00:00Z") == datetime(2026, 3, 2, 14, tzinfo=UTC)
-    with pytest.raises(ValueError) as naive:
-        parse_datetime("2026-03-02T15:00:00")
-    assert str(naive.value) == (
-        "needs a UTC offset, e.g. 2026-03-02T15:00:00+01:00: '2026-03-02T15:00:00'"
-    )
+    assert parse_datetime("2026-03-02 15:00") == datetime(2026, 3, 2, 15)
     for text in ("2026-03-02", "3/2/2026 3pm", "2026-03-02T25:00+01:00"):
         with pytest.raises(ValueError, match="not a date and time"):
             parse_datetime(text)
 
 
-def test_numbers_are_plain_decimals_with_at_most_two_places() -> None:
+def test_numbers_are_plain_decimals_with_at_most_two_places_or_a_decimal_comma() -> None:
     assert parse_decimal("1200.5") == Decimal("1200.5")
     assert parse_decimal("-3") == Decimal(-3)
     assert parse_money("0") == Decimal(0)
+    assert [parse_decimal(t) for t in ("1200,5", "-3,25", "0,1")] == [
+        Decimal("1200.5"),
+        Decimal("-3.25"),
+        Decimal("0.1"),
+    ]
+    advice = " (write e.g. 1200.50: no thousands separators or currency)"
     problems = {
-        "1,200": "not a number: '1,200'",
-        "$5": "not a number: '$5'",
-        "NaN": "not a number: 'NaN'",
-        "1_000": "not a number: '1_000'",
+        "1,200": "not a number: '1,200'" + advice,
+        "1.200,50": "not a number: '1.200,50'" + advice,
+        "$5": "not a number: '$5'" + advice,
+        "NaN": "not a number: 'NaN'" + advice,
+        "1_000": "not a number: '1_000'" + advice,
         "1.005": "at most 2 decimal places: '1.005'",
         "1000000000000": "too large: '1000000000000'",
     }
@@ -101,23 +122,59 @@ def test_yes_no_values_enums_time_zones_and_emails_ignore_case() -> None:
             parse_email(text)
 
 
+def read(text: str, columns: Columns = TEAMS) -> tuple[list[Cells], list[RowProblem], Header]:
+    table = read_csv(io.StringIO(text, newline=""), source="f.csv", known=columns.names)
+    return read_cells(table, columns)
+
+
+def rows_of(text: str, columns: Columns = TEAMS) -> list[dict[str, str]]:
+    cells, problems, _ = read(text, columns)
+    assert problems == []
+    return [dict(c.cells) for c in cells]
+
+
 def test_header_allows_any_order_case_spaces_and_a_byte_order_mark() -> None:
-    cells, problems = read_cells(
-        io.StringIO("\ufeff TIMEZONE ,Name,slack_channel_id\nUTC,A,\n"), TEAMS
-    )
+    cells, problems, header = read("\ufeff TIMEZONE ,Name,slack_channel_id\nUTC,A,\n")
     assert problems == []
     assert [(c.line, dict(c.cells)) for c in cells] == [
         (2, {"timezone": "UTC", "name": "A", "slack_channel_id": ""})
     ]
+    assert header == Header(frozenset(TEAMS.names), ())
 
 
-def test_header_names_missing_unknown_and_repeated_columns() -> None:
+def test_headers_match_whatever_their_case_spaces_hyphens_and_underscores() -> None:
+    for written in ("Slack Channel ID", "slack-channel-id", " SlackChannelId ", "SLACK_CHANNEL_ID"):
+        assert column_key(written) == column_key("slack_channel_id")
+    assert column_key("Owner-Email") == column_key("owner_email") != column_key("owner")
+    assert rows_of("Name;Slack Channel ID;TimeZone\nEast;C1;UTC\n") == [
+        {"name": "East", "slack_channel_id": "C1", "timezone": "UTC"}
+    ]
+
+
+def test_extra_columns_are_ignored_and_named_and_optional_ones_may_be_left_out() -> None:
+    cells, problems, header = read("Notes,name,Owner,,timezone\nhi,East,ann,,Asia/Tokyo\n")
+    assert problems == []
+    assert [dict(c.cells) for c in cells] == [
+        {"name": "East", "timezone": "Asia/Tokyo", "slack_channel_id": ""}
+    ]
+    assert header == Header(frozenset({"name", "timezone"}), ("Notes", "Owner"))
+
+
+def test_a_missing_required_column_or_a_repeated_one_is_an_error_naming_the_columns() -> None:
     with pytest.raises(HeaderError) as caught:
-        read_cells(io.StringIO("name,name,zone\n"), TEAMS)
+        read("Team,zone,timezone,TimeZone\n")
     assert str(caught.value) == (
-        "header: missing 'slack_channel_id', 'timezone'; unknown 'zone'; repeated 'name'. "
-        "Expected the columns: name, slack_channel_id, timezone"
+        "header: missing 'name'; repeated 'timezone'. Not recognised: 'Team', 'zone'. "
+        "The columns are: name, slack_channel_id, timezone (required: name), in any order and "
+        "case"
     )
+    for empty in ("", "\r\n , ,\r\n"):
+        with pytest.raises(HeaderError) as nothing:
+            read(empty)
+        assert str(nothing.value) == (
+            "the file is empty; the first line must be the header: name, slack_channel_id, "
+            "timezone (required: name)"
+        )
 
 
 def test_line_numbers_are_file_lines_with_blank_rows_skipped_and_multi_line_cells() -> None:
@@ -128,10 +185,36 @@ def test_line_numbers_are_file_lines_with_blank_rows_skipped_and_multi_line_cell
         '"Two\r\nLine Team",,UTC\r\n'
         "Third,,UTC\r\n"
         "Short,\r\n"
+        "Long,,UTC,,\r\n"
+        "Longer,,UTC,x\r\n"
     )
-    cells, problems = read_cells(io.StringIO(text, newline=""), TEAMS)
-    assert [(c.line, c.cells["name"]) for c in cells] == [(4, "Two\r\nLine Team"), (6, "Third")]
-    assert [str(p) for p in problems] == ["line 7: has 2 cells, the header has 3"]
+    cells, problems, _ = read(text)
+    assert [(c.line, c.cells["name"]) for c in cells] == [
+        (4, "Two\r\nLine Team"),
+        (6, "Third"),
+        (8, "Long"),
+    ]
+    assert [str(p) for p in problems] == [
+        "line 7: has 2 cells, the header has 3",
+        "line 9: has 4 cells, the header has 3",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name;slack_channel_id;timezone\r\nEast, Inc.;C1;Europe/Berlin\r\nWest;;UTC\r\n",
+        "name\tslack_channel_id\ttimezone\nEast, Inc.\tC1\tEurope/Berlin\nWest\t\tUTC\n",
+        'name,slack_channel_id,timezone\n"East, Inc.",C1,Europe/Berlin\nWest,,UTC\n',
+        # One row only, and semicolons in a cell of a comma-separated file.
+        "timezone,name\nEurope/Berlin;UTC,East; Inc.\n",
+    ],
+    ids=["semicolons", "tabs", "commas", "commas-with-semicolons-in-cells"],
+)
+def test_the_delimiter_is_sniffed_and_the_header_settles_a_doubt(text: str) -> None:
+    rows = rows_of(text)
+    assert rows[0]["name"] in ("East, Inc.", "East; Inc.")
+    assert len(rows[0]) == 3
 
 
 def test_team_timezone_defaults_to_utc_and_bad_cells_are_named() -> None:
@@ -178,6 +261,9 @@ def test_meeting_defaults_to_sync_and_keeps_references_for_the_importer() -> Non
             "occurred_at": "2026-03-02T15:00:00+01:00",
             "kind": "",
             "recap_logged_at": "",
+            "recap": "",
+            "next_steps": "",
+            "upsell_spotted": "",
         },
     )
     row = parse_meeting(cells)
@@ -186,6 +272,9 @@ def test_meeting_defaults_to_sync_and_keeps_references_for_the_importer() -> Non
         "occurred_at": datetime(2026, 3, 2, 14, tzinfo=UTC),
         "kind": MeetingKind.SYNC,
         "recap_logged_at": None,
+        "recap": None,
+        "next_steps": None,
+        "upsell_spotted": None,
     }
     assert row.refs == {
         "account_id": Ref("account", RefKind.ACCOUNT, "acme corp", "ACME Corp"),
@@ -211,17 +300,66 @@ def test_every_kind_has_the_headers_of_the_spec_and_names_its_key_in_csv_terms()
             "owner_email",
             "exec_sponsor_email",
             "stage",
+            "stage_entered_on",
             "mrr",
             "started_on",
             "onboarding_completed_on",
             "churned_on",
             "churn_reason",
+            "known_since",
         ),
         "contracts": ("account", "start_on", "end_on", "value", "auto_renew"),
-        "meetings": ("account", "am_email", "occurred_at", "kind", "recap_logged_at"),
+        "meetings": (
+            "account",
+            "am_email",
+            "occurred_at",
+            "kind",
+            "recap_logged_at",
+            "recap",
+            "next_steps",
+            "upsell_spotted",
+        ),
         "upsells": ("account", "pitched_on", "service", "value", "status", "closed_on"),
         "satisfaction": ("account", "kind", "score", "recorded_on"),
         "deliverables": ("account", "title", "due_on", "delivered_on"),
+        "steps": ("account", "step", "done_on", "done_by_email"),
     }
+    assert SPECS[ImportKind.STEPS].key_columns == ("account", "step")
     assert SPECS[ImportKind.UPSELLS].key_columns == ("account", "service", "pitched_on")
     assert SPECS[ImportKind.ACCOUNTS].key_columns == ("name",)
+
+
+def test_workbook_cells_read_as_their_csv_text_would(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Meetings"
+    sheet.append(["occurred_at", "score", "count", "flag", "day", "at_midnight", "note"])
+    sheet.append(
+        [
+            datetime(2026, 3, 2, 15, 30),
+            4.55,
+            144000.0,
+            True,
+            datetime(2026, 3, 2, 15, 30),
+            datetime(2026, 3, 2),
+            "  as typed ",
+        ]
+    )
+    sheet["A2"].number_format = "yyyy-mm-dd hh:mm"
+    sheet["E2"].number_format = "dd/mm/yyyy"
+    sheet["F2"].number_format = "yyyy-mm-dd hh:mm:ss"
+    book.save(tmp_path / "m.xlsx")
+    table = read_xlsx(tmp_path / "m.xlsx", kind="meetings")
+    assert table.source == "m.xlsx"
+    assert table.rows[1] == (
+        2,
+        [
+            "2026-03-02 15:30:00",
+            "4.55",
+            "144000",
+            "true",
+            "2026-03-02",
+            "2026-03-02 00:00:00",
+            "  as typed ",
+        ],
+    )

@@ -1,35 +1,50 @@
-"""CSV import: `accountbot import KIND FILE.csv` upserts rows by natural key, all or nothing.
+"""`accountbot import KIND FILE` upserts rows by natural key, all or nothing.
 
-Every row is checked before anything is written: cells (`import_cells`, `import_rows`),
-references resolved with one query per kind of reference, natural keys repeated within the
-file, unique ids another user holds. Any problem rejects the whole file, listing every bad
-row. Then new rows are inserted and changed rows updated in batches, only the columns the
-CSV has: others (a meeting's recap text, ...) are left alone, and a row already holding the
-file's values is not written at all. An account created, or whose stage the file changes,
-gets `stage_entered_at = now`. One audit entry (source "import") records each import.
+Every row is checked before anything is written: cells (`cells`, `rows`, `reader`),
+references resolved with one query per kind of reference, what needs the database besides
+(`checks`: time zones, the account's stage for steps), natural keys repeated within the file,
+unique ids another user holds. Any problem rejects the whole file, listing every bad row. Then
+new rows are inserted and changed rows updated in batches, only the columns the file has:
+others (a meeting's recap when the file has no recap column, ...) are left alone, and a row
+already holding the file's values is not written at all. An account created, or whose stage
+the file changes, without a stage_entered_on gets `stage_entered_at = now`, and the result
+warns about the new ones. One audit entry (source "import") records each import.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, UserError
-from bot.services.import_cells import ParsedRow, RefKind, RowProblem
-from bot.services.import_rows import SPECS, HeaderError, ImportKind, KindSpec, read_cells
+from bot.playbooks import PlaybookLibrary
+from bot.services.imports.cells import ParsedRow, RefKind, RowProblem
+from bot.services.imports.checks import CHECKS, CheckContext
+from bot.services.imports.queries import chunks, select_in
+from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
+from bot.services.imports.rows import SPECS, ImportKind, KindSpec, column_of
+from bot.services.when import local_date_of
 from storage.models import Account, AuditEntry, Team, User
 
-__all__ = ["ImportKind", "ImportRejected", "ImportResult", "RowProblem", "import_csv"]
+__all__ = [
+    "ImportKind",
+    "ImportRejected",
+    "ImportResult",
+    "RowProblem",
+    "import_csv",
+    "import_table",
+]
 
 BATCH = 1000
-IN_CHUNK = 500
-Progress = Callable[[int, int], None]
+CHECKING = "checking"
+WRITING = "writing"
+Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in the file)
 
 _REFERENCED: dict[RefKind, tuple[Any, Any, str]] = {
     RefKind.TEAM: (Team.name_key, Team.id, 'no team named "{}" (import teams first)'),
@@ -49,6 +64,7 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    warnings: tuple[str, ...] = ()  # what was read differently from the file, for stderr
 
     @property
     def total(self) -> int:
@@ -84,20 +100,6 @@ class ImportRejected(UserError):
         )
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-async def _select_in(
-    session: AsyncSession, columns: Sequence[Any], column: Any, keys: Iterable[Any]
-) -> list[Any]:
-    found: list[Any] = []
-    for chunk in _chunks(list(keys), IN_CHUNK):
-        found += (await session.execute(select(*columns).where(column.in_(chunk)))).all()
-    return found
-
-
 async def _resolve(session: AsyncSession, parsed: list[ParsedRow]) -> list[RowProblem]:
     """Replace every `Ref` by the id it names, one query per kind of reference."""
     wanted: dict[RefKind, set[str]] = defaultdict(set)
@@ -108,7 +110,7 @@ async def _resolve(session: AsyncSession, parsed: list[ParsedRow]) -> list[RowPr
     ids: dict[RefKind, dict[str, int]] = {}
     for kind, keys in wanted.items():
         key_column, id_column, _ = _REFERENCED[kind]
-        ids[kind] = dict(await _select_in(session, (key_column, id_column), key_column, keys))
+        ids[kind] = dict(await select_in(session, (key_column, id_column), key_column, keys))
     problems = []
     for row in parsed:
         for attribute, ref in row.refs.items():
@@ -156,6 +158,8 @@ async def _taken_ids(
     (key_attribute,) = spec.natural_key
     key_column = getattr(spec.model, key_attribute)
     for attribute in spec.unique:
+        if not parsed or attribute not in parsed[0].values:
+            continue  # the file leaves the column out
         column = getattr(spec.model, attribute)
         first_line: dict[str, int] = {}
         for row in parsed:
@@ -165,7 +169,7 @@ async def _taken_ids(
                 problems.append(RowProblem(row.line, attribute, reason))
             elif value is not None:
                 first_line[value] = row.line
-        holders = dict(await _select_in(session, (column, key_column), column, first_line))
+        holders = dict(await select_in(session, (column, key_column), column, first_line))
         for row in parsed:
             holder = holders.get(row.values[attribute])
             mine = row.values[key_attribute]
@@ -180,11 +184,13 @@ async def _existing(
 ) -> dict[tuple[Any, ...], Mapping[str, Any]]:
     """Rows already stored under the file's natural keys, with the columns the file sets."""
     table = spec.model.__table__
-    attributes = ["id", *parsed[0].values, *(spec.stamp[1:] if spec.stamp else ())]
+    written = {attribute for row in parsed for attribute in (*row.values, *row.same_day)}
+    written |= set(spec.stamp or ())
+    attributes = ["id", *sorted(attribute for attribute in written if attribute in table.c)]
     first = spec.natural_key[0]
-    found = await _select_in(
-        session, [table.c[a] for a in attributes], table.c[first], {r.values[first] for r in parsed}
-    )
+    keys = {r.values[first] for r in parsed}
+    columns = [table.c[a] for a in attributes]
+    found = await select_in(session, columns, table.c[first], keys, spec.scope)
     by_key = {}
     for row in found:
         stored = row._mapping
@@ -197,6 +203,14 @@ class _Plan:
     creates: list[dict[str, Any]]
     updates: list[dict[str, Any]]
     unchanged: int
+    stamped_creates: int  # new rows whose stamp is the import time, the file giving none
+
+
+def _keep_same_days(row: ParsedRow, stored: Mapping[str, Any]) -> None:
+    for attribute, zone in row.same_day.items():
+        mine, theirs = row.values.get(attribute), stored[attribute]
+        if mine and theirs and local_date_of(mine, zone) == local_date_of(theirs, zone):
+            row.values[attribute] = theirs
 
 
 def _plan(
@@ -205,21 +219,26 @@ def _plan(
     existing: dict[tuple[Any, ...], Mapping[str, Any]],
     now: datetime,
 ) -> _Plan:
-    plan = _Plan([], [], 0)
+    plan = _Plan([], [], 0, 0)
     trigger, stamped = spec.stamp or (None, None)
+    created = {"created_at": now} if "created_at" in spec.model.__table__.c else {}
     for row in parsed:
         stored = existing.get(tuple(row.values[a] for a in spec.natural_key))
+        stamps = {}
         if stored is None:
-            stamps = {stamped: now} if stamped else {}
-            plan.creates.append({**row.values, **stamps, "created_at": now})
-        elif all(stored[a] == value for a, value in row.values.items()):
+            if stamped and stamped not in row.values:
+                stamps = {stamped: now}
+                plan.stamped_creates += 1
+            plan.creates.append({**row.values, **row.create_only, **stamps, **created})
+            continue
+        _keep_same_days(row, stored)
+        if all(stored[a] == value for a, value in row.values.items()):
             plan.unchanged += 1
-        else:
-            stamps = {}
-            if trigger and stamped:
-                moved = stored[trigger] != row.values[trigger]
-                stamps = {stamped: now if moved else stored[stamped]}
-            plan.updates.append({**row.values, **stamps, "id": stored["id"]})
+            continue
+        if trigger and stamped and stamped not in row.values:
+            moved = stored[trigger] != row.values[trigger]
+            stamps = {stamped: now if moved else stored[stamped]}
+        plan.updates.append({**row.values, **stamps, "id": stored["id"]})
     return plan
 
 
@@ -230,16 +249,25 @@ async def _write(
     total = len(plan.creates) + len(plan.updates) + plan.unchanged
     done = plan.unchanged
     for statement, batch_rows in (
-        (insert(spec.model), plan.creates),
+        # NULLs written out keep every row's columns alike, so each batch is one statement.
+        (insert(spec.model).execution_options(render_nulls=True), plan.creates),
         (update(spec.model), plan.updates),
     ):
-        for batch in _chunks(batch_rows, BATCH):
+        for batch in chunks(batch_rows, BATCH):
             await session.execute(statement, list(batch))
             done += len(batch)
             if progress is not None and done < total:
-                progress(done, total)
+                progress(WRITING, done, total)
     if progress is not None:
-        progress(total, total)
+        progress(WRITING, total, total)
+
+
+def _import_kind(kind: str) -> ImportKind:
+    try:
+        return ImportKind(kind.strip().lower())
+    except ValueError:
+        kinds = ", ".join(member.value for member in ImportKind)
+        raise InvalidInput(f"Unknown kind {kind!r}; expected one of: {kinds}.") from None
 
 
 async def import_csv(
@@ -250,38 +278,95 @@ async def import_csv(
     source_name: str,
     now: datetime,
     progress: Progress | None = None,
+    playbooks: PlaybookLibrary | None = None,
 ) -> ImportResult:
-    """Import one CSV file of `kind`: every row or none. Raises `ImportRejected` listing every
-    problem; `progress(done, total)` is called after each batch of rows is written."""
-    try:
-        import_kind = ImportKind(kind.strip().lower())
-    except ValueError:
-        kinds = ", ".join(member.value for member in ImportKind)
-        raise InvalidInput(f"Unknown kind {kind!r}; expected one of: {kinds}.") from None
+    """Import one CSV file of `kind` (see `import_table`)."""
+    spec = SPECS[_import_kind(kind)]
+    table = read_csv(stream, source=source_name, known=spec.headers)
+    return await import_table(
+        session, kind=kind, table=table, now=now, progress=progress, playbooks=playbooks
+    )
+
+
+def _drop_absent(parsed: list[ParsedRow], header: Header) -> None:
+    """Columns the file leaves out are not written: existing rows keep their values and new
+    ones get the defaults."""
+    absent = [a for a in (parsed[0].values if parsed else ()) if column_of(a) not in header.present]
+    for row in parsed:
+        for attribute in absent:
+            del row.values[attribute]
+
+
+def _stamp_note(spec: KindSpec, plan: _Plan) -> list[str]:
+    return (
+        [spec.stamp_note(plan.stamped_creates)] if spec.stamp_note and plan.stamped_creates else []
+    )
+
+
+def _header_warnings(header: Header, kind: ImportKind) -> list[str]:
+    if not header.ignored:
+        return []
+    names = ", ".join(repr(name) for name in header.ignored)
+    plural = "s" if len(header.ignored) > 1 else ""
+    return [f"Ignored column{plural} {names}: not in the {kind.value} format."]
+
+
+async def import_table(
+    session: AsyncSession,
+    *,
+    kind: str,
+    table: Table,
+    now: datetime,
+    progress: Progress | None = None,
+    playbooks: PlaybookLibrary | None = None,
+) -> ImportResult:
+    """Import one file of `kind`: every row or none. Raises `ImportRejected` listing every
+    problem; `progress(phase, done, total)` reports rows checked, then rows written. Steps are
+    checked against `playbooks` (the bundled ones when None)."""
+    import_kind = _import_kind(kind)
     spec = SPECS[import_kind]
     try:
-        cells, problems = read_cells(stream, spec.headers)
+        cells, problems, header = read_cells(table, spec.columns)
     except HeaderError as exc:
-        raise ImportRejected(source_name, [RowProblem(1, None, str(exc))]) from None
-    parsed = [spec.parse(row_cells) for row_cells in cells]
+        raise ImportRejected(table.source, [RowProblem(1, None, str(exc))]) from None
+    parsed = []
+    for done, row_cells in enumerate(cells, start=1):
+        parsed.append(spec.parse(row_cells))
+        if progress is not None and done % BATCH == 0:
+            progress(CHECKING, done, len(cells))
     problems += [problem for row_cells in cells for problem in row_cells.problems]
     problems += await _resolve(session, parsed)
+    _drop_absent(parsed, header)
+    context = CheckContext(now=now, playbooks=playbooks)
+    check = CHECKS.get(import_kind)
+    if check is not None:
+        bad_lines = {problem.line for problem in problems}
+        problems += await check(session, [r for r in parsed if r.line not in bad_lines], context)
     problems += _repeated_keys(spec, parsed)
     if spec.unique:
         problems += await _taken_ids(session, spec, parsed)
     if problems:
         order = {column: index for index, column in enumerate(spec.headers)}
         problems.sort(key=lambda problem: (problem.line, order.get(problem.column or "", -1)))
-        raise ImportRejected(source_name, problems)
+        raise ImportRejected(table.source, problems)
     existing = await _existing(session, spec, parsed) if parsed else {}
     plan = _plan(spec, parsed, existing, now)
     await _write(session, spec, plan, progress)
     result = ImportResult(
         kind=import_kind.value,
-        source_name=source_name,
+        source_name=table.source,
         created=len(plan.creates),
         updated=len(plan.updates),
         unchanged=plan.unchanged,
+        warnings=(
+            *_header_warnings(header, import_kind),
+            *context.warnings,
+            *(
+                [spec.stamp_note(plan.stamped_creates)]
+                if spec.stamp_note and plan.stamped_creates
+                else []
+            ),
+        ),
     )
     details = {key: value for key, value in result.to_dict().items() if key != "kind"}
     entry = AuditEntry(

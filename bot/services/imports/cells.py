@@ -30,8 +30,10 @@ SCORE_LIMIT = Decimal(10) ** 4  # Numeric(6, 2)
 OFFSET_EXAMPLE = "2026-03-02T15:00:00+01:00"
 TEAMLESS_ROLES = frozenset({Role.HEAD, Role.OPS})
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A date, or a date at midnight as tools that only have date-times write one.
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
@@ -71,46 +73,56 @@ class Ref:
 
 @dataclass(slots=True)
 class ParsedRow:
-    """Model attribute -> value; `refs` are attributes (e.g. owner_id) still to be resolved."""
+    """Model attribute -> value; `refs` are attributes (e.g. owner_id) still to be resolved.
+
+    `create_only` are values for a row the import creates (an existing one keeps its own);
+    `same_day` names datetime attributes that stand for a day in a time zone: a stored value
+    on the same local day is kept, so importing a day again changes nothing."""
 
     line: int
     values: dict[str, Any]
     refs: dict[str, Ref | None] = field(default_factory=dict)
+    create_only: dict[str, Any] = field(default_factory=dict)
+    same_day: dict[str, str] = field(default_factory=dict)  # attribute -> time zone name
 
 
 # Cell parsers: text in, value out, ValueError with the reason otherwise.
 
 
 def parse_date(text: str) -> date:
-    if _DATE.fullmatch(text):
+    """YYYY-MM-DD; a time of exactly midnight may follow (2026-03-02 00:00:00)."""
+    if match := _DATE.fullmatch(text):
         try:
-            return date.fromisoformat(text)
+            return date.fromisoformat(match.group(1))
         except ValueError:
             pass
     raise ValueError(f"not a date (expected YYYY-MM-DD): {text!r}")
 
 
 def parse_datetime(text: str) -> datetime:
-    """An ISO 8601 date and time with a UTC offset, returned in UTC."""
+    """An ISO 8601 date and time. With a UTC offset it is returned in UTC; without one it is
+    returned naive, a wall-clock time for the importer to place in a time zone."""
     moment = None
     if _DATETIME.fullmatch(text):
         with suppress(ValueError):
             moment = datetime.fromisoformat(text)
     if moment is None:
         raise ValueError(f"not a date and time (expected e.g. {OFFSET_EXAMPLE}): {text!r}")
-    if moment.tzinfo is None:
-        raise ValueError(f"needs a UTC offset, e.g. {OFFSET_EXAMPLE}: {text!r}")
-    return moment.astimezone(UTC)
+    return moment if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_decimal(text: str, *, limit: Decimal = MONEY_LIMIT, places: int = 2) -> Decimal:
-    """A plain number such as 1200 or 1200.50 (no thousands separators or currency signs)."""
+    """A plain number such as 1200 or 1200.50 (no thousands separators or currency signs); a
+    decimal comma with one or two decimals (1200,5 as European spreadsheets write it) is read
+    as a point, since a thousands separator is always followed by three digits."""
     try:
-        value = Decimal(text)
+        value = Decimal(text.replace(",", ".") if _DECIMAL_COMMA.fullmatch(text) else text)
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite() or "_" in text:
-        raise ValueError(f"not a number: {text!r}")
+        raise ValueError(
+            f"not a number: {text!r} (write e.g. 1200.50: no thousands separators or currency)"
+        )
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
         raise ValueError(f"at most {places} decimal places: {text!r}")

@@ -1,20 +1,20 @@
-"""The kinds of CSV an import takes: their columns, natural keys and row parsers.
+"""The kinds of file an import takes: their columns, natural keys and row parsers.
 
-`read_cells` reads a file into trimmed `Cells` per data row, checking the header; the
-`parse_*` functions turn one row into a `ParsedRow` (problems are kept on the `Cells`).
-Pure: no database. Line numbers are the file's: the header is line 1.
+The `parse_*` functions turn one row's `Cells` (see `reader`) into a `ParsedRow` (problems
+are kept on the `Cells`). Pure: no database. Line numbers are the file's: the header is line 1.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import Any
 
-from bot.services.import_cells import (
+from sqlalchemy import Select
+
+from bot.services.imports.cells import (
     NAME_MAX,
     SCORE_LIMIT,
     TEAMLESS_ROLES,
@@ -22,7 +22,6 @@ from bot.services.import_cells import (
     ParsedRow,
     Ref,
     RefKind,
-    RowProblem,
     parse_bool,
     parse_date,
     parse_datetime,
@@ -31,7 +30,10 @@ from bot.services.import_cells import (
     parse_money,
     parse_timezone,
 )
+from bot.services.imports.reader import Columns
+from bot.services.step_rules import counts_for_current_stage
 from storage.models import (
+    MEETING_KIND_MAX,
     Account,
     Contract,
     Deliverable,
@@ -42,59 +44,15 @@ from storage.models import (
     Seniority,
     SignalKind,
     Stage,
+    StepCompletion,
     Team,
     Upsell,
     UpsellStatus,
     User,
 )
 
-
-class HeaderError(ValueError):
-    """The header row is missing, lacks columns or has unknown ones."""
-
-
-def read_cells(stream: TextIO, expected: tuple[str, ...]) -> tuple[list[Cells], list[RowProblem]]:
-    """The data rows as `Cells` (rows of only empty cells are skipped) and rows of bad shape.
-
-    Raises `HeaderError` when the header is not exactly the expected columns (any order, any
-    case, a UTF-8 byte order mark allowed)."""
-    reader = csv.reader(stream)
-    cells: list[Cells] = []
-    problems: list[RowProblem] = []
-    try:
-        columns = _columns(next(reader, None), expected)
-        for raw in reader:
-            values = [cell.strip() for cell in raw]
-            if not any(values):
-                continue
-            line = reader.line_num - sum(cell.count("\n") for cell in raw)  # its first line
-            if len(values) != len(columns):
-                reason = f"has {len(values)} cells, the header has {len(columns)}"
-                problems.append(RowProblem(line, None, reason))
-            else:
-                cells.append(Cells(line, dict(zip(columns, values, strict=True))))
-    except csv.Error as exc:
-        problems.append(RowProblem(reader.line_num, None, f"not valid CSV: {exc}"))
-    return cells, problems
-
-
-def _columns(header: list[str] | None, expected: tuple[str, ...]) -> list[str]:
-    wanted = ", ".join(expected)
-    if header is None:
-        raise HeaderError(f"the file is empty; the header must be: {wanted}")
-    columns = [cell.strip().lstrip("\ufeff").strip().lower() for cell in header]
-    faults = [
-        f"{label} {', '.join(repr(name) for name in names)}"
-        for label, names in (
-            ("missing", [name for name in expected if name not in columns]),
-            ("unknown", [name for name in columns if name not in expected]),
-            ("repeated", sorted({name for name in columns if columns.count(name) > 1})),
-        )
-        if names
-    ]
-    if faults:
-        raise HeaderError(f"header: {'; '.join(faults)}. Expected the columns: {wanted}")
-    return columns
+STEP_ID_MAX = 80  # StepCompletion.step_id
+NOTE_MAX = 10_000  # a recap and its notes; chat allows 3,000
 
 
 def parse_team(c: Cells) -> ParsedRow:
@@ -138,11 +96,14 @@ def parse_account(c: Cells) -> ParsedRow:
         "name": name,
         "name_key": key,
         "stage": c.enum("stage", Stage, required=True),
+        # Days in the owner's time zone: `checks` makes stage_entered_on a stage_entered_at.
+        "stage_entered_on": c.value("stage_entered_on", parse_date),
+        "known_since": c.value("known_since", parse_date),
         "mrr": c.value("mrr", parse_money) or Decimal(0),
         "started_on": started_on,
         "onboarding_completed_on": onboarded_on,
         "churned_on": churned_on,
-        "churn_reason": c.text("churn_reason", max_length=10_000),
+        "churn_reason": c.text("churn_reason", max_length=NOTE_MAX),
     }
     refs = {
         "owner_id": c.ref("owner_email", RefKind.USER, required=True),
@@ -169,14 +130,14 @@ def parse_contract(c: Cells) -> ParsedRow:
 
 
 def parse_meeting(c: Cells) -> ParsedRow:
-    occurred_at = c.value("occurred_at", parse_datetime, required=True)
-    recap_logged_at = c.value("recap_logged_at", parse_datetime)
-    if recap_logged_at is not None and occurred_at is not None and recap_logged_at < occurred_at:
-        c.problem("recap_logged_at", "before occurred_at (a recap comes after the meeting)")
+    """Times without an offset stay naive: `checks` places them in the AM's time zone."""
     values = {
-        "occurred_at": occurred_at,
-        "kind": c.enum("kind", MeetingKind) or MeetingKind.SYNC,
-        "recap_logged_at": recap_logged_at,
+        "occurred_at": c.value("occurred_at", parse_datetime, required=True),
+        "kind": MeetingKind.canonical(c.text("kind", max_length=MEETING_KIND_MAX) or "sync"),
+        "recap_logged_at": c.value("recap_logged_at", parse_datetime),
+        "recap": c.text("recap", max_length=NOTE_MAX),
+        "next_steps": c.text("next_steps", max_length=NOTE_MAX),
+        "upsell_spotted": c.text("upsell_spotted", max_length=NOTE_MAX),
     }
     refs = {**_account(c), "am_id": c.ref("am_email", RefKind.USER, required=True)}
     return ParsedRow(c.line, values, refs)
@@ -223,6 +184,23 @@ def parse_deliverable(c: Cells) -> ParsedRow:
     return ParsedRow(c.line, values, _account(c))
 
 
+def parse_step(c: Cells) -> ParsedRow:
+    """The step is checked against the account's current playbook by `checks`."""
+    step = c.text("step", max_length=STEP_ID_MAX, required=True)
+    values = {
+        "step_id": step.casefold() if step else None,
+        "done_on": c.value("done_on", parse_date, required=True),
+    }
+    refs = {**_account(c), "completed_by_id": c.ref("done_by_email", RefKind.USER)}
+    return ParsedRow(c.line, values, refs)
+
+
+def _counted_ticks(stmt: Select[Any]) -> Select[Any]:
+    """Only the ticks that count for each account's current stage entry."""
+    joined = stmt.join(Account, Account.id == StepCompletion.account_id)
+    return joined.where(counts_for_current_stage())
+
+
 class ImportKind(StrEnum):
     TEAMS = "teams"
     USERS = "users"
@@ -232,75 +210,142 @@ class ImportKind(StrEnum):
     UPSELLS = "upsells"
     SATISFACTION = "satisfaction"
     DELIVERABLES = "deliverables"
+    STEPS = "steps"
+
+
+def stage_entry_note(count: int) -> str:
+    """What to do when new accounts came without the day they entered their stage."""
+    many = count != 1
+    return (
+        f"{count} new account{'s' if many else ''} got the import day as the day "
+        f"{'they' if many else 'it'} entered {'their' if many else 'its'} stage, so days in "
+        "stage and playbook steps count from today. If they were already mid-stage, add a "
+        "stage_entered_on column (YYYY-MM-DD, the day each entered its current stage) and "
+        "import the file again."
+    )
+
+
+# Model attributes filled from a column of another name.
+_COLUMN_OF = {
+    "name_key": "name",
+    "account_id": "account",
+    "owner_id": "owner_email",
+    "exec_sponsor_id": "exec_sponsor_email",
+    "team_id": "team",
+    "am_id": "am_email",
+    "stage_entered_at": "stage_entered_on",
+    "step_id": "step",
+    "completed_at": "done_on",
+    "completed_by_id": "done_by_email",
+}
+
+
+def column_of(attribute: str) -> str:
+    """The column a model attribute is read from."""
+    return _COLUMN_OF.get(attribute, attribute)
 
 
 @dataclass(frozen=True, slots=True)
 class KindSpec:
-    """How one kind of CSV maps onto its table."""
+    """How one kind of file maps onto its table. `headers` are every column, in the order an
+    export writes them; a file may leave out those not in `required`."""
 
     model: type[Any]
     headers: tuple[str, ...]
+    required: tuple[str, ...]
     natural_key: tuple[str, ...]  # model attributes
     parse: Callable[[Cells], ParsedRow]
-    unique: tuple[str, ...] = ()  # other unique attributes (same name in the CSV)
-    stamp: tuple[str, str] | None = None  # (attribute, attribute set to `now` when it changes)
+    unique: tuple[str, ...] = ()  # other unique attributes (same name in the file)
+    # (attribute, attribute set to `now` when it changes and the file does not set it)
+    stamp: tuple[str, str] | None = None
+    stamp_note: Callable[[int], str] | None = None  # the warning when N new rows got `now`
+    # Narrows the stored rows a file's natural keys are matched against.
+    scope: Callable[[Select[Any]], Select[Any]] | None = None
+
+    @property
+    def columns(self) -> Columns:
+        return Columns(self.headers, self.required)
 
     @property
     def key_columns(self) -> tuple[str, ...]:
-        """The natural key as CSV columns."""
-        csv_names = {"name_key": "name", "account_id": "account"}
-        return tuple(csv_names.get(attribute, attribute) for attribute in self.natural_key)
+        """The natural key as columns."""
+        return tuple(column_of(attribute) for attribute in self.natural_key)
 
 
-_ACCOUNT_HEADERS = ("name", "owner_email", "exec_sponsor_email", "stage", "mrr", "started_on")
+_ACCOUNT_HEADERS = (
+    "name",
+    "owner_email",
+    "exec_sponsor_email",
+    "stage",
+    "stage_entered_on",
+    "mrr",
+    "started_on",
+)
 _USER_HEADERS = ("email", "name", "role", "team", "seniority", "slack_user_id")
+_MEETING_HEADERS = ("account", "am_email", "occurred_at", "kind", "recap_logged_at")
 
 SPECS: dict[ImportKind, KindSpec] = {
     ImportKind.TEAMS: KindSpec(
-        Team, ("name", "slack_channel_id", "timezone"), ("name_key",), parse_team
+        Team, ("name", "slack_channel_id", "timezone"), ("name",), ("name_key",), parse_team
     ),
     ImportKind.USERS: KindSpec(
         User,
         (*_USER_HEADERS, "teams_aad_object_id", "timezone"),
+        ("email", "name", "role", "team"),
         ("email",),
         parse_user,
         unique=("slack_user_id", "teams_aad_object_id"),
     ),
     ImportKind.ACCOUNTS: KindSpec(
         Account,
-        (*_ACCOUNT_HEADERS, "onboarding_completed_on", "churned_on", "churn_reason"),
+        (*_ACCOUNT_HEADERS, "onboarding_completed_on", "churned_on", "churn_reason", "known_since"),
+        ("name", "owner_email", "stage", "started_on"),
         ("name_key",),
         parse_account,
         stamp=("stage", "stage_entered_at"),
+        stamp_note=stage_entry_note,
     ),
     ImportKind.CONTRACTS: KindSpec(
         Contract,
         ("account", "start_on", "end_on", "value", "auto_renew"),
+        ("account", "start_on", "end_on"),
         ("account_id", "start_on"),
         parse_contract,
     ),
     ImportKind.MEETINGS: KindSpec(
         Meeting,
-        ("account", "am_email", "occurred_at", "kind", "recap_logged_at"),
+        (*_MEETING_HEADERS, "recap", "next_steps", "upsell_spotted"),
+        ("account", "am_email", "occurred_at"),
         ("account_id", "occurred_at"),
         parse_meeting,
     ),
     ImportKind.UPSELLS: KindSpec(
         Upsell,
         ("account", "pitched_on", "service", "value", "status", "closed_on"),
+        ("account", "pitched_on", "service"),
         ("account_id", "service", "pitched_on"),
         parse_upsell,
     ),
     ImportKind.SATISFACTION: KindSpec(
         SatisfactionSignal,
         ("account", "kind", "score", "recorded_on"),
+        ("account", "kind", "recorded_on"),
         ("account_id", "kind", "recorded_on"),
         parse_signal,
     ),
     ImportKind.DELIVERABLES: KindSpec(
         Deliverable,
         ("account", "title", "due_on", "delivered_on"),
+        ("account", "title", "due_on"),
         ("account_id", "title", "due_on"),
         parse_deliverable,
+    ),
+    ImportKind.STEPS: KindSpec(
+        StepCompletion,
+        ("account", "step", "done_on", "done_by_email"),
+        ("account", "step", "done_on"),
+        ("account_id", "step_id"),
+        parse_step,
+        scope=_counted_ticks,
     ),
 }

@@ -1,0 +1,35 @@
+"""A team's spreadsheets in and out: `accountbot import KIND FILE` and `accountbot export DIR`.
+
+* `reader` — a CSV file or an Excel workbook to trimmed cells per row, checking the header;
+* `cells` — one cell's text to a typed value, or a problem naming the line and column;
+* `rows` — the kinds of file: columns, natural keys and row parsers;
+* `checks` — what a kind's rows need from the database: time zones, the account's stage;
+* `queries` — the chunked lookups;
+* `importer` — checks every row, resolves references, upserts all or nothing;
+* `export` — every kind written back in its import format.
+"""
+
+from bot.services.imports.cells import RowProblem
+from bot.services.imports.importer import (
+    ImportRejected,
+    ImportResult,
+    Progress,
+    import_csv,
+    import_table,
+)
+from bot.services.imports.reader import Table, UnreadableFile, read_file
+from bot.services.imports.rows import SPECS, ImportKind
+
+__all__ = [
+    "SPECS",
+    "ImportKind",
+    "ImportRejected",
+    "ImportResult",
+    "Progress",
+    "RowProblem",
+    "Table",
+    "UnreadableFile",
+    "import_csv",
+    "import_table",
+    "read_file",
+]

@@ -1,0 +1,246 @@
+"""Reading an import file into trimmed `Cells`, one per data row, checking the header.
+
+Files come as spreadsheets and CRMs write them: `read_csv` takes UTF-8 text with or without a
+byte order mark, any line ends, and a comma, semicolon or tab between cells (sniffed, the
+header deciding when in doubt); `read_xlsx` reads an Excel workbook's sheet named after the
+kind, else its first, typed cells as their CSV text would be. `read_cells` matches the header
+to a kind's columns whatever their case, spaces, hyphens or underscores (`Slack Channel ID` is
+slack_channel_id), ignores columns the kind does not have and lets optional ones be left out.
+Pure: no database. Line numbers are the file's: the header is line 1 (a spreadsheet's row
+numbers, unless a cell spans lines).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+from zipfile import BadZipFile
+
+from openpyxl import load_workbook
+from openpyxl.styles.numbers import is_datetime
+from openpyxl.utils.exceptions import InvalidFileException
+
+from bot.services.imports.cells import Cells, RowProblem
+
+DELIMITERS = ",;\t"
+_XLSX = b"PK\x03\x04"  # a zip archive, as every .xlsx is
+_XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary format
+SNIFF_LINES = 50
+_SEPARATORS = re.compile(r"[\s\-_]+")
+
+
+class HeaderError(ValueError):
+    """The header row is missing, lacks required columns or repeats one."""
+
+
+class UnreadableFile(ValueError):
+    """The file is not text in UTF-8 (or not a workbook); the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """A kind's columns in the order files are written, and those a file must have."""
+
+    names: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A file's rows as text: (line of the row's first cell, its cells), the header first.
+    `problems` are what could not be read at all (a row that is not valid CSV)."""
+
+    source: str
+    rows: list[tuple[int, list[str]]]
+    problems: list[RowProblem]
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The kind's columns the file has, and the other headers as written (ignored)."""
+
+    present: frozenset[str]
+    ignored: tuple[str, ...]
+
+
+def column_key(header: str) -> str:
+    """How a header cell is matched to a column, whatever its case, spaces, hyphens and
+    underscores: `Slack Channel ID`, `Owner-Email` and `Time Zone` are slack_channel_id,
+    owner_email and timezone."""
+    return _SEPARATORS.sub("", header.replace("\ufeff", "").casefold())
+
+
+def read_file(path: Path, *, kind: str, known: Collection[str]) -> Table:
+    """An Excel workbook or a CSV file (UTF-8), told apart by their first bytes; raises
+    `OSError` when it cannot be opened and `UnreadableFile` when it is neither."""
+    with path.open("rb") as binary:
+        start = binary.read(len(_XLS))
+    if start.startswith(_XLSX):
+        return read_xlsx(path, kind=kind)
+    if start == _XLS:
+        raise UnreadableFile(
+            f"Cannot read {path.name}: it is an old Excel workbook (.xls); save it as an Excel "
+            "Workbook (.xlsx) or as “CSV UTF-8” and import it again."
+        )
+    with path.open(encoding="utf-8", newline="") as stream:
+        try:
+            return read_csv(stream, source=path.name, known=known)
+        except UnicodeDecodeError:
+            raise UnreadableFile(
+                f"Cannot read {path.name}: it is not UTF-8 text; save it as “CSV UTF-8” (or as "
+                "an Excel Workbook, .xlsx) and import it again."
+            ) from None
+
+
+def read_xlsx(path: Path, *, kind: str) -> Table:
+    """The rows of a workbook's sheet named after `kind` (any case), else of its first sheet;
+    line numbers are the sheet's row numbers. Typed cells read as their CSV text would."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableFile(
+            f"Cannot read {path.name} as an Excel workbook (.xlsx): {exc}"
+        ) from None
+    try:
+        sheets = workbook.worksheets
+        sheet = next((s for s in sheets if column_key(s.title) == column_key(kind)), sheets[0])
+        sheet.reset_dimensions()  # some writers record a wrong used range: read every row
+        rows = [
+            (line, [_cell_text(cell) for cell in row])
+            for line, row in enumerate(sheet.iter_rows(min_row=1), start=1)
+        ]
+    finally:
+        workbook.close()
+    width = max((len(cells) for _, cells in rows), default=0)
+    padded = [(line, cells + [""] * (width - len(cells))) for line, cells in rows]  # empty ends
+    source = path.name if len(sheets) == 1 else f"{path.name} (sheet {sheet.title})"
+    return Table(source, padded, [])
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell as a CSV file would hold it: dates YYYY-MM-DD, date-times YYYY-MM-DD HH:MM:SS
+    (with no offset, so read in a time zone as such text is), numbers without float noise."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        shown_as_date = is_datetime(getattr(cell, "number_format", None)) == "date"
+        return value.date().isoformat() if shown_as_date else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    return str(value)
+
+
+def read_csv(stream: TextIO, *, source: str, known: Collection[str]) -> Table:
+    """Every row of a CSV file; `known` (the kind's columns) settles which delimiter it uses
+    when sniffing the first lines leaves a doubt."""
+    text = stream.read().removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, known))
+    rows: list[tuple[int, list[str]]] = []
+    problems: list[RowProblem] = []
+    try:
+        for raw in reader:
+            line = reader.line_num - sum(cell.count("\n") for cell in raw)  # its first line
+            rows.append((line, raw))
+    except csv.Error as exc:
+        problems.append(RowProblem(reader.line_num, None, f"not valid CSV: {exc}"))
+    return Table(source, rows, problems)
+
+
+def _delimiter(text: str, known: Collection[str]) -> str:
+    lines = [line for line in islice(io.StringIO(text, newline=""), SNIFF_LINES) if line.strip()]
+    if not lines:
+        return ","
+    try:
+        sniffed = csv.Sniffer().sniff("".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = ","
+    if sniffed not in DELIMITERS:
+        sniffed = ","
+
+    known_keys = {column_key(name) for name in known}
+
+    def columns_found(delimiter: str) -> int:
+        header = next(csv.reader([lines[0]], delimiter=delimiter), [])
+        return len({column_key(cell) for cell in header} & known_keys)
+
+    # The header has the kind's column names: the delimiter finding the most of them wins,
+    # the sniffed one on a tie.
+    candidates = [sniffed, *(d for d in DELIMITERS if d != sniffed)]
+    return max(candidates, key=columns_found)
+
+
+def read_cells(table: Table, columns: Columns) -> tuple[list[Cells], list[RowProblem], Header]:
+    """The data rows as `Cells` with every column of the kind (a column the file leaves out
+    reads as empty), rows of bad shape as problems, and what the header holds. Rows of only
+    empty cells are skipped. Raises `HeaderError` when a required column is missing or one
+    of the kind's columns is repeated."""
+    rows = ((line, [cell.strip() for cell in raw]) for line, raw in table.rows)
+    filled = ((line, values) for line, values in rows if any(values))
+    first = next(filled, None)
+    if first is None:
+        raise HeaderError(
+            f"the file is empty; the first line must be the header: {_wanted(columns)}"
+        )
+    header_cells = first[1]
+    positions, header = _match(header_cells, columns)
+    absent = dict.fromkeys((name for name in columns.names if name not in positions), "")
+    cells: list[Cells] = []
+    problems = list(table.problems)
+    for line, values in filled:
+        extra = values[len(header_cells) :]
+        if len(values) < len(header_cells) or any(extra):
+            reason = f"has {len(values)} cells, the header has {len(header_cells)}"
+            problems.append(RowProblem(line, None, reason))
+            continue
+        found = {name: values[index] for name, index in positions.items()}
+        cells.append(Cells(line, found | absent))
+    return cells, problems, header
+
+
+def _wanted(columns: Columns) -> str:
+    return f"{', '.join(columns.names)} (required: {', '.join(columns.required)})"
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(repr(name) for name in names)
+
+
+def _match(header_cells: list[str], columns: Columns) -> tuple[dict[str, int], Header]:
+    by_key = {column_key(name): name for name in columns.names}
+    names = [by_key.get(column_key(cell)) for cell in header_cells]
+    positions: dict[str, int] = {}
+    repeated: list[str] = []
+    ignored: list[str] = []
+    for index, (name, written) in enumerate(zip(names, header_cells, strict=True)):
+        if name is None:
+            if written:
+                ignored.append(written)
+        elif name in positions:
+            repeated.append(name)
+        else:
+            positions[name] = index
+    missing = [name for name in columns.required if name not in positions]
+    faults = [
+        f"{label} {_quoted(found)}"
+        for label, found in (("missing", missing), ("repeated", sorted(set(repeated))))
+        if found
+    ]
+    if faults:
+        unknown = f" Not recognised: {_quoted(ignored)}." if ignored and missing else ""
+        raise HeaderError(
+            f"header: {'; '.join(faults)}.{unknown} The columns are: {_wanted(columns)}, "
+            "in any order and case"
+        )
+    return positions, Header(frozenset(positions), tuple(ignored))

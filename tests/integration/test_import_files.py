@@ -1,0 +1,192 @@
+"""Files as people have them, on SQLite and PostgreSQL: Excel's CSV (byte order mark,
+semicolons, CRLF, decimal commas), a CRM's export (other headers, extra columns, cells over
+several lines) and Excel workbooks (typed cells, several sheets, empty rows below the data).
+
+The book they refer to is the sample one in tests/fixtures/csv (see test_import.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from bot.services.imports import SPECS, ImportKind, ImportRejected, ImportResult, import_table
+from bot.services.imports.reader import UnreadableFile, read_file
+from bot.services.imports.rows import stage_entry_note
+from storage.db import Database
+from storage.models import Account, Contract, Meeting
+from tests.integration.test_import import NOW, all_rows, fixture, import_text
+
+REAL_WORLD = Path(__file__).parents[1] / "fixtures" / "real-world"
+
+
+async def import_file(db: Database, kind: str, path: Path) -> ImportResult:
+    table = read_file(path, kind=kind, known=SPECS[ImportKind(kind)].headers)
+    async with db.unit_of_work() as session:
+        return await import_table(session, kind=kind, table=table, now=NOW)
+
+
+async def people(db: Database) -> None:
+    for kind in ("teams", "users"):
+        await import_text(db, kind, fixture(kind))
+
+
+def workbook(path: Path, sheets: dict[str, list[list[Any]]], formats: dict[str, str]) -> Path:
+    """A workbook with one sheet per entry; `formats` maps a header to its cells' number
+    format, as a person formats a column in Excel."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        for column, header in enumerate(rows[0], start=1):
+            for line in range(2, len(rows) + 1):
+                if header in formats:
+                    sheet.cell(line, column).number_format = formats[header]
+        # Formatted but empty cells below the data, as a spreadsheet keeps them.
+        for line in range(len(rows) + 1, len(rows) + 4):
+            sheet.cell(line, 1).number_format = "yyyy-mm-dd"
+    book.save(path)
+    return path
+
+
+async def test_an_excel_csv_with_bom_semicolons_crlf_and_decimal_commas(db: Database) -> None:
+    await people(db)
+    result = await import_file(db, "accounts", REAL_WORLD / "accounts-excel-semicolons.csv")
+    assert (result.created, result.source_name) == (3, "accounts-excel-semicolons.csv")
+    assert result.warnings == ("Ignored column 'Region': not in the accounts format.",)
+    accounts = await all_rows(db, Account, Account.name)
+    assert [(a.name, a.stage, a.mrr, a.started_on, a.churn_reason) for a in accounts] == [
+        ("Acme Corp", "growth", Decimal("12000.50"), date(2025, 1, 6), None),
+        ("Globex", "onboarding", Decimal(0), date(2026, 2, 23), None),
+        ("Initech", "renewal", Decimal(800), date(2024, 3, 1), "Budget cut; moved in-house"),
+    ]
+    assert accounts[0].exec_sponsor_id is not None
+    # Midnight where each owner is: Ann's team is in New York, Bob is in Berlin.
+    assert [a.stage_entered_at for a in accounts] == [
+        datetime(2025, 11, 3, 5, tzinfo=UTC),
+        datetime(2026, 2, 22, 23, tzinfo=UTC),
+        datetime(2025, 12, 1, 5, tzinfo=UTC),
+    ]
+
+
+async def test_a_crm_export_with_its_own_headers_extra_columns_and_kinds(db: Database) -> None:
+    await people(db)
+    await import_text(db, "accounts", fixture("accounts"))
+    result = await import_file(db, "meetings", REAL_WORLD / "meetings-crm.csv")
+    assert result.created == 3
+    assert result.warnings == (
+        "Ignored columns 'Activity ID', 'Subject', 'Duration (min)': not in the meetings format.",
+    )
+    meetings = await all_rows(db, Meeting, Meeting.occurred_at)
+    assert [(m.occurred_at, m.kind, m.recap_logged_at) for m in meetings] == [
+        (
+            datetime(2026, 2, 24, 9, tzinfo=UTC),
+            "Kick-off call",
+            datetime(2026, 2, 24, 11, tzinfo=UTC),
+        ),
+        (datetime(2026, 3, 2, 14, tzinfo=UTC), "qbr", datetime(2026, 3, 2, 16, 30, tzinfo=UTC)),
+        (datetime(2026, 3, 5, 15, 30, tzinfo=UTC), "Demo", None),
+    ]
+
+
+async def test_an_excel_workbook_reads_the_sheet_named_after_the_kind(
+    db: Database, tmp_path: Path
+) -> None:
+    await people(db)
+    path = workbook(
+        tmp_path / "book.xlsx",
+        {
+            "Read me": [["This workbook holds our book of accounts"]],
+            "Accounts": [
+                ["Name", "Owner Email", "Stage", "MRR", "Started On", "Notes"],
+                ["Acme Corp", "ann.lee@example.com", "Growth", 12000.5, date(2025, 1, 6), 3],
+                ["Globex", "bob@example.com", "onboarding", 0.1 + 0.2, datetime(2026, 2, 23), None],
+                [None, None, None, None, None, None],
+                ["Initech", "ann.lee@example.com", "renewal", 800, datetime(2024, 3, 1), "x"],
+            ],
+            "Contracts": [
+                ["Account", "Start On", "End On", "Value", "Auto Renew"],
+                ["Acme Corp", date(2025, 1, 6), date(2026, 1, 5), 144000, True],
+                ["Globex", datetime(2026, 2, 23), datetime(2027, 2, 22), 1234.56, False],
+            ],
+        },
+        {"MRR": '"€"#,##0.00', "Started On": "dd.mm.yyyy", "Value": "#,##0.00"},
+    )
+    accounts = await import_file(db, "accounts", path)
+    assert (accounts.created, accounts.source_name) == (3, "book.xlsx (sheet Accounts)")
+    assert accounts.warnings == (
+        "Ignored column 'Notes': not in the accounts format.",
+        stage_entry_note(3),
+    )
+    rows = await all_rows(db, Account, Account.name)
+    assert [(a.name, a.stage, a.mrr, a.started_on) for a in rows] == [
+        ("Acme Corp", "growth", Decimal("12000.50"), date(2025, 1, 6)),
+        ("Globex", "onboarding", Decimal("0.30"), date(2026, 2, 23)),
+        ("Initech", "renewal", Decimal(800), date(2024, 3, 1)),
+    ]
+    contracts = await import_file(db, "contracts", path)
+    assert contracts.created == 2
+    stored = await all_rows(db, Contract, Contract.start_on)
+    assert [(c.start_on, c.end_on, c.value, c.auto_renew) for c in stored] == [
+        (date(2025, 1, 6), date(2026, 1, 5), Decimal(144000), True),
+        (date(2026, 2, 23), date(2027, 2, 22), Decimal("1234.56"), False),
+    ]
+
+
+async def test_a_workbook_with_bad_cells_names_the_sheet_and_its_row_numbers(
+    db: Database, tmp_path: Path
+) -> None:
+    await people(db)
+    path = workbook(
+        tmp_path / "accounts.xlsx",
+        {
+            "Sheet1": [
+                ["name", "owner_email", "stage", "started_on"],
+                ["Acme Corp", "ann.lee@example.com", "growth", date(2025, 1, 6)],
+                [None, None, None, None],
+                ["Globex", "bob@example.com", "paused", "23/02/2026"],
+            ]
+        },
+        {},
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(db, "accounts", path)
+    assert caught.value.message == "accounts.xlsx: nothing imported, 1 bad row."
+    assert [str(p) for p in caught.value.problems] == [
+        "line 4: stage: unknown value 'paused' (expected one of: onboarding, adaptation, growth, "
+        "renewal)",
+        "line 4: started_on: not a date (expected YYYY-MM-DD): '23/02/2026'",
+    ]
+    assert await all_rows(db, Account, Account.name) == []
+
+
+def test_files_that_are_neither_csv_in_utf8_nor_a_workbook_are_refused_with_advice(
+    tmp_path: Path,
+) -> None:
+    old = tmp_path / "accounts.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
+    broken = tmp_path / "accounts.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip file")
+    latin1 = tmp_path / "accounts.csv"
+    latin1.write_bytes("name\nZürich\n".encode("latin-1"))
+    messages = []
+    for path in (old, broken, latin1):
+        with pytest.raises(UnreadableFile) as caught:
+            read_file(path, kind="accounts", known=("name",))
+        messages.append(str(caught.value))
+    assert messages[0] == (
+        "Cannot read accounts.xls: it is an old Excel workbook (.xls); save it as an Excel "
+        "Workbook (.xlsx) or as “CSV UTF-8” and import it again."
+    )
+    assert messages[1].startswith("Cannot read accounts.xlsx as an Excel workbook (.xlsx): ")
+    assert messages[2] == (
+        "Cannot read accounts.csv: it is not UTF-8 text; save it as “CSV UTF-8” (or as an "
+        "Excel Workbook, .xlsx) and import it again."
+    )
