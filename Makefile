@@ -26,10 +26,10 @@ typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
 pytest: $(VENV)/.installed
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --dist loadscope
 
 reliability: $(VENV)/.installed  ## faults, forgeries and generated hostile input, with figures
-	RELIABILITY_EXAMPLES=$${RELIABILITY_EXAMPLES:-200} $(BIN)/pytest -q -n auto tests/reliability
+	RELIABILITY_EXAMPLES=$${RELIABILITY_EXAMPLES:-200} $(BIN)/pytest -q -n auto --dist loadscope tests/reliability
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run

@@ -34,12 +34,34 @@ def number(value: object, digits: int = 1) -> str:
     return f"{as_float:.0f}" if as_float.is_integer() else f"{as_float:.{digits}f}"
 
 
+FAR_DAYS = 183  # a date further than about six months from today shows its year
+
+
+def _far(value: date, today: date | None) -> bool:
+    return today is not None and abs((value - today).days) > FAR_DAYS
+
+
 def day(value: date | datetime | None, fmt: str = "%a %d %b %Y") -> str:
     return "—" if value is None else value.strftime(fmt)
 
 
-def local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%a %d %b %H:%M") -> str:
-    return "—" if value is None else value.astimezone(ZoneInfo(tz)).strftime(fmt)
+def short_day(value: date | datetime | None, today: date | None = None) -> str:
+    """`Mon 13 Apr`, with the year when it is more than about six months from today."""
+    if value is None:
+        return "—"
+    on = value.date() if isinstance(value, datetime) else value
+    return value.strftime("%a %d %b %Y" if _far(on, today) else "%a %d %b")
+
+
+def local_time(
+    value: datetime | None, tz: str = "UTC", fmt: str | None = None, today: date | None = None
+) -> str:
+    """The moment in ``tz``: `Mon 02 Mar 15:00`, with the year when it is far from today."""
+    if value is None:
+        return "—"
+    local = value.astimezone(ZoneInfo(tz))
+    chosen = fmt or ("%a %d %b %Y %H:%M" if _far(local.date(), today) else "%a %d %b %H:%M")
+    return local.strftime(chosen)
 
 
 def truncate_text(value: object, length: int) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from datetime import date, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +30,7 @@ from bot.formatting import (
     money,
     number,
     pct,
+    short_day,
     truncate_text,
 )
 from bot.kpi_display import KPI_DISPLAY, kpi_label, kpi_target, kpi_value
@@ -92,8 +93,16 @@ def _escaper(style: CommandStyle, escape: Any) -> Any:
 class Renderer:
     """One Jinja environment per surface; templates are looked up as `<name><suffix>`."""
 
-    def __init__(self, surface: Surface, templates_dir: Path = TEMPLATES_DIR) -> None:
+    def __init__(
+        self,
+        surface: Surface,
+        templates_dir: Path = TEMPLATES_DIR,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """``clock`` tells what "today" is, so dates far from it show their year."""
         self.surface = surface
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.commands = SURFACE_COMMANDS[surface]
         self.env = Environment(
             loader=FileSystemLoader(templates_dir / surface),
@@ -114,7 +123,10 @@ class Renderer:
             pct=pct,
             number=number,
             day=day,
-            local_time=local_time,
+            short_day=lambda value: short_day(value, self.today()),
+            local_time=lambda value, tz="UTC", fmt=None: local_time(
+                value, tz, fmt, today=self.today()
+            ),
             truncate_text=truncate_text,
             chunks=chunks,
             count_of=count_of,
@@ -128,6 +140,9 @@ class Renderer:
         self.env.globals["typed"] = lambda text: self.commands.write(escape(text))
         self.env.globals["surface"] = surface
         self.env.policies["json.dumps_function"] = json.dumps
+
+    def today(self) -> date:
+        return self.clock().date()
 
     def has(self, name: str) -> bool:
         return (self.env.loader is not None) and (

@@ -85,7 +85,7 @@ class RecapSubmission:
 class SlackSurface:
     def __init__(self, services: Services, response_urls: ResponseUrls) -> None:
         self.services = services
-        self.renderer = Renderer("slack")
+        self.renderer = Renderer("slack", clock=services.clock)
         self.response_urls = response_urls
 
     async def answer(self, it: Interaction) -> None:

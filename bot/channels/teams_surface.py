@@ -78,7 +78,7 @@ def command_text(text: str | None, bot_mentions: Sequence[str] = ()) -> str:
 class TeamsSurface:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.renderer = Renderer("teams")
+        self.renderer = Renderer("teams", clock=services.clock)
 
     def card(self, reply: Reply, *, replaces: str | None = None) -> CardMessage:
         return card_message(self.renderer, reply, replaces=replaces)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,11 +55,14 @@ class QueueReport:
 class Renderers:
     """One renderer per surface, made on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.clock = clock
         self._made: dict[str, Renderer] = {}
 
     def payload(self, platform: str, reply: Reply) -> dict[str, Any]:
-        renderer = self._made.setdefault(platform, Renderer(platform))  # type: ignore[arg-type]
+        if platform not in self._made:
+            self._made[platform] = Renderer(platform, clock=self.clock)  # type: ignore[arg-type]
+        renderer = self._made[platform]
         if platform == "slack":
             return slack_message(renderer, reply)
         card = card_message(renderer, reply)

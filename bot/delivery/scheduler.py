@@ -129,7 +129,7 @@ class Scheduler:
         self.services = services
         self.sender = sender
         self.platforms = platforms
-        self.renderers = Renderers()
+        self.renderers = Renderers(services.clock)
         self.lock = lock_for(services.db)
         self._apscheduler: AsyncIOScheduler | None = None
 

@@ -44,7 +44,7 @@ def build_delivery(
         lease=timedelta(seconds=settings.outbox_claim_lease_seconds),
     )
     services.outbox_kick = sender.kick
-    return Delivery(sender, {s.platform for s in senders})
+    return Delivery(sender, {s.platform for s in senders}, Renderers(services.clock))
 
 
 def delivery_from_settings(services: Services, *, teams_credentials: Any = None) -> Delivery:

@@ -44,7 +44,7 @@ class Console:
         self.read_line = read_line
         self.out = out
         self.echo_input = echo_input
-        self.renderer = Renderer("text")
+        self.renderer = Renderer("text", clock=services.clock)
 
     def say(self, text: str) -> None:
         self.out.write(text.rstrip() + "\n\n")
