@@ -17,7 +17,7 @@ from bot.handlers.router import dispatch, error_reply
 from bot.rendering import Renderer
 from bot.services.container import Services
 from bot.services.nudges import pending_nudges
-from storage.models import User
+from storage.models import Role, User
 
 PROMPT = "/account "
 RECAP_QUESTIONS = (
@@ -133,13 +133,27 @@ class Console:
         self.say(self.renderer.render_text("people", {"users": users}))
 
     async def nudges(self, _: str) -> None:
+        """The nudges due for you; a lead's are their team's, head's and ops' everyone's."""
         now = self.services.clock()
+        actor = self.actor
         async with self.services.db.read_only() as session:
             found = await pending_nudges(
                 session,
                 as_of=now,
                 rules=self.services.nudge_rules,
                 playbooks=self.services.playbooks,
-                user_id=self.actor.id,
+                user_id=actor.id if actor.role is Role.AM else None,
             )
-        self.say(self.renderer.render_text("nudges", {"nudges": found, "as_of": now}))
+            if actor.role is Role.LEAD:
+                team = set(
+                    await session.scalars(select(User.id).where(User.team_id == actor.team_id))
+                )
+                found = [n for n in found if n.user_id in team or n.user_id == actor.id]
+        if actor.role is Role.AM:
+            whose = f"you ({actor.name})"
+        elif actor.role is Role.LEAD:
+            whose = f"your team ({actor.team.name if actor.team else 'no team'})"
+        else:
+            whose = "everyone"
+        data = {"nudges": found, "as_of": now, "whose": whose}
+        self.say(self.renderer.render_text("nudges", data))

@@ -102,8 +102,9 @@ def step(n: int, *, done: bool) -> StepState:
         done,
         EVIL if done else None,
         NOW if done else None,
-        not done,
+        not done and n % 4 != 1,
         None,
+        before_accountbot=not done and n % 4 == 1,
     )
 
 

@@ -208,3 +208,14 @@ async def test_times_are_shown_in_the_readers_time_zone(run: Run) -> None:
     hana = await run("hana", "status acme robotics")
     assert "Last meeting    Mon 02 Mar 15:00 (sync)" in ann  # London is on UTC in March
     assert "Last meeting    Mon 02 Mar 23:00 (sync)" in hana
+
+
+async def test_nudges_say_whose_they_are_and_a_lead_sees_the_teams(run: Run) -> None:
+    ann = await run("ann", "nudges")
+    assert "nudges due for you (Ann Smith)" in ann or "nudge due for you (Ann Smith)" in ann
+    assert "Recap missing: Acme Robotics, sync meeting 2 days ago" in ann
+    lea = await run("lea", "nudges")
+    assert "due for your team (Atlas)" in lea
+    assert "ann@example.com" in lea and "Acme Robotics" in lea
+    hana = await run("hana", "nudges")
+    assert "due for everyone" in hana
