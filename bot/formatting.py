@@ -101,3 +101,14 @@ def hours_ago(hours: object) -> str:
     if n >= 48:
         return f"{n // 24} days"
     return f"{n} hour" if n == 1 else f"{n} hours"
+
+
+def duration(value: object) -> str:
+    """A timedelta in words, to the two largest units: "2 days 3 hours", "45 minutes"."""
+    seconds = int(value.total_seconds()) if hasattr(value, "total_seconds") else 0
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    shown = [count_of(n, unit) for n, unit in parts if n][:2]
+    return " ".join(shown) if shown else "less than a minute"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.delivery.notices import OutboxNotifier
 from bot.delivery.runs import Renderers
 from bot.delivery.sender import OutboxSender, PlatformSender
 from bot.services.container import Services
@@ -43,8 +44,11 @@ def build_delivery(
         max_attempts=settings.outbox_max_attempts,
         lease=timedelta(seconds=settings.outbox_claim_lease_seconds),
     )
+    platforms = {s.platform for s in senders}
+    renderers = Renderers(services.clock)
     services.outbox_kick = sender.kick
-    return Delivery(sender, {s.platform for s in senders}, Renderers(services.clock))
+    services.notifier = OutboxNotifier(platforms, renderers, services.clock)
+    return Delivery(sender, platforms, renderers)
 
 
 def delivery_from_settings(services: Services, *, teams_credentials: Any = None) -> Delivery:

@@ -259,38 +259,64 @@ def step_rows(
 
 
 def objection(
-    rng: random.Random, plan: AccountPlan, now: datetime, status: ObjectionStatus
+    rng: random.Random,
+    plan: AccountPlan,
+    now: datetime,
+    status: ObjectionStatus,
+    playbooks: PlaybookLibrary,
 ) -> tuple[Row, list[Row]]:
     """An objection walked through up to "ask" (open), "escalate" or "resolve", and its steps."""
-    category, summary, notes = rng.choice(OBJECTIONS)
+    kind, summary, contact, channel, notes = rng.choice(OBJECTIONS)
     opened = now - timedelta(days=rng.randint(6, 20), hours=rng.randint(0, 8))
     kinds: list[tuple[ObjectionStepKind, str]] = list(zip(NOTE_STEPS, notes, strict=True))
     if status is ObjectionStatus.OPEN:
         kinds = kinds[:3]
-    elif status is ObjectionStatus.ESCALATED:
-        kinds.append((ObjectionStepKind.ESCALATE, "Asked the team lead to join the next call"))
     else:
+        kinds.append((ObjectionStepKind.ESCALATE, "Asked the exec sponsor to join the next call"))
+    if status is ObjectionStatus.RESOLVED:
         kinds.append((ObjectionStepKind.RESOLVE, "Agreed a four-week plan with weekly numbers"))
     steps = [
         {
-            "step": kind,
+            "step": step,
             "note": note,
+            "details": {"step": step.value},
             "recorded_by_id": plan.seat.owner_id,
             "recorded_at": opened + timedelta(days=index, hours=1),
         }
-        for index, (kind, note) in enumerate(kinds)
+        for index, (step, note) in enumerate(kinds)
     ]
-    current = ObjectionStepKind.ASK if status is ObjectionStatus.OPEN else kinds[-1][0]
+    after = {
+        ObjectionStatus.OPEN: ObjectionStepKind.ASK,
+        ObjectionStatus.ESCALATED: ObjectionStepKind.RESOLVE,
+        ObjectionStatus.RESOLVED: ObjectionStepKind.RESOLVE,
+    }
     last_at = steps[-1]["recorded_at"]
+    escalated_at = steps[4]["recorded_at"] if len(steps) > 4 else None
+    legitimate = kind == "legitimate"
+    asked = playbooks.walk.step("ask").questions[kind][0]  # type: ignore[index]
     row = {
         "account_id": plan.id,
         "raised_by_id": plan.seat.owner_id,
-        "category": category,
+        "kind": kind,
         "summary": summary,
         "status": status,
-        "current_step": current,
+        "current_step": after[status],
         "opened_at": opened,
         "updated_at": last_at,
         "resolved_at": last_at if status is ObjectionStatus.RESOLVED else None,
+        "contact_name": contact,
+        "decision_maker": legitimate,
+        "backed_by_data": legitimate,
+        "channel": channel,
+        "proposed_kind": kind,
+        "restatement": notes[2],
+        "client_confirmed": True,
+        "answers": None
+        if status is ObjectionStatus.OPEN
+        else [{"question": asked, "answer": notes[3]}],
+        "escalated_at": escalated_at,
+        "escalated_to_id": plan.exec_sponsor_id if escalated_at else None,
+        "outcome": "resolved" if status is ObjectionStatus.RESOLVED else None,
+        "agreement": notes[3] if status is ObjectionStatus.RESOLVED else None,
     }
     return row, steps

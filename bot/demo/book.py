@@ -217,7 +217,11 @@ def _activity_rows(
 
 
 async def _seed_objections(
-    session: AsyncSession, rng: random.Random, plans: list[AccountPlan], now: datetime
+    session: AsyncSession,
+    rng: random.Random,
+    plans: list[AccountPlan],
+    now: datetime,
+    playbooks: PlaybookLibrary,
 ) -> int:
     """An open objection per team; the first team also has an escalated and a resolved one."""
     objections: list[Row] = []
@@ -230,7 +234,7 @@ async def _seed_objections(
         if team == teams[0]:
             statuses += [ObjectionStatus.ESCALATED, ObjectionStatus.RESOLVED]
         for plan, status in zip(rng.sample(live, len(statuses)), statuses, strict=True):
-            row, steps = objection(rng, plan, now, status)
+            row, steps = objection(rng, plan, now, status, playbooks)
             objections.append(row)
             histories.append(steps)
     ids = await _insert_ids(session, Objection, objections)
@@ -264,10 +268,11 @@ async def seed_demo_book(
     account_ids = await _insert_ids(session, Account, [p.account_row(now) for p in plans])
     for plan, account_id in zip(plans, account_ids, strict=True):
         plan.id = account_id
-    rows = _activity_rows(rng, org, plans, now, load_playbooks())
+    library = load_playbooks()
+    rows = _activity_rows(rng, org, plans, now, library)
     for model, model_rows in rows.items():
         await _insert(session, model, model_rows)
-    objections = await _seed_objections(session, rng, plans, now)
+    objections = await _seed_objections(session, rng, plans, now, library)
     await session.flush()
     stages = Counter(plan.stage.value for plan in plans if plan.active)
     first_am = org.ams[0][0]

@@ -13,10 +13,13 @@ from sqlalchemy import func, or_, select
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
 from bot.handlers.meetings import RECAP_FORM, RecapFields, submit_recap
+from bot.handlers.objections import OBJECTION_FORM, discard, submit_step
 from bot.handlers.router import dispatch, error_reply
 from bot.rendering import Renderer
 from bot.services.container import Services
 from bot.services.nudges import pending_nudges
+from bot.services.objections.forms import FormInput
+from bot.services.objections.views import ObjectionSummary
 from storage.models import Role, User
 
 PROMPT = "/account "
@@ -85,6 +88,9 @@ class Console:
             self.show(reply)
             await self.fill_recap(reply)
             return
+        if reply.form == OBJECTION_FORM:
+            await self.walk_objection(reply)
+            return
         self.show(reply)
 
     def context(self) -> CommandContext:
@@ -108,6 +114,57 @@ class Console:
         except UserError as error:
             reply = error_reply(error, command="recap")
         self.show(reply)
+
+    async def walk_objection(self, reply: Reply) -> None:
+        """One step at a time until it is closed; end of input stops, keeping saved steps."""
+        while reply.form == OBJECTION_FORM:
+            self.show(reply)
+            self.show_escalation_preview(reply)
+            screen = reply.data["screen"]
+            answers: dict[str, str] = {}
+            for item in screen.inputs:
+                answer = self.ask_input(item)
+                if answer is None:
+                    await self.stop_objection(screen.objection)
+                    return
+                answers[item.id] = answer
+            self.out.write("\n")
+            reply = await submit_step(self.context(), screen.objection.id, screen.step.id, answers)
+        self.show(reply)
+        self.show_escalation_preview(reply)
+
+    def ask_input(self, item: FormInput) -> str | None:
+        """One input at the prompt: a choice by number, value or label; Enter keeps a default."""
+        if item.type == "choice":
+            for number, choice in enumerate(item.choices, start=1):
+                self.out.write(f"    {number}) {choice.label}\n")
+            default = f" [{item.choice_label(item.value)}]" if item.value else ""
+            answer = self.ask(f"  {item.label}{default}: ")
+            if answer is None:
+                return None
+            return _choice_value(item, answer) if answer.strip() else (item.value or "")
+        optional = "" if item.required else " (optional, Enter to skip)"
+        example = f" ({item.placeholder})" if item.placeholder else ""
+        return self.ask(f"  {item.label}{optional}{example}: ")
+
+    async def stop_objection(self, objection: ObjectionSummary) -> None:
+        if objection.status == "draft" and await discard(self.context(), objection.id):
+            self.say("Objection stopped; nothing was saved.")
+            return
+        self.say(
+            f"Stopped at step {objection.step_number} of {objection.steps_total}. What you "
+            f"saved is kept: `objection resume {objection.id}` picks it up again."
+        )
+
+    def show_escalation_preview(self, reply: Reply) -> None:
+        """The console reaches nobody: show the DM the sponsor gets in Slack or Teams."""
+        escalation = reply.data.get("escalation")
+        if escalation is None or escalation.reached or escalation.recipient is None:
+            return
+        if escalation.yourself:
+            return
+        preview = self.renderer.render_text("objection_escalated", escalation.message)
+        self.say(f"(In Slack or Teams, {escalation.recipient} gets this DM:)\n{preview}")
 
     async def switch(self, who: str) -> None:
         key = who.casefold()
@@ -157,3 +214,15 @@ class Console:
             whose = "everyone"
         data = {"nudges": found, "as_of": now, "whose": whose}
         self.say(self.renderer.render_text("nudges", data))
+
+
+def _choice_value(item: FormInput, answer: str) -> str:
+    """`2`, `no` or `No, or not alone` all choose the second choice; anything else is passed on
+    for the service to refuse."""
+    typed = answer.strip()
+    if typed.isdigit() and 1 <= int(typed) <= len(item.choices):
+        return item.choices[int(typed) - 1].value
+    for choice in item.choices:
+        if typed.casefold() in (choice.value.casefold(), choice.label.casefold()):
+            return choice.value
+    return typed

@@ -100,23 +100,26 @@ DELIVERABLES = (
     "A/B test results summary", "Sales handover playbook", "Competitor messaging review",
     "Domain warm-up plan",
 )  # fmt: skip
-# (category, summary, notes for classify, validate, clarify, ask)
+# (kind, summary, who raised it, channel, notes for classify, validate, clarify, ask)
 OBJECTIONS = (
     (
         "legitimate",
         "Pricing feels high compared to results so far",
+        "Marta Kowalski", "call",
         ("Decision maker, quoting the cost per meeting", "Fair: CPM is 20% above plan",
          "They compare with the first month only", "Which months would they call a success?"),
     ),
     (
         "phantom",
         "New VP of Sales doubts outbound works in their market",
+        "Owen Fletcher", "email",
         ("Vague, not backed by numbers", "Understandable after a bad past agency",
          "Worried about brand reputation more than results", "Who else should see the data?"),
     ),
     (
         "legitimate",
         "Lead quality dropped after the ICP change",
+        "Aisha Rahman", "meeting",
         ("Backed by their CRM data", "Confirmed: 30% of leads outside the new ICP",
          "Filters were not updated for two sub-industries", "Can we rebuild the list together?"),
     ),

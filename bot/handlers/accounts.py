@@ -13,6 +13,7 @@ from bot.handlers.base import (
     whole_number,
 )
 from bot.services.access import sees_everything
+from bot.services.objections.lists import account_objections
 from bot.services.portfolio import list_accounts, upcoming_renewals
 from bot.services.status import account_status
 from storage.models import Role, User
@@ -35,9 +36,21 @@ async def status(ctx: CommandContext, args: str) -> Reply:
             recap_grace_hours=services.nudge_rules.recap_grace_hours,
             recap_lookback_days=services.nudge_rules.recap_lookback_days,
         )
+        objections = await account_objections(
+            session,
+            account=account,
+            walk=services.playbooks.walk,
+            now=ctx.now,
+            stale_days=services.settings.objection_stale_days,
+        )
     return Reply(
         "status",
-        {"status": result, "account_id": account.id, "tz": ctx.actor.effective_timezone},
+        {
+            "status": result,
+            "account_id": account.id,
+            "tz": ctx.actor.effective_timezone,
+            "objections": objections,
+        },
     )
 
 

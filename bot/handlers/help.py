@@ -13,6 +13,8 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("stage NAME STAGE [force]", "move an account to onboarding, adaptation, growth or renewal"),
     ("meeting NAME [when]", "log that a meeting happened (e.g. `yesterday 14:00`, `2h ago`)"),
     ("recap NAME", "log the recap of the latest meeting without one"),
+    ("objection NAME", "walk a client objection through, step by step, with your exec sponsor"),
+    ("objections [NAME]", "open objections, the step each is at, and a Resume button"),
     ("renewals [DAYS]", "contracts ending in the next DAYS days (default 90)"),
     ("kpi [me|team [TEAM]]", "this week's numbers so far (heads and ops may name a team)"),
     ("digest [TEAM]", "preview of your team's weekly digest (leads, heads, ops)"),

@@ -13,11 +13,13 @@ from datetime import date
 from bot.handlers.base import CommandContext, Handler, Reply
 from bot.services.access import sees_everything
 from bot.services.nudges import KIND_ORDER, Nudge, pending_nudges
+from bot.services.objections.lists import live_objections
 from bot.services.portfolio import MAX_PAGE_SIZE, AccountRow, list_accounts
 from storage.models import Role
 
 MAX_URGENT = 30  # two blocks each; a Home view holds 100
 TEAM_RISKS_SHOWN = 10
+OBJECTIONS_SHOWN = 5
 
 
 @dataclass
@@ -74,6 +76,15 @@ async def home(ctx: CommandContext, args: str) -> Reply:
             recap_grace_hours=rules.recap_grace_hours,
             recap_lookback_days=rules.recap_lookback_days,
         )
+        objections = await live_objections(
+            session,
+            actor=actor,
+            walk=services.playbooks.walk,
+            now=now,
+            stale_days=services.settings.objection_stale_days,
+            own_only=actor.role is Role.AM,  # a lead watches the team's
+            limit=OBJECTIONS_SHOWN,
+        )
         team_risks = None
         if actor.role is not Role.AM:  # leads, heads and ops watch their team's risks too
             team_risks = await list_accounts(
@@ -106,6 +117,7 @@ async def home(ctx: CommandContext, args: str) -> Reply:
         "role": actor.role.value,
         "sees_everything": sees_everything(actor),
         "team_risks": team_risks,
+        "objections": objections,
     }
     return Reply("home", data)
 

@@ -16,6 +16,7 @@ from bot.handlers import (
     link,
     meetings,
     nudge_actions,
+    objections,
     playbook,
     settings,
     talk,
@@ -36,6 +37,7 @@ COMMANDS: Mapping[str, Handler] = {
     **link.COMMANDS,
     **settings.COMMANDS,
     **nudge_actions.COMMANDS,
+    **objections.COMMANDS,
 }
 
 

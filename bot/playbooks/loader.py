@@ -1,8 +1,9 @@
 """Read stage playbooks and talk tracks from a directory of YAML files and cross-check them.
 
 Every ``*.yaml`` / ``*.yml`` file is a playbook except ``talk_tracks.yaml`` (or ``.yml``),
-which holds the talk tracks. A team directory (``ACCOUNTBOT_PLAYBOOKS_DIR``) must cover every
-lifecycle stage; when it has no talk-track file the bundled talk tracks are used.
+which holds the talk tracks, and ``objections.yaml``, the objection walkthrough. A team
+directory (``ACCOUNTBOT_PLAYBOOKS_DIR``) must cover every lifecycle stage; when it has no
+talk-track or walkthrough file the bundled one is used.
 Any problem raises :class:`PlaybookError` naming the file, the field and the reason.
 """
 
@@ -16,10 +17,13 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bot.playbooks.objection_walk import ObjectionWalk
 from bot.playbooks.schema import LIFECYCLE_STAGES, Playbook, TalkTrack, TalkTrackFile
 from bot.yaml_files import YamlProblem, read_yaml
 
 TALK_TRACKS_STEM = "talk_tracks"
+OBJECTIONS_STEM = "objections"
+NOT_PLAYBOOKS = frozenset({TALK_TRACKS_STEM, OBJECTIONS_STEM})
 YAML_SUFFIXES = (".yaml", ".yml")
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,6 +45,14 @@ class PlaybookLibrary:
 
     playbooks: Mapping[str, Playbook]
     talk_tracks: Mapping[str, TalkTrack]
+    objection_walk: ObjectionWalk | None = None
+
+    @property
+    def walk(self) -> ObjectionWalk:
+        """The objection walkthrough (`load_playbooks` always loads one)."""
+        if self.objection_walk is None:
+            raise LookupError("this playbook library has no objection walkthrough")
+        return self.objection_walk
 
     def for_stage(self, stage: str) -> Playbook:
         """The playbook for a stage or situation key; ``KeyError`` if there is none."""
@@ -115,6 +127,24 @@ def _load_talk_tracks(files: list[Path], directory: Path) -> dict[str, TalkTrack
     return {t.id: t for t in parsed.talk_tracks}
 
 
+def _load_walk(files: list[Path], directory: Path) -> tuple[ObjectionWalk, Path]:
+    if len(files) > 1:
+        names = " and ".join(p.name for p in files)
+        raise PlaybookError(directory, "(directory)", f"two objection walkthroughs: {names}")
+    if not files:
+        bundled = bundled_playbooks_dir()
+        if directory.resolve() == bundled:
+            raise PlaybookError(directory, "(directory)", "no objections.yaml")
+        return _load_walk([p for p in _yaml_files(bundled) if p.stem == OBJECTIONS_STEM], bundled)
+    return _validate(ObjectionWalk, _read_yaml(files[0]), files[0]), files[0]
+
+
+def _check_walk(walk: ObjectionWalk, path: Path, tracks: Mapping[str, TalkTrack]) -> None:
+    for track in walk.talk_tracks:
+        if track not in tracks:
+            raise PlaybookError(path, "talk_track", f"unknown talk track {track!r}")
+
+
 def _check_library(
     playbooks: dict[str, tuple[Playbook, Path]], tracks: Mapping[str, TalkTrack], directory: Path
 ) -> None:
@@ -155,10 +185,11 @@ def load_playbooks(directory: Path | None = None) -> PlaybookLibrary:
     directory = bundled_playbooks_dir() if directory is None else Path(directory)
     files = _yaml_files(directory)
     tracks = _load_talk_tracks([p for p in files if p.stem == TALK_TRACKS_STEM], directory)
+    walk, walk_path = _load_walk([p for p in files if p.stem == OBJECTIONS_STEM], directory)
 
     loaded: dict[str, tuple[Playbook, Path]] = {}
     for path in files:
-        if path.stem == TALK_TRACKS_STEM:
+        if path.stem in NOT_PLAYBOOKS:
             continue
         playbook = _validate(Playbook, _read_yaml(path), path)
         _check_kind(playbook, path)
@@ -168,8 +199,10 @@ def load_playbooks(directory: Path | None = None) -> PlaybookLibrary:
         loaded[playbook.stage] = (playbook, path)
 
     _check_library(loaded, tracks, directory)
+    _check_walk(walk, walk_path, tracks)
     order = [*LIFECYCLE_STAGES, *sorted(k for k in loaded if k not in LIFECYCLE_STAGES)]
     return PlaybookLibrary(
         playbooks=MappingProxyType({k: loaded[k][0] for k in order}),
         talk_tracks=MappingProxyType(dict(tracks)),
+        objection_walk=walk,
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.playbooks import PlaybookLibrary, load_playbooks
 from bot.services.kpis.targets import KpiTargets, load_kpi_targets
+from bot.services.notices import Notifier, Unreachable
 from bot.services.nudges import NudgeRules
 from bot.settings import Settings
 from storage.db import Database
@@ -25,6 +26,8 @@ class Services:
     # Called after a request queued a message (an escalation DM): send it now, not at the
     # next poll. Set by the process that runs an outbox sender.
     outbox_kick: Callable[[], None] = field(default=lambda: None)
+    # Queues DMs a person's action sends (an escalation); set with the outbox sender.
+    notifier: Notifier = field(default_factory=Unreachable)
 
 
 def build_services(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Services:

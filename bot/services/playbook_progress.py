@@ -1,5 +1,8 @@
 """Stage checklists worked from chat: progress, ticking steps, and moving between stages.
 
+Escalated objections add follow-ups (`services.objections.follow_ups`): listed after the steps,
+ticked the same way, never holding up a stage change.
+
 A step is done when it was ticked (a ``StepCompletion`` for the account's current stage) at or
 after the moment the account entered that stage, so re-entering a stage starts a fresh
 checklist. A step is due ``due_offset_days`` after the stage-entry date in the owner's timezone
@@ -10,7 +13,7 @@ have to be ticked (or the advance forced) to move on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput, UserError
 from bot.playbooks import LIFECYCLE_STAGES, Playbook, PlaybookLibrary
-from bot.services.access import add_audit_entry, load_owner, may_force, require_change
+from bot.services.access import (
+    add_audit_entry,
+    load_owner,
+    may_force,
+    require_change,
+)
+from bot.services.objections.follow_ups import (
+    FollowUpState,
+    find_task,
+    follow_ups,
+    may_tick,
+    set_done,
+)
 from bot.services.step_rules import before_accountbot
 from bot.services.step_rules import due_on as step_due_on
 from bot.services.when import local_date_of, local_today
@@ -63,6 +78,7 @@ class PlaybookProgress:
     required_total: int
     can_advance: bool
     next_stage: str | None
+    follow_ups: list[FollowUpState] = field(default_factory=list)
 
     @property
     def missing_required(self) -> list[StepState]:
@@ -168,14 +184,17 @@ async def playbook_progress(
     """The account's checklist for its current stage as of ``now``."""
     tz = (await load_owner(session, account)).effective_timezone
     stage = _stage(account)
-    return _progress(
+    today = local_today(now, tz)
+    progress = _progress(
         playbooks.playbooks.get(stage),
         stage,
         local_date_of(account.stage_entered_at, tz),
-        local_today(now, tz),
+        today,
         await _completions(session, account),
         account.known_since,
     )
+    progress.follow_ups.extend(await follow_ups(session, account=account, today=today))
+    return progress
 
 
 def _step_id(account: Account, playbooks: PlaybookLibrary, step_id: str) -> str:
@@ -190,6 +209,21 @@ def _step_id(account: Account, playbooks: PlaybookLibrary, step_id: str) -> str:
             hint=f"See them with {cmd('playbook ' + account.name)}.",
         )
     return cleaned
+
+
+async def _toggled_follow_up(
+    session: AsyncSession, account: Account, step_id: str, actor: User, now: datetime, *, done: bool
+) -> bool:
+    """Tick or untick the follow-up named ``step_id``; False when there is no such follow-up.
+    Its owner may, as may whoever may change the account."""
+    task = await find_task(session, account=account, step_id=step_id.strip().casefold())
+    if task is None:
+        return False
+    if not may_tick(actor, task):
+        require_change(actor, account)
+    set_done(session, task=task, account=account, actor=actor, done=done, now=now)
+    await session.flush()
+    return True
 
 
 def _counted(account: Account, step_id: str) -> tuple[ColumnElement[bool], ...]:
@@ -210,8 +244,11 @@ async def tick_step(
     now: datetime,
     playbooks: PlaybookLibrary,
 ) -> PlaybookProgress:
-    """Mark a step of the current stage done; ticking a done step changes nothing."""
+    """Mark a step of the current stage (or a follow-up) done; ticking a done step changes
+    nothing."""
     await load_owner(session, account)
+    if await _toggled_follow_up(session, account, step_id, actor, now, done=True):
+        return await playbook_progress(session, account=account, playbooks=playbooks, now=now)
     require_change(actor, account)
     step = _step_id(account, playbooks, step_id)
     existing = await session.scalar(select(StepCompletion.id).where(*_counted(account, step)))
@@ -243,8 +280,11 @@ async def untick_step(
     now: datetime,
     playbooks: PlaybookLibrary,
 ) -> PlaybookProgress:
-    """Mark a step not done; unticking a step that is not done changes nothing."""
+    """Mark a step (or a follow-up) not done; unticking a step that is not done changes
+    nothing."""
     await load_owner(session, account)
+    if await _toggled_follow_up(session, account, step_id, actor, now, done=False):
+        return await playbook_progress(session, account=account, playbooks=playbooks, now=now)
     require_change(actor, account)
     step = _step_id(account, playbooks, step_id)
     removed = await session.execute(

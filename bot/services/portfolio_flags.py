@@ -27,11 +27,11 @@ from bot.services.status import missed_recap_window
 from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.services.when import local_date_of
 from storage.models import (
+    LIVE_OBJECTION_STATUSES,
     Account,
     Deliverable,
     Meeting,
     Objection,
-    ObjectionStatus,
     SatisfactionSignal,
     SignalKind,
 )
@@ -188,7 +188,7 @@ async def risk_flags(
         return {}
     nps = await _low_nps(session, scope_filter)
     objections = await _counts(
-        session, Objection.account_id, scope_filter, Objection.status != ObjectionStatus.RESOLVED
+        session, Objection.account_id, scope_filter, Objection.status.in_(LIVE_OBJECTION_STATUSES)
     )
     window = missed_recap_window(
         now, grace_hours=recap_grace_hours, lookback_days=recap_lookback_days

@@ -20,7 +20,7 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.access import load_owner
 from bot.services.playbook_progress import PlaybookProgress, playbook_progress
 from bot.services.when import local_date_of, local_today
-from storage.models import Account, Contract, Meeting, Objection, ObjectionStatus, Stage
+from storage.models import LIVE_OBJECTION_STATUSES, Account, Contract, Meeting, Objection, Stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +149,7 @@ async def account_status(
     objections = await _count(
         session,
         Objection.account_id == account.id,
-        Objection.status != ObjectionStatus.RESOLVED,
+        Objection.status.in_(LIVE_OBJECTION_STATUSES),
     )
     if "exec_sponsor" in inspect(account).unloaded:
         await session.refresh(account, attribute_names=["exec_sponsor"])

@@ -10,6 +10,7 @@ from storage.models.accounts import (
     Upsell,
 )
 from storage.models.base import (
+    LIVE_OBJECTION_STATUSES,
     Base,
     MeetingKind,
     ObjectionStatus,
@@ -26,11 +27,13 @@ from storage.models.conversations import ConversationRef
 from storage.models.messaging import AuditEntry, OutboxMessage, ProcessedEvent
 from storage.models.org import Team, User
 from storage.models.preferences import NudgeItem, UserSettings
-from storage.models.workflow import Objection, ObjectionStep, StepCompletion
+from storage.models.workflow import AccountTask, Objection, ObjectionStep, StepCompletion
 
 __all__ = [
+    "LIVE_OBJECTION_STATUSES",
     "MEETING_KIND_MAX",
     "Account",
+    "AccountTask",
     "AuditEntry",
     "Base",
     "Contract",

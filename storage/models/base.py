@@ -86,9 +86,14 @@ class SignalKind(StrEnum):
 
 
 class ObjectionStatus(StrEnum):
+    DRAFT = "draft"  # started, nothing recorded yet: not shown anywhere
     OPEN = "open"
     ESCALATED = "escalated"
     RESOLVED = "resolved"
+
+
+# Objections still being worked on: shown on status, lists, App Home and the digest.
+LIVE_OBJECTION_STATUSES = (ObjectionStatus.OPEN, ObjectionStatus.ESCALATED)
 
 
 class ObjectionStepKind(StrEnum):

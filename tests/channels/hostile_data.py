@@ -13,10 +13,20 @@ from typing import Any
 from bot.handlers.help import COMMAND_HELP
 from bot.handlers.home import UrgentAccount
 from bot.handlers.meetings import RecapFields
-from bot.playbooks import TalkTrack
+from bot.playbooks import TalkTrack, load_playbooks
 from bot.services.daily import TeamAlert
 from bot.services.kpis import AmKpis, IsoWeek, KpiSet, TeamKpiReport
 from bot.services.nudges import Nudge
+from bot.services.objections.follow_ups import FollowUpState
+from bot.services.objections.forms import step_inputs
+from bot.services.objections.lists import ObjectionList
+from bot.services.objections.views import (
+    Fact,
+    KindProposal,
+    ObjectionSummary,
+    WalkScreen,
+)
+from bot.services.objections.walk import Escalation
 from bot.services.playbook_progress import PlaybookProgress, StageChange, StepState
 from bot.services.portfolio import AccountList, AccountRow, RenewalRow
 from bot.services.preferences import KIND_NAMES, NUDGE_KINDS, Preferences
@@ -108,6 +118,22 @@ def step(n: int, *, done: bool) -> StepState:
     )
 
 
+def follow_up(n: int) -> FollowUpState:
+    done = n % 3 == 0
+    return FollowUpState(
+        f"objection-{n}-{EVIL}"[:80],
+        f"{EVIL} follow-up {n}"[:70],
+        LONG,
+        EVIL,
+        f"objection: {EVIL} {LONG}",
+        TODAY + timedelta(days=n - 2),
+        done,
+        EVIL if done else None,
+        NOW if done else None,
+        not done and n < 2,
+    )
+
+
 def progress(steps: int = 60, *, all_done: bool = False) -> PlaybookProgress:
     states = [step(n, done=all_done or n % 2 == 0) for n in range(steps)]
     required = [s for s in states if s.required]
@@ -122,6 +148,7 @@ def progress(steps: int = 60, *, all_done: bool = False) -> PlaybookProgress:
         len(required),
         all(s.done for s in required),
         "adaptation",
+        [follow_up(n) for n in range(12)],
     )
 
 
@@ -221,11 +248,69 @@ def nudges(account_id: int) -> list[Nudge]:
             {"contract_id": 1, "end_on": "2026-03-11", "days_left": 7},
             TODAY + timedelta(days=7),
         ),
+        nudge("objection", {"objection_id": 4, "days_open": 5, "summary": EVIL + LONG}),
     ]
 
 
 def urgent(n: int) -> UrgentAccount:
     return UrgentAccount(n, f"{EVIL} {LONG}", "growth", TODAY, 0, [LONG, EVIL], nudges(n))
+
+
+WALK_LIBRARY = load_playbooks()
+
+
+def objection(n: int, *, step: str = "ask", kind: str | None = "phantom") -> ObjectionSummary:
+    walk = WALK_LIBRARY.walk
+    done = step == "done"
+    return ObjectionSummary(
+        id=n,
+        account_id=n,
+        account=f"{EVIL} {LONG}",
+        owner=EVIL,
+        summary=f"{EVIL} {LONG}",
+        kind=kind,
+        kind_label=walk.kinds[kind].label if kind else None,  # type: ignore[index]
+        status="resolved" if done else ("escalated" if step == "resolve" else "open"),
+        step=step,
+        step_title="Closed" if done else walk.step(step).title,
+        step_number=7 if done else walk.number(step),
+        steps_total=7,
+        contact_name=EVIL,
+        opened_at=NOW - timedelta(days=n),
+        days_open=n,
+        unsettled_phantom=not done and kind == "phantom",
+        stale=not done and n > 3,
+        outcome="escalated_further" if done else None,
+        resolved_at=NOW if done else None,
+    )
+
+
+FACTS = [Fact(f"{EVIL} {n}", f"{LONG} {EVIL}") for n in range(15)]
+ESCALATION = Escalation(
+    recipient=EVIL, is_sponsor=True, reached=False, yourself=False, follow_ups=[], message={}
+)
+
+
+def screen(step: str, *, errors: bool = False) -> WalkScreen:
+    library = WALK_LIBRARY
+    walk = library.walk
+    walk_step = walk.step(step)
+    values = {f"answer_{n}": (EVIL + LONG)[:1000] for n in range(1, 4)}
+    values.update({"contact_name": EVIL, "summary": EVIL, "restatement": LONG, "note": EVIL})
+    values.update({"kind": "phantom", "decision_maker": "no", "outcome": "lost"})
+    inputs = step_inputs(walk_step, "phantom", values)
+    return WalkScreen(
+        objection=objection(4, step=step),
+        step=walk_step,
+        inputs=inputs,
+        facts=FACTS,
+        talk_track=TalkTrack(id="evil", title=EVIL, body=LONG) if walk_step.talk_track else None,
+        move_to_call=TalkTrack(id="evil", title=EVIL, body=LONG) if step == "kind" else None,
+        proposal=KindProposal("phantom", "Phantom", [EVIL, LONG]) if step == "kind" else None,
+        sponsor=EVIL if step == "escalate" else None,
+        notice=EVIL,
+        errors={i.id: f"{EVIL} fix this" for i in inputs} if errors else {},
+    )
 
 
 def template_of(case: str) -> str:
@@ -252,7 +337,48 @@ MESSAGES: dict[str, dict[str, Any]] = {
     },
     "apology": {"database_down": True},
     "unknown_user": {},
-    "status": {"status": account_status(), "account_id": 12, "tz": "Europe/Berlin"},
+    "status": {
+        "status": account_status(),
+        "account_id": 12,
+        "tz": "Europe/Berlin",
+        "objections": [objection(n) for n in range(20)],
+    },
+    "objection_list": {
+        "objections": [objection(n, kind=None if n % 5 == 0 else "phantom") for n in range(30)],
+        "total": 45,
+        "account": EVIL,
+        "account_id": 3,
+        "tz": "Asia/Tokyo",
+    },
+    "objection_list:empty": {
+        "objections": [],
+        "total": 0,
+        "account": None,
+        "account_id": None,
+        "tz": "UTC",
+    },
+    "objection_summary": {
+        "objection": objection(3, step="done"),
+        "facts": FACTS,
+        "tz": "UTC",
+        "escalation": None,
+        "notice": EVIL,
+    },
+    "objection_summary:open": {
+        "objection": objection(5, step="clarify"),
+        "facts": FACTS,
+        "tz": "UTC",
+        "escalation": ESCALATION,
+        "notice": None,
+    },
+    "objection_escalated": {
+        "objection": objection(6, step="resolve", kind="legitimate"),
+        "facts": FACTS,
+        "escalated_by": EVIL,
+        "recipient": EVIL,
+        "is_sponsor": False,
+        "follow_ups": [{"title": f"{EVIL} {n}", "due_on": TODAY} for n in range(10)],
+    },
     "account_list": {
         "result": AccountList("at-risk", 600, [row(n) for n in range(60)], 0, 60),
         "everyone": False,
@@ -298,7 +424,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "nudge_dm": {
         "name": EVIL,
         "date": TODAY,
-        "items": nudges(3)[:8],
+        "items": nudges(3)[:6] + nudges(3)[-2:],
         "total": 15,
         "part": 1,
         "parts": 2,
@@ -333,7 +459,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
             "tz": "UTC",
             "sent_at": NOW,
         }
-        for kind in ("missed_recap", "renewal", "onboarding_overdue", "overdue_step", EVIL)
+        for kind in ("missed_recap", "renewal", "onboarding_overdue", "overdue_step", "objection", EVIL)
     },
     "team_linked": {"team": EVIL + LONG, "platform": "slack", "actor_name": EVIL},
     "recap_unsaved": {
@@ -349,6 +475,15 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "talk_track": {"track": TalkTrack(id="evil", title=EVIL + LONG, body=LONG + EVIL)},
 }
 VIEWS: dict[str, dict[str, Any]] = {
+    **{
+        f"objection_form{'' if step == 'classify' else ':' + step}": {
+            "screen": screen(step, errors=step in ("classify", "ask")),
+            "tz": "UTC",
+            "escalation": ESCALATION if step == "resolve" else None,
+            "notice": EVIL,
+        }
+        for step in ("classify", "kind", "validate", "clarify", "ask", "escalate", "resolve")
+    },
     "recap_form": {
         "account": EVIL + LONG,
         "account_id": 12,
@@ -369,5 +504,6 @@ VIEWS: dict[str, dict[str, Any]] = {
         "role": "lead",
         "sees_everything": False,
         "team_risks": AccountList("at-risk", 600, [row(n) for n in range(10)], 0, 10),
+        "objections": ObjectionList([objection(n) for n in range(5)], 25),
     },
 }

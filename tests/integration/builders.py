@@ -284,7 +284,7 @@ async def make_objection(
     opened_at: datetime,
     summary: str = "Too expensive for what we use.",
     raised_by: User | None = None,
-    category: str | None = None,
+    kind: str | None = None,
     status: ObjectionStatus = ObjectionStatus.OPEN,
 ) -> Objection:
     return await _add(
@@ -292,7 +292,7 @@ async def make_objection(
         Objection(
             account_id=account.id,
             raised_by_id=raised_by.id if raised_by else account.owner_id,
-            category=category,
+            kind=kind,
             summary=summary,
             status=status,
             opened_at=opened_at,

@@ -276,7 +276,8 @@ async def test_counts_in_the_book_match_the_rows(sqlite_db: Database) -> None:
         assert book.step_completions == await count(session, StepCompletion)
         assert book.objections == await count(session, Objection) == 5
         # three open ones walked to "clarify", one escalated and one resolved (five steps each)
-        assert await count(session, ObjectionStep) == 3 * 3 + 5 + 5
+        # open: classify, validate, clarify; escalated: + ask, escalate; resolved: + resolve
+        assert await count(session, ObjectionStep) == 3 * 3 + 5 + 6
         lead = await session.get(User, book.lead_id)
     assert lead is not None and lead.role is Role.LEAD and lead.email == book.lead_email
     assert book.to_dict()["team_names"] == ["Atlas", "Beacon", "Compass"]

@@ -135,7 +135,7 @@ def test_every_talk_track_reference_resolves(library: PlaybookLibrary) -> None:
         for playbook in library.playbooks.values()
         for step in playbook.steps
         if step.talk_track is not None
-    }
+    } | set(library.walk.talk_tracks)
     assert all(library.talk_track(track_id).id == track_id for track_id in referenced)
     assert referenced == set(library.talk_tracks), "every bundled talk track is used by a step"
 

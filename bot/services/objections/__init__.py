@@ -1,0 +1,5 @@
+"""The objection walkthrough: classify, validate, clarify, ask, escalate, resolve.
+
+`walk` records steps, `views` shapes what surfaces show, `forms` reads what was typed,
+`lists` finds the ones still open, `follow_ups` are the checklist steps an escalation adds.
+"""

@@ -1,0 +1,103 @@
+"""Objections still being worked on (open or escalated): for `objections`, an account's status,
+App Home, and the daily nudge about ones left open too long."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.playbooks.objection_walk import ObjectionWalk
+from bot.services.access import readable_accounts
+from bot.services.objections.views import ObjectionSummary, summarize
+from storage.models import LIVE_OBJECTION_STATUSES, Account, Objection, User
+
+LIST_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class ObjectionList:
+    items: list[ObjectionSummary]
+    total: int
+
+
+def _visible_to(actor: User) -> ColumnElement[bool]:
+    return or_(readable_accounts(actor), Account.exec_sponsor_id == actor.id)
+
+
+async def live_objections(
+    session: AsyncSession,
+    *,
+    actor: User,
+    walk: ObjectionWalk,
+    now: datetime,
+    stale_days: int,
+    account: Account | None = None,
+    own_only: bool = False,
+    limit: int = LIST_LIMIT,
+) -> ObjectionList:
+    """The open and escalated objections ``actor`` may see (of one account; or only on the
+    accounts they own or sponsor, ``own_only``), oldest first."""
+    conditions = [Objection.status.in_(LIVE_OBJECTION_STATUSES), _visible_to(actor)]
+    if account is not None:
+        conditions.append(Objection.account_id == account.id)
+    if own_only:
+        conditions.append(or_(Account.owner_id == actor.id, Account.exec_sponsor_id == actor.id))
+    joined = select(Objection, Account).join(Account, Account.id == Objection.account_id)
+    stmt = joined.where(*conditions).order_by(Objection.opened_at, Objection.id).limit(limit)
+    rows = (await session.execute(stmt)).all()
+    total = await session.scalar(
+        select(func.count(Objection.id))
+        .join(Account, Account.id == Objection.account_id)
+        .where(*conditions)
+    )
+    items = [
+        summarize(objection, acc, walk, now=now, stale_days=stale_days) for objection, acc in rows
+    ]
+    return ObjectionList(items, int(total or 0))
+
+
+async def account_objections(
+    session: AsyncSession, *, account: Account, walk: ObjectionWalk, now: datetime, stale_days: int
+) -> list[ObjectionSummary]:
+    """Every live objection of one account (for its status), oldest first."""
+    stmt = (
+        select(Objection)
+        .where(Objection.account_id == account.id, Objection.status.in_(LIVE_OBJECTION_STATUSES))
+        .order_by(Objection.opened_at, Objection.id)
+    )
+    return [
+        summarize(objection, account, walk, now=now, stale_days=stale_days)
+        for objection in await session.scalars(stmt)
+    ]
+
+
+@dataclass(frozen=True)
+class StaleObjection:
+    """A live objection open longer than OBJECTION_STALE_DAYS, for its account's owner."""
+
+    owner_id: int
+    owner_email: str
+    summary: ObjectionSummary
+
+
+async def stale_objections(
+    session: AsyncSession, *, as_of: datetime, walk: ObjectionWalk, stale_days: int
+) -> list[StaleObjection]:
+    stmt = (
+        select(Objection, Account)
+        .join(Account, Account.id == Objection.account_id)
+        .where(
+            Objection.status.in_(LIVE_OBJECTION_STATUSES),
+            Objection.opened_at < as_of - timedelta(days=stale_days),
+            Account.churned_on.is_(None),
+        )
+        .order_by(Objection.opened_at, Objection.id)
+    )
+    found = []
+    for objection, account in await session.execute(stmt):
+        summary = summarize(objection, account, walk, now=as_of, stale_days=stale_days)
+        found.append(StaleObjection(account.owner_id, account.owner.email, summary))
+    return found
