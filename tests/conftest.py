@@ -36,6 +36,7 @@ BACKENDS = [
 pytest_plugins = [
     "tests.reliability.report",  # prints the reliability suite's figures
     "tests.channels.teams_world",  # the `teams_world` fixture
+    "tests.integration.console_fixtures",  # the demo console's book and `run`
 ]
 
 

@@ -1,4 +1,4 @@
-"""The Slack surface: a Bolt AsyncApp for `/account`, its buttons, the recap modal and App Home.
+"""The Slack surface: a Bolt AsyncApp for `/account`, its buttons, its modals and App Home.
 
 Requests reach Bolt only through `slack_http.events_endpoint`, which verifies, parses and
 checks them first. Every request is acknowledged at once (process_before_response=False: Bolt
@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_http import interaction_key
 from bot.channels.slack_messages import RECAP_CALLBACK_ID, typed_text
+from bot.channels.slack_objections import CALLBACK_PATTERN
 from bot.channels.slack_replies import ResponseUrls, web_client
 from bot.channels.slack_surface import (
     Interaction,
@@ -125,6 +126,18 @@ def _register(app: AsyncApp, surface: SlackSurface, services: Services) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await surface.submit_recap(ack=ack, body=body, client=client)
+
+    @app.view(re.compile(CALLBACK_PATTERN))
+    async def on_objection_step(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await surface.objections.submitted(ack=ack, body=body, client=client)
+
+    @app.view_closed(re.compile(CALLBACK_PATTERN))
+    async def on_objection_closed(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await surface.objections.closed(ack=ack, body=body, client=client)
 
     @app.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:

@@ -29,12 +29,14 @@ from bot.channels.slack_messages import (
     recap_fields,
     view,
 )
+from bot.channels.slack_objections import SlackObjections
 from bot.channels.slack_replies import ResponseUrls, answer
 from bot.command_syntax import cmd
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
 from bot.handlers.home import home as home_for
 from bot.handlers.meetings import RECAP_FORM, RecapFields, submit_recap
+from bot.handlers.objections import OBJECTION_FORM
 from bot.handlers.router import REPLAYED, apology_reply, dispatch
 from bot.logs import add_log_fields
 from bot.rendering import Renderer
@@ -87,6 +89,7 @@ class SlackSurface:
         self.services = services
         self.renderer = Renderer("slack", clock=services.clock)
         self.response_urls = response_urls
+        self.objections = SlackObjections(services, self.renderer, response_urls)
 
     async def answer(self, it: Interaction) -> None:
         """Answer a command or a button once; never raises."""
@@ -111,6 +114,8 @@ class SlackSurface:
                 return  # its first delivery was answered; a replay gets nothing
             if reply.form == RECAP_FORM:
                 await self._open_recap(it, reply)
+            elif reply.form == OBJECTION_FORM:
+                await self._open_objection(it, reply)
             else:
                 await self._send(it, reply)
         except Exception as error:
@@ -174,6 +179,15 @@ class SlackSurface:
                     hint=f"Please try {cmd('recap')} again.",
                 ),
             )
+
+    async def _open_objection(self, it: Interaction, reply: Reply) -> None:
+        """The walkthrough's modal, at the step due (the trigger_id is valid for 3 seconds)."""
+        objection_id = reply.data["screen"].objection.id
+        again = f"Please try {cmd(f'objection resume {objection_id}')} again."
+        if not it.trigger_id:
+            await self._send(it, _error("I can only open the objection form from Slack itself."))
+        elif await self.objections.open(it.client, it.trigger_id, reply) is not None:
+            await self._send(it, _error("Slack did not let me open the form in time.", hint=again))
 
     async def submit_recap(
         self, *, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply, changing, whole_number
-from storage.models import Account, Contract, Meeting, NudgeItem
+from storage.models import Account, Contract, Meeting, NudgeItem, Objection
 
 _DURATION = re.compile(r"([0-9]{1,2})\s*(d|day|days|w|week|weeks)")
 NOT_YOURS = "That reminder was not sent to you, or it no longer exists."
@@ -74,6 +74,8 @@ async def why(ctx: CommandContext, args: str) -> Reply:
         item = await _item(session, ctx, key)
         account = await session.get(Account, item.account_id) if item.account_id else None
         facts = await _facts(session, key)
+    if item.kind == "objection":
+        facts["stale_days"] = ctx.services.settings.objection_stale_days
     rules = ctx.services.nudge_rules
     return Reply(
         "nudge_why",
@@ -91,7 +93,7 @@ async def why(ctx: CommandContext, args: str) -> Reply:
 
 
 async def _facts(session: AsyncSession, key: str) -> dict[str, Any]:
-    """The data behind a nudge, read from its key (meeting, contract or step)."""
+    """The data behind a nudge, read from its key (meeting, contract, step or objection)."""
     parts = key.split(":")
     row_id = whole_number(parts[2]) if len(parts) > 2 else None
     if parts[0] == "missed_recap" and len(parts) == 3 and row_id is not None:
@@ -103,6 +105,15 @@ async def _facts(session: AsyncSession, key: str) -> dict[str, Any]:
         if contract:
             facts.update(end_on=contract.end_on, value=contract.value)
         return facts
+    if parts[0] == "objection" and len(parts) == 3 and row_id is not None:
+        objection = await session.get(Objection, row_id)
+        if objection is None:
+            return {}
+        return {
+            "objection_id": objection.id,
+            "summary": objection.summary,
+            "opened_at": objection.opened_at,
+        }
     if parts[0] == "overdue_step" and len(parts) >= 5:
         return {"stage": parts[3], "step_id": parts[4]}
     return {}

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
-from bot.services.nudges import Nudge, NudgeRules, pending_nudges
+from bot.services.nudges import Nudge, NudgeRules, pending_nudges, settled_keys
+from bot.services.objections.lists import stale_objections
 from bot.services.preferences import Preferences, preferences_for
 from bot.services.status import missed_recap_window
 from bot.services.when import local_today, zone_or_utc
@@ -106,6 +107,36 @@ async def second_missed_recaps(
     return alerts
 
 
+async def stale_objection_nudges(
+    session: AsyncSession, *, as_of: datetime, settings: Settings, playbooks: PlaybookLibrary
+) -> list[Nudge]:
+    """An objection open longer than OBJECTION_STALE_DAYS, for its account's owner, once (or
+    again when a snooze ends)."""
+    stale = await stale_objections(
+        session, as_of=as_of, walk=playbooks.walk, stale_days=settings.objection_stale_days
+    )
+    nudges = [
+        Nudge(
+            kind="objection",
+            key=f"objection:open:{found.summary.id}",
+            user_id=found.owner_id,
+            user_email=found.owner_email,
+            account_id=found.summary.account_id,
+            account=found.summary.account,
+            window_days=None,
+            due_on=None,
+            detail={
+                "objection_id": found.summary.id,
+                "days_open": found.summary.days_open,
+                "summary": found.summary.summary,
+            },
+        )
+        for found in stale
+    ]
+    settled = await settled_keys(session, [n.key for n in nudges], as_of)
+    return [n for n in nudges if (n.user_id, n.key) not in settled]
+
+
 async def daily_nudges(
     session: AsyncSession,
     *,
@@ -120,6 +151,9 @@ async def daily_nudges(
     they muted, nothing for people on vacation. ``on_schedule``: only people whose own nudge
     time has come (the scheduler); otherwise everyone (`accountbot nudges --send`)."""
     due = await pending_nudges(session, as_of=as_of, rules=rules, playbooks=playbooks)
+    due += await stale_objection_nudges(
+        session, as_of=as_of, settings=settings, playbooks=playbooks
+    )
     by_user: dict[int, list[Nudge]] = defaultdict(list)
     for nudge in due:
         by_user[nudge.user_id].append(nudge)

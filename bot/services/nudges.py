@@ -348,7 +348,7 @@ async def _overdue_steps(
     return nudges
 
 
-async def _settled(
+async def settled_keys(
     session: AsyncSession, keys: Sequence[str], as_of: datetime
 ) -> set[tuple[int, str]]:
     """(user id, key) of the nudges sent and not snoozed past ``as_of``, or marked done."""
@@ -393,5 +393,5 @@ async def pending_nudges(
         *_onboarding_overdue(accounts.values(), rules),
         *await _renewals(session, as_of, rules, accounts, user_id),
     ]
-    settled = await _settled(session, list(dict.fromkeys(n.key for n in nudges)), as_of)
+    settled = await settled_keys(session, list(dict.fromkeys(n.key for n in nudges)), as_of)
     return sorted((n for n in nudges if (n.user_id, n.key) not in settled), key=_sort_key)

@@ -390,31 +390,52 @@ class SlackSender:
     async def submit_view(
         self, view: dict[str, Any], values: dict[str, str | None], *, user: str
     ) -> tuple[int, str]:
-        """Submit a modal as Slack would, typing `values` into its input blocks."""
+        """Submit a modal as Slack would, typing `values` into its input blocks (a radio
+        button's value selects the option with that value). The view's hash changes whenever
+        its content does, as Slack's does on every update."""
         state: dict[str, dict[str, Any]] = {}
         for block in view["blocks"]:
             if block.get("type") == "input":
-                action_id = block["element"]["action_id"]
-                state[block["block_id"]] = {
-                    action_id: {"type": block["element"]["type"], "value": values.get(action_id)}
-                }
+                element = block["element"]
+                action_id = element["action_id"]
+                typed = values.get(action_id)
+                if element["type"] == "radio_buttons":
+                    chosen = [o for o in element["options"] if o["value"] == typed]
+                    selected = chosen[0] if chosen else ({"value": typed} if typed else None)
+                    state[block["block_id"]] = {
+                        action_id: {"type": "radio_buttons", "selected_option": selected}
+                    }
+                else:
+                    state[block["block_id"]] = {
+                        action_id: {"type": element["type"], "value": typed}
+                    }
+        return await self._view_payload("view_submission", view, state, user)
+
+    async def close_view(self, view: dict[str, Any], *, user: str) -> tuple[int, str]:
+        """Close a modal (Slack tells the app when the view asked for notify_on_close)."""
+        return await self._view_payload("view_closed", view, {}, user)
+
+    async def _view_payload(
+        self, kind: str, view: dict[str, Any], state: dict[str, Any], user: str
+    ) -> tuple[int, str]:
+        content = json.dumps(view, sort_keys=True).encode()
         submitted = {
             **view,
             "id": view.get("id", "V0000002"),
             "state": {"values": state},
-            "hash": "1.abc",
+            "hash": "1." + hashlib.sha256(content).hexdigest()[:12],
             "team_id": TEAM_ID,
         }
-        payload = {
-            "type": "view_submission",
+        payload: dict[str, Any] = {
+            "type": kind,
             "team": {"id": TEAM_ID, "domain": "test"},
             "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
             "api_app_id": "A0000001",
             "token": "legacy-verification-token",
-            "trigger_id": self._trigger(),
             "view": submitted,
-            "response_urls": [],
         }
+        if kind == "view_submission":
+            payload.update(trigger_id=self._trigger(), response_urls=[])
         return await self.post(
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
         )

@@ -52,7 +52,7 @@ def test_message_template_stays_within_block_kit_limits_and_escapes_everything(
 def test_view_template_stays_within_block_kit_limits_and_escapes_everything(
     name: str,
 ) -> None:
-    rendered = RENDERER.render_json(name, VIEWS[name])
+    rendered = RENDERER.render_json(template_of(name), VIEWS[name])
     check_view(rendered)
     check_no_markup_injection(rendered)
 
