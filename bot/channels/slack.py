@@ -23,15 +23,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_http import interaction_key
+from bot.channels.slack_identity import slack_conversation
 from bot.channels.slack_messages import RECAP_CALLBACK_ID, typed_text
 from bot.channels.slack_objections import CALLBACK_PATTERN
-from bot.channels.slack_replies import ResponseUrls, web_client
-from bot.channels.slack_surface import (
-    Interaction,
-    SlackSurface,
-    slack_conversation,
-    slack_error,
-)
+from bot.channels.slack_replies import ResponseUrls, slack_error, web_client
+from bot.channels.slack_surface import Interaction, SlackSurface
 from bot.errors import ConfigError
 from bot.logs import add_log_fields
 from bot.services.container import Services

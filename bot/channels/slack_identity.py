@@ -1,4 +1,5 @@
-"""Who is asking on Slack: a Slack user id mapped to an accountbot user.
+"""Who is asking on Slack, and where: a Slack user id mapped to an accountbot user, a channel
+id to a conversation.
 
 By `slack_user_id` first; when that is unknown, by the email Slack has for the person
 (users.info, scope users:read.email), which is then remembered (see `services.identity`).
@@ -7,12 +8,13 @@ By `slack_user_id` first; when that is unknown, by the email Slack has for the p
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.container import Services
+from bot.services.conversations import Conversation
 from bot.services.identity import person_for
 from storage.models import User
 
@@ -40,3 +42,17 @@ async def actor_for(services: Services, client: AsyncWebClient, slack_user_id: s
     return await person_for(
         services.db, "slack", slack_user_id, lambda: slack_email(client, slack_user_id)
     )
+
+
+def slack_conversation(channel_id: object, channel_name: object = "") -> Conversation | None:
+    """Where a slash command or button was used: a DM, a group DM or a channel."""
+    if not isinstance(channel_id, str) or not channel_id:
+        return None
+    name = channel_name if isinstance(channel_name, str) else ""
+    if channel_id.startswith("D") or name == "directmessage":
+        kind: Literal["personal", "channel", "group"] = "personal"
+    elif name.startswith("mpdm-"):
+        kind = "group"
+    else:
+        kind = "channel"
+    return Conversation(platform="slack", kind=kind, conversation_id=channel_id)

@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_identity import actor_for
 from bot.channels.slack_messages import fit_blocks, form_error, message, view
-from bot.channels.slack_replies import ResponseUrls, answer
+from bot.channels.slack_replies import ResponseUrls, answer, slack_error
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
 from bot.handlers.objections import OBJECTION_FORM, discard, objection_id_of, submit_step
@@ -88,9 +88,7 @@ class SlackObjections:
         try:
             await client.views_open(trigger_id=trigger_id, view=self.modal(reply))
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            reason = type(exc).__name__
-            if isinstance(exc, SlackApiError) and isinstance(exc.response.data, dict):
-                reason = str(exc.response.data.get("error") or reason)
+            reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
             log.warning("views.open failed for an objection: %s", reason)
             return reason
         return None

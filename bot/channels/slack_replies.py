@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -151,3 +152,10 @@ async def answer(
             return True
         log.warning("response_url failed (%s); answering by direct message", failure)
     return await direct_message(client, slack_user_id, payload)
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """The `error` code of a failed Web API call (or its HTTP status when there is none)."""
+    data = exc.response.data
+    error = data.get("error") if isinstance(data, dict) else None
+    return str(error) if error else f"HTTP {exc.response.status_code}"

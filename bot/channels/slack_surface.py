@@ -30,7 +30,7 @@ from bot.channels.slack_messages import (
     view,
 )
 from bot.channels.slack_objections import SlackObjections
-from bot.channels.slack_replies import ResponseUrls, answer
+from bot.channels.slack_replies import ResponseUrls, answer, slack_error
 from bot.command_syntax import cmd
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
@@ -297,24 +297,3 @@ def _ms_since(started: float) -> int:
 
 def _error(text: str, *, hint: str | None = None) -> Reply:
     return Reply("error", {"message": text, "hint": hint, "suggestions": [], "command": ""})
-
-
-def slack_error(exc: SlackApiError) -> str:
-    """The `error` code of a failed Web API call (or its HTTP status when there is none)."""
-    data = exc.response.data
-    error = data.get("error") if isinstance(data, dict) else None
-    return str(error) if error else f"HTTP {exc.response.status_code}"
-
-
-def slack_conversation(channel_id: object, channel_name: object = "") -> Conversation | None:
-    """Where a slash command or button was used: a DM, a group DM or a channel."""
-    if not isinstance(channel_id, str) or not channel_id:
-        return None
-    name = channel_name if isinstance(channel_name, str) else ""
-    if channel_id.startswith("D") or name == "directmessage":
-        kind: Literal["personal", "channel", "group"] = "personal"
-    elif name.startswith("mpdm-"):
-        kind = "group"
-    else:
-        kind = "channel"
-    return Conversation(platform="slack", kind=kind, conversation_id=channel_id)

@@ -7,12 +7,8 @@ from bot.errors import InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply, changing, resolve_account
 from bot.playbooks import LIFECYCLE_STAGES
 from bot.services.access import can_change
-from bot.services.playbook_progress import (
-    change_stage,
-    playbook_progress,
-    tick_step,
-    untick_step,
-)
+from bot.services.playbook_progress import playbook_progress, tick_step, untick_step
+from bot.services.stage_change import change_stage
 
 STAGE_USAGE = "stage NAME STAGE [force]"
 

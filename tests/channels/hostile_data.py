@@ -27,9 +27,10 @@ from bot.services.objections.views import (
     WalkScreen,
 )
 from bot.services.objections.walk import Escalation
-from bot.services.playbook_progress import PlaybookProgress, StageChange, StepState
+from bot.services.playbook_progress import PlaybookProgress, StepState
 from bot.services.portfolio import AccountList, AccountRow, RenewalRow
 from bot.services.preferences import KIND_NAMES, NUDGE_KINDS, Preferences
+from bot.services.stage_change import StageChange
 from bot.services.status import AccountStatus, LastMeeting
 from storage.models import Meeting, MeetingKind
 

@@ -22,8 +22,9 @@ from bot.playbooks import load_playbooks
 from bot.rendering import Renderer
 from bot.services.imports import ImportRejected, ImportResult
 from bot.services.nudges import NudgeRules, pending_nudges
-from bot.services.playbook_progress import PlaybookProgress, change_stage, tick_step
+from bot.services.playbook_progress import PlaybookProgress, tick_step
 from bot.services.portfolio import list_accounts
+from bot.services.stage_change import change_stage
 from bot.services.status import AccountStatus, account_status
 from storage.db import Database
 from storage.models import Account, StepCompletion, User

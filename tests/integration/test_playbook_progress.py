@@ -20,12 +20,11 @@ from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput, NotFound, UserError
 from bot.services.playbook_progress import (
     PlaybookProgress,
-    StageChange,
-    change_stage,
     playbook_progress,
     tick_step,
     untick_step,
 )
+from bot.services.stage_change import StageChange, change_stage
 from storage.db import Database
 from storage.models import Role, Stage, StepCompletion
 from tests.integration.account_builders import LIBRARY, audit_rows, fetch_account, fetch_user
