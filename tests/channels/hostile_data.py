@@ -459,7 +459,14 @@ MESSAGES: dict[str, dict[str, Any]] = {
             "tz": "UTC",
             "sent_at": NOW,
         }
-        for kind in ("missed_recap", "renewal", "onboarding_overdue", "overdue_step", "objection", EVIL)
+        for kind in (
+            "missed_recap",
+            "renewal",
+            "onboarding_overdue",
+            "overdue_step",
+            "objection",
+            EVIL,
+        )
     },
     "team_linked": {"team": EVIL + LONG, "platform": "slack", "actor_name": EVIL},
     "recap_unsaved": {
