@@ -34,8 +34,6 @@ COLOR_SIZE, OUTLINE_SIZE = 192, 32
 MAX_COMMANDS_PER_SCOPE = 12  # the manifest schema's limit per command list
 # Commands on their way into COMMAND_HELP; an entry there replaces the one here.
 COMING_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("objection NAME", "log an objection the customer raised"),
-    ("objections [NAME]", "open objections: yours, or one account's"),
     ("settings", "your time zone and which nudges you get"),
 )
 # What each scope's command menu offers (Teams shows at most 12); `help` lists everything.

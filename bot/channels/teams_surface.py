@@ -4,6 +4,7 @@ No botbuilder import here: `teams.py` turns an Activity into a `TeamsMessage` an
 the `CardMessage`s this returns. The rules match Slack's: the person always gets an answer,
 unknown people get how to be added, user errors a friendly explanation, anything unexpected is
 logged and apologised for; a change is made once even if Teams delivers a message twice.
+What a card form sends (the recap, the objection walkthrough) is answered in `teams_forms`.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.teams_cards import CardMessage, card_message
-from bot.errors import UserError
+from bot.channels.teams_forms import form_of, submit_form
 from bot.handlers.base import CommandContext, Reply
-from bot.handlers.meetings import RECAP_FORM, RecapFields, submit_recap
+from bot.handlers.meetings import RECAP_FORM
+from bot.handlers.objections import OBJECTION_FORM
 from bot.handlers.router import REPLAYED, apology_reply, dispatch
 from bot.logs import add_log_fields
 from bot.rendering import Renderer
 from bot.services.container import Services
 from bot.services.conversations import Conversation, personal_chat, remember
 from bot.services.identity import person_for
-from bot.services.once import AlreadyDone
-from bot.services.when import parse_when
 from storage.models import User
 
 log = logging.getLogger(__name__)
@@ -103,9 +103,10 @@ class TeamsSurface:
                 once_key=f"teams:{message.activity_id}"[:100] if message.activity_id else None,
                 conversation=message.conversation,
             )
-            if message.value is not None and message.value.get("form") == RECAP_FORM:
-                cards = await self._submit_recap(ctx, message)
-                outcome = "recap"
+            form = form_of(message.value)
+            if form is not None and message.value is not None:
+                cards = await submit_form(ctx, message.value, message.reply_to_id, self.card)
+                outcome = form
                 return cards
             cards, outcome = await self._command(ctx, message)
             return cards
@@ -126,6 +127,8 @@ class TeamsSurface:
             return [], "replay"
         if reply.form == RECAP_FORM:
             return [self.card(Reply("recap_form", reply.data))], "recap_form"
+        if reply.form == OBJECTION_FORM:  # a new card, even from a button: the old one stays
+            return [self.card(reply)], reply.template
         replace = (
             clicked
             and message.command_word in REPLACING_COMMANDS
@@ -133,32 +136,6 @@ class TeamsSurface:
         )
         replaces = message.reply_to_id if replace else None
         return [self.card(reply, replaces=replaces)], reply.template
-
-    async def _submit_recap(self, ctx: CommandContext, message: TeamsMessage) -> list[CardMessage]:
-        """The recap card was submitted: the confirmation replaces the form, or the form comes
-        back with what to fix and what was typed."""
-        value = message.value or {}
-        fields = RecapFields.from_form({k: _text(value.get(k)) for k in _RECAP_INPUTS})
-        account_id = value.get("account_id")
-        if not isinstance(account_id, int) or isinstance(account_id, bool):
-            return [self.card(_error("This form has expired; please start the recap again."))]
-        asks_when = "meeting_when" in value
-        problems = fields.problems()
-        if not problems:
-            try:
-                if asks_when and fields.meeting_when:
-                    parse_when(fields.meeting_when, now=ctx.now, tz=ctx.actor.effective_timezone)
-                saved = await submit_recap(ctx, account_id, fields)
-                return [self.card(saved, replaces=message.reply_to_id)]
-            except AlreadyDone:
-                return []  # the same submit delivered again: it was answered the first time
-            except UserError as error:
-                problems = {("meeting_when" if asks_when else "summary"): error.message}
-        form = await dispatch(ctx, f"recap #{account_id}")
-        if form.form != RECAP_FORM:  # the account is gone or no longer yours
-            return [self.card(form)]
-        again = {**form.data, "errors": problems, "values": _values(fields)}
-        return [self.card(Reply("recap_form", again), replaces=message.reply_to_id)]
 
     async def _remember_personal_chat(self, actor: User, conversation: Conversation) -> None:
         """Keep the person's 1:1 chat, so nudges can reach them there (once it changes)."""
@@ -196,23 +173,3 @@ class TeamsSurface:
         except Exception:
             log.exception("could not handle the Teams installation")
         return []
-
-
-_RECAP_INPUTS = ("summary", "next_steps", "upsell_spotted", "meeting_when")
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _values(fields: RecapFields) -> dict[str, str]:
-    return {
-        "summary": fields.summary,
-        "next_steps": fields.next_steps or "",
-        "upsell_spotted": fields.upsell_spotted or "",
-        "meeting_when": fields.meeting_when or "",
-    }
-
-
-def _error(text: str) -> Reply:
-    return Reply("error", {"message": text, "hint": None, "suggestions": [], "command": ""})
