@@ -31,10 +31,10 @@ pytest: $(VENV)/.installed
 reliability: $(VENV)/.installed  ## faults, forgeries and generated hostile input, with figures
 	RELIABILITY_EXAMPLES=$${RELIABILITY_EXAMPLES:-200} $(BIN)/pytest -q -n auto --dist loadscope tests/reliability
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed  ## ratios, then the scale figures into README.md (BENCH_SCALE_ARGS=--quick to try)
 	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.delivery
 	$(BIN)/python -m bench.import_speed
+	$(BIN)/python -m bench.scale --write-readme $(BENCH_SCALE_ARGS)
 
 serve: $(VENV)/.installed
 	$(BIN)/accountbot serve
