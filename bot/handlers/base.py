@@ -98,7 +98,7 @@ async def resolve_account(ctx: CommandContext, session: Any, text: str) -> Any:
     ref = account_ref(text)
     if ref is not None:
         return await find_account_by_id(session, account_id=ref, actor=ctx.actor)
-    return await find_account(session, query=text, actor=ctx.actor)
+    return await find_account(session, query=text, actor=ctx.actor, names=ctx.services.names)
 
 
 def page_number(text: str) -> int:

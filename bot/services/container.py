@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.playbooks import PlaybookLibrary, load_playbooks
 from bot.services.kpis.targets import KpiTargets, load_kpi_targets
+from bot.services.name_index import NameIndex
 from bot.services.notices import Notifier, Unreachable
 from bot.services.nudges import NudgeRules
 from bot.settings import Settings
@@ -28,6 +29,8 @@ class Services:
     outbox_kick: Callable[[], None] = field(default=lambda: None)
     # Queues DMs a person's action sends (an escalation); set with the outbox sender.
     notifier: Notifier = field(default_factory=Unreachable)
+    # Every account's name in memory, for partial and misspelt names (`services.lookup`).
+    names: NameIndex = field(default_factory=NameIndex)
 
 
 def build_services(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Services:

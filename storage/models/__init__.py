@@ -25,7 +25,7 @@ from storage.models.base import (
 )
 from storage.models.conversations import ConversationRef
 from storage.models.messaging import AuditEntry, OutboxMessage, ProcessedEvent
-from storage.models.org import Team, User
+from storage.models.org import CatalogState, Team, User
 from storage.models.preferences import NudgeItem, UserSettings
 from storage.models.workflow import AccountTask, Objection, ObjectionStep, StepCompletion
 
@@ -36,6 +36,7 @@ __all__ = [
     "AccountTask",
     "AuditEntry",
     "Base",
+    "CatalogState",
     "Contract",
     "ConversationRef",
     "Deliverable",

@@ -72,12 +72,13 @@ class Meeting(CreatedAt, Base):
     __tablename__ = "meetings"
     __table_args__ = (
         UniqueConstraint("account_id", "occurred_at"),
-        Index("ix_meetings_occurred_at", "occurred_at"),
+        Index("ix_meetings_recap_window", "occurred_at", "recap_logged_at"),
+        Index("ix_meetings_am_occurred", "am_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    am_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    am_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # As the team wrote it; the kinds accountbot knows are stored as `MeetingKind` values.
     kind: Mapped[str] = mapped_column(String(MEETING_KIND_MAX), default=MeetingKind.SYNC.value)

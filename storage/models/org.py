@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, CreatedAt, Role, Seniority
@@ -52,3 +52,13 @@ class User(CreatedAt, Base):
     def effective_timezone(self) -> str:
         """Their own zone, else their team's, else UTC (`storage.zones`)."""
         return effective_zone(self.timezone, self.team.timezone if self.team else None)
+
+
+class CatalogState(Base):
+    """One row: a number bumped whenever teams, people or accounts are imported, so processes
+    holding names in memory (`bot.services.name_index`) know to read them again."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
