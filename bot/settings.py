@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     slack_messages_per_second: float = Field(default=8.0, gt=0, le=100)
     teams_messages_per_second: float = Field(default=8.0, gt=0, le=100)
     objection_stale_days: int = Field(default=3, ge=1, le=60)
+    # How often the scheduler works out every account's risk flags for large at-risk lists.
+    risk_refresh_minutes: int = Field(default=5, ge=1, le=240)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

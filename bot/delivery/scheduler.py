@@ -5,6 +5,7 @@ in the database make a tick repeated anywhere harmless:
 
 * nudges (every minute): people whose own nudge time has come today get their daily DM;
 * digests (every five minutes): teams whose digest time (DIGEST_TIME) has come get the week;
+* risks (every RISK_REFRESH_MINUTES): every account's risk flags, for large at-risk lists;
 * housekeeping (daily): seen request ids older than a week are pruned.
 
 Only the holder of a lock runs them: on PostgreSQL an advisory lock held by a dedicated
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.delivery.runs import Renderers, queue_daily_nudges, queue_digests
 from bot.delivery.sender import OutboxSender
 from bot.services.container import Services
+from bot.services.risk_snapshot import refresh_all
 from storage.db import Database, sqlite_path
 from storage.models import ProcessedEvent
 
@@ -157,6 +159,16 @@ class Scheduler:
             log.info("queued %s digest posts", len(report.queued))
             self.sender.kick()
 
+    async def risks(self) -> None:
+        services = self.services
+        await refresh_all(
+            services.db,
+            now=services.clock(),
+            playbooks=services.playbooks,
+            recap_grace_hours=services.nudge_rules.recap_grace_hours,
+            recap_lookback_days=services.nudge_rules.recap_lookback_days,
+        )
+
     async def housekeeping(self) -> None:
         cutoff = self.services.clock() - SEEN_KEYS_KEPT
         async with self.services.db.unit_of_work() as session:
@@ -170,6 +182,11 @@ class Scheduler:
         jobs: list[tuple[str, Callable[[], Awaitable[None]], Any]] = [
             ("accountbot:nudges", self.nudges, IntervalTrigger(minutes=1)),
             ("accountbot:digests", self.digests, IntervalTrigger(minutes=5)),
+            (
+                "accountbot:risks",
+                self.risks,
+                IntervalTrigger(minutes=self.services.settings.risk_refresh_minutes),
+            ),
             ("accountbot:housekeeping", self.housekeeping, CronTrigger(hour=3, minute=17)),
         ]
         for job_id, run, trigger in jobs:

@@ -15,6 +15,7 @@ from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.formatting import typed_clean
 from bot.services.once import claim
+from bot.services.risk_snapshot import refresh_accounts, snapshot_taken
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -59,6 +60,22 @@ async def changing(ctx: CommandContext) -> AsyncIterator[AsyncSession]:
         if ctx.once_key is not None:
             await claim(session, ctx.once_key, now=ctx.now, done="Already done.")
         yield session
+
+
+async def refresh_risk(ctx: CommandContext, session: AsyncSession, account_id: int) -> None:
+    """An account just changed: its row of the risk snapshot too, in the same transaction
+    (nothing when no snapshot is kept, as on a small book without a scheduler)."""
+    if await snapshot_taken(session) is None:
+        return
+    rules = ctx.services.nudge_rules
+    await refresh_accounts(
+        session,
+        account_ids=[account_id],
+        now=ctx.now,
+        playbooks=ctx.services.playbooks,
+        recap_grace_hours=rules.recap_grace_hours,
+        recap_lookback_days=rules.recap_lookback_days,
+    )
 
 
 Handler = Callable[[CommandContext, str], Awaitable[Reply]]

@@ -3,6 +3,7 @@
 from storage.models.accounts import (
     MEETING_KIND_MAX,
     Account,
+    AccountRisk,
     Contract,
     Deliverable,
     Meeting,
@@ -33,6 +34,7 @@ __all__ = [
     "LIVE_OBJECTION_STATUSES",
     "MEETING_KIND_MAX",
     "Account",
+    "AccountRisk",
     "AccountTask",
     "AuditEntry",
     "Base",

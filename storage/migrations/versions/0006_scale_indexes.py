@@ -5,7 +5,9 @@ Revises: 0005
 Create Date: 2026-12-02
 
 * ``catalog_state``: one row whose ``generation`` imports bump, so processes holding account
-  names in memory read them again.
+  names in memory read them again, and ``risks_refreshed_at``.
+* ``account_risks``: each account's risk flags as of the last refresh, ordered by
+  ``(flag_count, renewal_on)``, for at-risk lists over a large book.
 * ``meetings (occurred_at, recap_logged_at)`` replaces ``(occurred_at)``: the missed-recap window
   is answered from the index without reading meetings that had their recap.
 * ``meetings (am_id, occurred_at)`` replaces ``(am_id)``: an AM's meetings in a period.
@@ -46,9 +48,26 @@ def upgrade() -> None:
         "catalog_state",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("risks_refreshed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_state")),
     )
     op.bulk_insert(catalog, [{"id": 1, "generation": 1}])
+    op.create_table(
+        "account_risks",
+        sa.Column("account_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("flag_count", sa.Integer(), nullable=False),
+        sa.Column("flags", sa.JSON(), nullable=False),
+        sa.Column("renewal_on", sa.Date(), nullable=True),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_risks_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_account_risks")),
+    )
+    op.create_index("ix_account_risks_order", "account_risks", ["flag_count", "renewal_on"])
     for table, name, columns, old, _ in REPLACED:
         op.create_index(name, table, columns)
         op.drop_index(old, table_name=table)
@@ -62,4 +81,6 @@ def downgrade() -> None:
     for table, name, _, old, old_columns in REPLACED:
         op.create_index(old, table, old_columns)
         op.drop_index(name, table_name=table)
+    op.drop_index("ix_account_risks_order", table_name="account_risks")
+    op.drop_table("account_risks")
     op.drop_table("catalog_state")
