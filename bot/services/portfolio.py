@@ -360,6 +360,21 @@ async def upcoming_renewals(
     session: AsyncSession, *, actor: User, days: int, now: datetime
 ) -> list[RenewalRow]:
     """Contracts of live, readable accounts ending 0..``days`` days from today, soonest first."""
+    rows, _ = await renewals_page(session, actor=actor, days=days, now=now)
+    return rows
+
+
+async def renewals_page(
+    session: AsyncSession,
+    *,
+    actor: User,
+    days: int,
+    now: datetime,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[RenewalRow], int]:
+    """One page of `upcoming_renewals` (all of them without ``limit``) and how many there are,
+    filtered, sorted and paged in SQL."""
     if not 1 <= days <= 365:
         raise InvalidInput(f"Renewals look 1 to 365 days ahead, e.g. {cmd('renewals 30')}.")
     utc_today = now.astimezone(UTC).date()
@@ -384,6 +399,10 @@ async def upcoming_renewals(
         Contract.end_on >= today,
         Contract.end_on <= owner_today(now, zones, days),
     )
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    ordered = stmt.order_by(Contract.end_on, Account.name_key, Contract.id).offset(offset)
+    if limit is not None:
+        ordered = ordered.limit(limit)
     rows = [
         RenewalRow(
             name=row.name,
@@ -395,10 +414,9 @@ async def upcoming_renewals(
             owner_name=row.owner_name,
             contract_id=row.id,
         )
-        for row in await session.execute(stmt)
+        for row in await session.execute(ordered)
     ]
-    rows.sort(key=lambda r: (r.end_on, r.name.casefold(), r.contract_id))
-    return rows
+    return rows, int(total or 0)
 
 
 def as_date(value: object) -> date:
