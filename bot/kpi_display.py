@@ -18,6 +18,7 @@ KPI_DISPLAY: tuple[tuple[str, str, Kind], ...] = (
     ("churned_accounts", "Churned accounts", "count"),
     ("logo_churn_rate_mtd", "Logo churn, month to date", "pct1"),
     ("logo_churn_rate_qtd", "Logo churn, quarter to date", "pct1"),
+    ("logo_churn_rate_ytd", "Logo churn, year to date", "pct1"),
     ("revenue_churn_rate_qtd", "Revenue churn, quarter to date", "pct1"),
     ("upsells_won", "Upsells won", "count"),
     ("upsell_value_won", "Upsell value won", "money"),
@@ -29,6 +30,9 @@ KPI_DISPLAY: tuple[tuple[str, str, Kind], ...] = (
     ("recap_compliance", "Recaps within 24 h", "pct"),
     ("renewals_next_30", "Renewals in the next 30 days", "count"),
     ("renewals_next_90", "Renewals in the next 90 days", "count"),
+    ("open_objections", "Open objections", "count"),
+    ("escalated_objections", "Escalated objections", "count"),
+    ("steps_done_late", "Playbook steps done late", "count"),
 )
 _LABELS = {key: label for key, label, _ in KPI_DISPLAY}
 _KINDS = {key: kind for key, _, kind in KPI_DISPLAY}

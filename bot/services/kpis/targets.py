@@ -100,6 +100,10 @@ class TargetSet(BaseModel):
     recap_compliance: RateTarget | None = None
     renewals_next_30: CountTarget | None = None
     renewals_next_90: CountTarget | None = None
+    logo_churn_rate_ytd: RateTarget | None = None
+    open_objections: CountTarget | None = None
+    escalated_objections: CountTarget | None = None
+    steps_done_late: CountTarget | None = None
 
     def present(self) -> dict[str, _Target]:
         return {name: t for name in type(self).model_fields if (t := getattr(self, name))}
