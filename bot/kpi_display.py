@@ -55,13 +55,14 @@ def kpi_value(value: object, key: str) -> str:
 
 
 def kpi_target(targets: Mapping[str, Mapping[str, float]], key: str) -> str:
-    """The target in words: `≥ 90%`, `≤ 8`, `2–5`, or empty when the KPI has none."""
+    """The target in words: `≥ 90%`, `≤ 8`, `< 8`, `2–5`, or empty when the KPI has none."""
     bounds = targets.get(key) or {}
     low, high = bounds.get("min"), bounds.get("max")
     if low is not None and high is not None:
         return f"{kpi_value(low, key)}–{kpi_value(high, key)}"
-    if low is not None:
-        return f"≥ {kpi_value(low, key)}"
-    if high is not None:
-        return f"≤ {kpi_value(high, key)}"
-    return ""
+    words = [
+        f"{sign} {kpi_value(bounds[name], key)}"
+        for name, sign in (("min", "≥"), ("above", ">"), ("max", "≤"), ("below", "<"))
+        if bounds.get(name) is not None
+    ]
+    return ", ".join(words)
