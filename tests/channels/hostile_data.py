@@ -56,6 +56,8 @@ TARGETS = {
     "recap_compliance": {"min": 1.0},
     "missed_deadlines": {"max": 0.0},
     "nps_90d": {"min": 30.0, "max": 100.0},
+    "avg_onboarding_days": {"below": 8.0},  # `< 8`: markup in Slack and Teams
+    "upsell_pitch_coverage_qtd": {"above": 0.1, "max": 1.0},
 }
 
 
