@@ -66,3 +66,27 @@ def kpi_target(targets: Mapping[str, Mapping[str, float]], key: str) -> str:
         if bounds.get(name) is not None
     ]
     return ", ".join(words)
+
+
+def kpi_bounds(bounds: Mapping[str, float] | None, key: str) -> str:
+    """One KPI's target bounds in words (`{"below": 8}` for days: `< 8`)."""
+    return kpi_target({key: bounds or {}}, key)
+
+
+def kpi_change(change: object, key: str) -> str:
+    """The change from the week before: `↑ 5 pts` for rates (in points), `↓ 2`, `↑ $1,200`,
+    `→` when it did not move, empty when there is nothing to compare."""
+    if change is None:
+        return ""
+    delta = float(str(change))
+    if delta == 0:
+        return "→"
+    arrow = "↑" if delta > 0 else "↓"
+    kind = _KINDS.get(key, "number")
+    if kind in ("pct", "pct1"):
+        size = f"{abs(delta) * 100:.{1 if kind == 'pct1' else 0}f} pts"
+    elif kind == "money":
+        size = money(abs(delta))
+    else:
+        size = number(abs(delta))
+    return "→" if float(size.strip("$ pts").replace(",", "")) == 0 else f"{arrow} {size}"

@@ -115,6 +115,10 @@ class Digest:
     def week(self) -> IsoWeek:
         return self.report.week
 
+    @property
+    def headline(self) -> tuple[str, ...]:
+        return HEADLINE
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``accountbot digest --format json``: the same numbers as the posts."""
         return {
