@@ -9,6 +9,7 @@ platform they go to: Slack blocks or a Teams card.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -252,17 +253,19 @@ async def queue_digests(
         ):
             report.skipped += 1
             continue
-        async with services.db.unit_of_work() as session:
+        async with services.db.read_only() as session:
             reaches = await reach_team(session, team, platforms)
             if not reaches:
                 report.unreachable.append(team.name)
                 continue
             found = await build_digest(services, session, team, chosen)
-            chart = draw_chart(found)
-            for reach in reaches:
-                payload = digest_payload(
-                    renderers, reach.platform, team, found, chart, settings.public_url
-                )
+        chart = await asyncio.to_thread(draw_chart, found)  # CPU work: off the event loop
+        payloads = [
+            digest_payload(renderers, reach.platform, team, found, chart, settings.public_url)
+            for reach in reaches
+        ]
+        async with services.db.unit_of_work() as session:  # held only to write the rows
+            for reach, payload in zip(reaches, payloads, strict=True):
                 key = digest_key(team.id, chosen, reach.platform)
                 queued = Queued(
                     key, "digest", reach.platform, reach.target, payload, team_id=team.id

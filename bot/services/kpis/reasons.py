@@ -106,15 +106,19 @@ def _changed(ev: Evidence, field: str, rising: bool) -> list[str]:
     return sorted(names, key=str.casefold)
 
 
-def _spread(counted: list[tuple[str, int]], noun: str) -> str | None:
+def _spread(counted: list[tuple[str, int]]) -> str | None:
+    """Where the counted rows are: `all on Acme`, `one each on Acme, Globex and 2 more`,
+    `2 on Acme, 1 on Globex and 3 more accounts`."""
     if not counted:
         return None
     total = sum(count for _, count in counted)
     if len(counted) == 1:
         return f"all on {_short(counted[0][0])}" if total > 1 else f"on {_short(counted[0][0])}"
-    parts = [f"{count} on {_short(name)}" for name, count in counted[:2]]
+    if total == len(counted):
+        return f"one each on {_listed([name for name, _ in counted])}"
+    parts = ", ".join(f"{count} on {_short(name)}" for name, count in counted[:2])
     rest = len(counted) - 2
-    return ", ".join(parts) + (f" and {rest} more {noun}" if rest > 0 else "")
+    return parts + (f" and {rest} more account{'s' if rest > 1 else ''}" if rest else "")
 
 
 def _late_recaps(tallies: Mapping[int, Tally]) -> dict[int, int]:
@@ -240,16 +244,16 @@ def _moved_accounts(field: str, up: str, down: str) -> Callable[[Evidence, bool]
     return cause
 
 
-def _spread_of(field: str, noun: str) -> Callable[[Evidence, bool], str | None]:
+def _spread_of(field: str) -> Callable[[Evidence, bool], str | None]:
     def cause(ev: Evidence, rising: bool) -> str | None:
-        return _spread(_accounts_with(ev, field), noun)
+        return _spread(_accounts_with(ev, field))
 
     return cause
 
 
 CAUSES: dict[str, Callable[[Evidence, bool], str | None]] = {
     "recap_compliance": _recaps,
-    "missed_deadlines": _spread_of("missed_deadlines", "accounts"),
+    "missed_deadlines": _spread_of("missed_deadlines"),
     "avg_onboarding_days": _onboarding,
     "upsell_pitch_coverage_qtd": _coverage,
     "upsells_won": _upsells,
@@ -264,7 +268,7 @@ CAUSES: dict[str, Callable[[Evidence, bool], str | None]] = {
     "escalated_objections": _moved_accounts(
         "escalated_objections", "escalated on {}", "no longer escalated on {}"
     ),
-    "steps_done_late": _spread_of("steps_done_late", "accounts"),
+    "steps_done_late": _spread_of("steps_done_late"),
 }
 
 
