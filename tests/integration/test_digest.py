@@ -9,13 +9,19 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.channels.slack_messages import message
+from bot.channels.teams_cards import card_message
+from bot.handlers.kpi import digest_reply
 from bot.playbooks import load_playbooks
+from bot.rendering import Renderer
 from bot.services.kpis import IsoWeek, load_kpi_targets, team_kpi_report
 from bot.services.kpis.digest import CHART_KPIS, Digest, team_digest
 from bot.services.kpis.targets import KpiTargets
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Seniority, Team
+from tests.channels.adaptive_cards import check_card
+from tests.channels.block_kit import check_message
 from tests.integration.builders import (
     at,
     make_account,
@@ -48,6 +54,14 @@ async def digest_of(
             playbooks=PLAYBOOKS,
             settings=settings(),
         )
+
+
+def render_everywhere(digest: Digest) -> str:
+    """The digest on every surface, each checked as its platform would; the text."""
+    reply = digest_reply(digest, preview=False, chart_attached=True)
+    check_message(message(Renderer("slack"), reply))
+    check_card(card_message(Renderer("teams"), reply).card)
+    return Renderer("text").render_text(reply.template, reply.data)
 
 
 def texts(digest: Digest) -> dict[str, str]:
@@ -235,6 +249,9 @@ async def test_a_team_with_no_accounts_gets_an_empty_digest(db: Database) -> Non
         await make_user(s, team=team, name="Solo")
 
     digest = await digest_of(db, team)
+    shown = render_everywhere(digest)
+    assert "No week before to compare with yet." in shown
+    assert "No account stands out this week." in shown
     assert digest.previous is None and digest.reasons == [] and digest.attention == []
     assert [p.name for p in digest.people] == ["Solo"] and digest.people[0].on_track
     assert all(p.kpis.recap_compliance is None for p in digest.series)
@@ -247,6 +264,7 @@ async def test_a_team_with_accounts_but_no_meetings(db: Database) -> None:
         await make_account(s, owner=await make_user(s, team=team, seniority=Seniority.SENIOR))
 
     digest = await digest_of(db, team)
+    assert "Nothing moved much since the week before." in render_everywhere(digest)
     assert digest.report.kpis.meetings == 0 and digest.report.kpis.recap_compliance is None
     assert digest.previous is not None and digest.reasons == []
     assert digest.changes["recap_compliance"].direction is None
@@ -260,6 +278,7 @@ async def test_a_team_of_only_churned_accounts(db: Database) -> None:
             await make_account(s, owner=am, churned_on=churned)
 
     digest = await digest_of(db, team)
+    render_everywhere(digest)
     kpis = digest.report.kpis
     assert (kpis.accounts_active, kpis.churned_accounts) == (0, 1)
     assert kpis.upsell_pitch_coverage_qtd is None
