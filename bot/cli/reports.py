@@ -6,20 +6,24 @@ import asyncio
 import json
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
 from sqlalchemy import select
 
+from bot.charts import chart_png
 from bot.cli.common import fail, load_settings, open_services, prepare_database
 from bot.cli.delivery import send_digests, send_nudges
 from bot.errors import UserError
 from bot.handlers import accounts
 from bot.handlers.base import CommandContext
+from bot.handlers.kpi import build_digest, digest_reply
 from bot.handlers.router import error_reply
 from bot.rendering import Renderer
 from bot.services.container import Services
-from bot.services.kpis import IsoWeek, team_kpi_report
+from bot.services.kpis import IsoWeek
+from bot.services.kpis.digest import Digest
 from bot.services.nudges import pending_nudges
 from bot.services.when import local_today
 from storage.keys import name_key
@@ -62,6 +66,23 @@ async def _with_services(work: Any) -> Any:
         await services.db.dispose()
 
 
+async def _digests(services: Services, team: str | None, week: IsoWeek | None) -> list[Digest]:
+    """The digest of the named team (or of every team), for ``week`` or each team's last
+    completed week."""
+    async with services.db.read_only() as session:
+        query = select(Team).order_by(Team.name)
+        if team:
+            query = query.where(Team.name_key == name_key(team))
+        teams = list((await session.scalars(query)).all())
+        if not teams:
+            fail(f"No team named {team!r}." if team else "No teams yet: import some.", 1)
+        found = []
+        for each in teams:
+            chosen = week or IsoWeek.last_completed(local_today(services.clock(), each.timezone))
+            found.append(await build_digest(services, session, each, chosen))
+        return found
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def status(
@@ -88,41 +109,35 @@ def register(app: typer.Typer) -> None:
         send: bool = typer.Option(
             False, "--send", help="Post it to the team's channel(s), once per team and week."
         ),
+        chart: Path | None = typer.Option(
+            None,
+            "--chart",
+            help="Also write the digest's chart (the last 8 weeks) to this PNG file.",
+            dir_okay=False,
+        ),
     ) -> None:
-        """The weekly KPI digest: a team's numbers for one ISO week, per AM too."""
+        """The weekly digest: a team's KPIs for one ISO week against targets, the change from
+        the week before and why, each AM, the accounts needing attention, the chart."""
+        if send and chart is not None:
+            fail("--chart writes a preview's chart; the post made by --send carries its own.")
 
         async def work(services: Services) -> None:
             chosen_week = IsoWeek.parse(week) if week else None
             if send:
                 raise typer.Exit(await send_digests(services, team, chosen_week))
-            async with services.db.read_only() as session:
-                query = select(Team).order_by(Team.name)
-                if team:
-                    query = query.where(Team.name_key == name_key(team))
-                teams = list((await session.scalars(query)).all())
-                if not teams:
-                    fail(f"No team named {team!r}." if team else "No teams yet: import some.", 1)
-                reports = []
-                for each in teams:
-                    today = local_today(services.clock(), each.timezone)
-                    reports.append(
-                        await team_kpi_report(
-                            session,
-                            team=each,
-                            week=chosen_week or IsoWeek.last_completed(today),
-                            targets=services.kpi_targets,
-                        )
-                    )
+            digests = await _digests(services, team, chosen_week)
+            if chart is not None:
+                if len(digests) != 1:
+                    fail("--chart draws one team's chart: name it with --team.")
+                chart.write_bytes(chart_png(digests[0]))
             if output is Format.json:
-                dicts = [r.to_dict() for r in reports]
+                dicts = [d.to_dict() for d in digests]
                 _print_json(dicts[0] if team else dicts)
                 return
-            renderer = Renderer("text")
-            typer.echo(
-                "\n\n".join(
-                    renderer.render_text("digest", {"report": r, "preview": False}) for r in reports
-                )
-            )
+            renderer = Renderer("text", clock=services.clock)
+            shown = str(chart) if chart is not None else None
+            replies = [digest_reply(d, preview=False, chart_file=shown) for d in digests]
+            typer.echo("\n\n".join(renderer.render_text(r.template, r.data) for r in replies))
 
         _run(_with_services(work))
 

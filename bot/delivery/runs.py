@@ -9,6 +9,7 @@ platform they go to: Slack blocks or a Teams card.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -21,13 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.slack_messages import message as slack_message
 from bot.channels.teams_cards import card_message
+from bot.charts import chart_alt_text, chart_png
+from bot.delivery.charts import Chart, digest_key, new_link, teams_fields
 from bot.delivery.outbox import Queued, enqueue
 from bot.handlers.base import Reply
+from bot.handlers.kpi import build_digest, digest_reply
 from bot.rendering import Renderer
 from bot.services.container import Services
 from bot.services.conversations import personal_chat, team_channel
 from bot.services.daily import DailyNudge, daily_nudges
-from bot.services.kpis import IsoWeek, team_kpi_report
+from bot.services.kpis import IsoWeek
+from bot.services.kpis.digest import Digest
 from bot.services.once import first_time
 from bot.services.when import local_today, zone_or_utc
 from bot.settings import DAYS
@@ -190,6 +195,36 @@ def digest_due(team: Team, now: datetime, digest_time: str, catch_up: timedelta)
     return at <= local <= at + catch_up
 
 
+def draw_chart(digest: Digest) -> Chart:
+    """The digest's chart, drawn once for every platform it goes to."""
+    return Chart(
+        png=chart_png(digest),
+        filename=f"digest-{digest.week}.png",
+        title=f"{digest.team}: the last {len(digest.series)} weeks to {digest.week}",
+        alt=chart_alt_text(digest),
+    )
+
+
+def digest_payload(
+    renderers: Renderers,
+    platform: str,
+    team: Team,
+    digest: Digest,
+    chart: Chart,
+    public_url: str | None,
+) -> dict[str, Any]:
+    """The post for one platform: Slack's blocks with the chart to attach; Teams' card with
+    the chart's link (PUBLIC_URL) or, without one, the chart in words."""
+    if platform == "slack":
+        reply = digest_reply(digest, preview=False, chart_attached=True)
+        return {**renderers.payload(platform, reply), **chart.slack_fields()}
+    if public_url is None:
+        return renderers.payload(platform, digest_reply(digest, preview=False))
+    url, secret = new_link(public_url, team.id, digest.week)
+    reply = digest_reply(digest, preview=False, chart_url=url)
+    return {**renderers.payload(platform, reply), **teams_fields(chart, secret)}
+
+
 async def queue_digests(
     services: Services,
     *,
@@ -218,18 +253,20 @@ async def queue_digests(
         ):
             report.skipped += 1
             continue
-        async with services.db.unit_of_work() as session:
+        async with services.db.read_only() as session:
             reaches = await reach_team(session, team, platforms)
             if not reaches:
                 report.unreachable.append(team.name)
                 continue
-            result = await team_kpi_report(
-                session, team=team, week=chosen, targets=services.kpi_targets
-            )
-            reply = Reply("digest", {"report": result, "preview": False})
-            for reach in reaches:
-                payload = renderers.payload(reach.platform, reply)
-                key = f"digest:{team.id}:{chosen}:{reach.platform}"
+            found = await build_digest(services, session, team, chosen)
+        chart = await asyncio.to_thread(draw_chart, found)  # CPU work: off the event loop
+        payloads = [
+            digest_payload(renderers, reach.platform, team, found, chart, settings.public_url)
+            for reach in reaches
+        ]
+        async with services.db.unit_of_work() as session:  # held only to write the rows
+            for reach, payload in zip(reaches, payloads, strict=True):
+                key = digest_key(team.id, chosen, reach.platform)
                 queued = Queued(
                     key, "digest", reach.platform, reach.target, payload, team_id=team.id
                 )

@@ -213,6 +213,10 @@ async def test_team_without_data_has_zero_counts_and_null_rates(db: Database) ->
         "recap_compliance": None,
         "renewals_next_30": 0,
         "renewals_next_90": 0,
+        "logo_churn_rate_ytd": None,
+        "open_objections": 0,
+        "escalated_objections": 0,
+        "steps_done_late": 0,
     }
     assert report.kpis.to_dict() == expected
     assert report.kpis.upsell_value_won == Decimal("0")
@@ -614,6 +618,10 @@ async def test_report_json_has_spec_keys_in_order_with_money_as_float(db: Databa
         "recap_compliance",
         "renewals_next_30",
         "renewals_next_90",
+        "logo_churn_rate_ytd",
+        "open_objections",
+        "escalated_objections",
+        "steps_done_late",
     ]
     assert data["kpis"]["upsell_value_won"] == 1200.5
     assert isinstance(data["kpis"]["upsell_value_won"], float)
