@@ -19,6 +19,7 @@ KPI_DISPLAY: tuple[tuple[str, str, Kind], ...] = (
     ("logo_churn_rate_mtd", "Logo churn, month to date", "pct1"),
     ("logo_churn_rate_qtd", "Logo churn, quarter to date", "pct1"),
     ("logo_churn_rate_ytd", "Logo churn, year to date", "pct1"),
+    ("revenue_churn_rate_mtd", "Revenue churn, month to date", "pct1"),
     ("revenue_churn_rate_qtd", "Revenue churn, quarter to date", "pct1"),
     ("upsells_won", "Upsells won", "count"),
     ("upsell_value_won", "Upsell value won", "money"),

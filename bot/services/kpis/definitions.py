@@ -40,6 +40,7 @@ class KpiSet:
     open_objections: int = 0
     escalated_objections: int = 0
     steps_done_late: int = 0
+    revenue_churn_rate_mtd: float | None = None
 
     def to_dict(self) -> dict[str, int | float | None]:
         """JSON-safe, in definition order: Decimal becomes float, None stays None."""
@@ -81,4 +82,5 @@ def kpis_from_tally(t: Tally) -> KpiSet:
         open_objections=t.open_objections,
         escalated_objections=t.escalated_objections,
         steps_done_late=t.steps_done_late,
+        revenue_churn_rate_mtd=_ratio(t.churned_mrr_mtd, t.mrr_at_month_start),
     )

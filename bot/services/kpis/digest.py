@@ -49,6 +49,7 @@ HEADLINE: tuple[str, ...] = (
     "logo_churn_rate_mtd",
     "logo_churn_rate_qtd",
     "logo_churn_rate_ytd",
+    "revenue_churn_rate_mtd",
     "revenue_churn_rate_qtd",
     "renewals_next_30",
     "renewals_next_90",

@@ -72,6 +72,8 @@ async def _accounts(
             count_if(active_at_start_of(y0)),
             sum_if(churned_on.between(q0, p.end), Account.mrr),
             sum_if(active_at_start_of(q0), Account.mrr),
+            sum_if(churned_on.between(m0, p.end), Account.mrr),
+            sum_if(active_at_start_of(m0), Account.mrr),
         ]
     key = account_key(by)
     query = select(key, *columns).where(scope.people(Account.owner_id)).group_by(key)
@@ -86,6 +88,8 @@ async def _accounts(
         "active_at_year_start",
         "churned_mrr_qtd",
         "mrr_at_quarter_start",
+        "churned_mrr_mtd",
+        "mrr_at_month_start",
     )
     store(out, (await session.execute(query)).all(), names)
 

@@ -31,6 +31,7 @@ THRESHOLDS: dict[str, float] = {
     "logo_churn_rate_mtd": 0.001,
     "logo_churn_rate_qtd": 0.001,
     "logo_churn_rate_ytd": 0.001,
+    "revenue_churn_rate_mtd": 0.001,
     "revenue_churn_rate_qtd": 0.001,
     "renewals_next_30": 1,
     "renewals_next_90": 1,
@@ -226,7 +227,7 @@ def _churn(ev: Evidence, key: str, rising: bool) -> str | None:
     churned = [name for name, _ in _accounts_with(ev, "churned_in_period")]
     if not churned:
         return None
-    if key == "revenue_churn_rate_qtd":
+    if key.startswith("revenue_churn_rate"):
         lost = sum(
             (ev.mrr.get(a, 0) for a, t in ev.by_account.items() if t.churned_in_period), start=0
         )

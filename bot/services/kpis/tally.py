@@ -96,6 +96,8 @@ class Tally:
     active_at_year_start: int = 0
     churned_mrr_qtd: Decimal = Decimal(0)
     mrr_at_quarter_start: Decimal = Decimal(0)
+    churned_mrr_mtd: Decimal = Decimal(0)
+    mrr_at_month_start: Decimal = Decimal(0)
     upsells_won: int = 0
     upsell_value_won: Decimal = Decimal(0)
     pitched_active_accounts: int = 0

@@ -147,6 +147,7 @@ class TargetSet(BaseModel):
     open_objections: CountTarget | None = None
     escalated_objections: CountTarget | None = None
     steps_done_late: CountTarget | None = None
+    revenue_churn_rate_mtd: RateTarget | None = None
 
     def present(self) -> dict[str, _Target]:
         return {name: t for name in type(self).model_fields if (t := getattr(self, name))}
