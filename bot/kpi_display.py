@@ -85,7 +85,8 @@ def kpi_change(change: object, key: str) -> str:
     arrow = "↑" if delta > 0 else "↓"
     kind = _KINDS.get(key, "number")
     if kind in ("pct", "pct1"):
-        size = f"{abs(delta) * 100:.{1 if kind == 'pct1' else 0}f} pts"
+        points = f"{abs(delta) * 100:.{1 if kind == 'pct1' else 0}f}"
+        size = f"{points} {'pt' if points == '1' else 'pts'}"
     elif kind == "money":
         size = money(abs(delta))
     else:
