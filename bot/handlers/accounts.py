@@ -14,7 +14,8 @@ from bot.handlers.base import (
 )
 from bot.services.access import sees_everything
 from bot.services.objections.lists import account_objections
-from bot.services.portfolio import list_accounts, renewals_page
+from bot.services.portfolio import list_accounts
+from bot.services.renewals import renewals_page
 from bot.services.status import account_status
 from storage.models import Role, User
 

@@ -22,18 +22,23 @@ from bot.handlers.base import (
     refresh_risk,
     resolve_account,
 )
+from bot.services.objections.escalation import Escalation, escalation_recipient
 from bot.services.objections.lists import live_objections
-from bot.services.objections.views import DONE, facts_of, screen_for, screen_of, summarize
+from bot.services.objections.views import (
+    DONE,
+    facts_of,
+    recorded_steps,
+    screen_for,
+    screen_of,
+    summarize,
+)
 from bot.services.objections.walk import (
-    Escalation,
     FormProblems,
     StepAlreadySaved,
     discard_draft,
-    escalation_recipient,
     load_objection,
     may_walk,
     record_step,
-    recorded_steps,
     start_objection,
 )
 from storage.models import Account, Objection

@@ -14,19 +14,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select
+from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts
-from bot.services.owners import Owner, OwnerTeam, owner_today, with_owner, zones_in_use
-from bot.services.portfolio_flags import LiveAccount, risk_flags
-from bot.services.when import local_today
-from storage.models import Account, Contract, Stage, Team, User
-from storage.zones import effective_zone
+from bot.services.assessment import assess
+from bot.services.owners import owner_today, with_owner, zones_in_use
+from storage.models import Account, Contract, Team, User
 
 Scope = Literal["mine", "team", "renewals", "at-risk"]
 SCOPES: tuple[str, ...] = get_args(Scope)
@@ -78,116 +75,6 @@ class AccountList:
             "limit": self.limit,
             "items": [item.to_dict() for item in self.items],
         }
-
-
-@dataclass(frozen=True, slots=True)
-class RenewalRow:
-    name: str
-    id: int
-    end_on: date
-    days_left: int
-    value: Decimal
-    auto_renew: bool
-    owner_name: str
-    contract_id: int
-
-    @property
-    def account(self) -> str:
-        return self.name
-
-    @property
-    def account_id(self) -> int:
-        return self.id
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "id": self.id,
-            "end_on": self.end_on.isoformat(),
-            "days_left": self.days_left,
-            "value": float(self.value),
-            "auto_renew": self.auto_renew,
-            "owner_name": self.owner_name,
-        }
-
-
-def _maybe_live(now: datetime) -> ColumnElement[bool]:
-    """A coarse SQL filter (a day of slack for timezones); the exact test is ``_is_live``."""
-    utc_yesterday = now.astimezone(UTC).date() - timedelta(days=1)
-    return or_(Account.churned_on.is_(None), Account.churned_on > utc_yesterday)
-
-
-def _is_live(churned_on: date | None, today: date) -> bool:
-    return churned_on is None or churned_on > today
-
-
-def scope_filter_of(actor: User, scope: str, now: datetime) -> ColumnElement[bool]:
-    condition = and_(readable_accounts(actor), _maybe_live(now))
-    if scope == "mine":
-        condition = and_(condition, Account.owner_id == actor.id)
-    return condition
-
-
-async def live_accounts(
-    session: AsyncSession, scope_filter: ColumnElement[bool], now: datetime
-) -> dict[int, LiveAccount]:
-    stmt = (
-        select(
-            Account.id,
-            Account.name,
-            Account.stage,
-            Account.stage_entered_at,
-            Account.mrr,
-            Account.churned_on,
-            Account.known_since,
-            Owner.name.label("owner_name"),
-            Owner.timezone.label("owner_tz"),
-            OwnerTeam.timezone.label("team_tz"),
-        )
-        .join(Owner, Owner.id == Account.owner_id)
-        .outerjoin(OwnerTeam, OwnerTeam.id == Owner.team_id)
-        .where(scope_filter)
-    )
-    live: dict[int, LiveAccount] = {}
-    for row in await session.execute(stmt):
-        tz = effective_zone(row.owner_tz, row.team_tz)
-        today = local_today(now, tz)
-        if _is_live(row.churned_on, today):
-            live[row.id] = LiveAccount(
-                id=row.id,
-                name=row.name,
-                stage=Stage(row.stage).value,
-                stage_entered_at=row.stage_entered_at,
-                mrr=Decimal(row.mrr),
-                owner_name=row.owner_name,
-                tz=tz,
-                today=today,
-                known_since=row.known_since,
-            )
-    return live
-
-
-async def next_renewals(
-    session: AsyncSession,
-    scope_filter: ColumnElement[bool],
-    now: datetime,
-    live: dict[int, LiveAccount],
-) -> dict[int, date]:
-    """account id -> end date of its earliest contract ending today or later (local today)."""
-    utc_yesterday = now.astimezone(UTC).date() - timedelta(days=1)
-    stmt = (
-        select(Contract.account_id, Contract.end_on)
-        .join(Account, Account.id == Contract.account_id)
-        .where(scope_filter, Contract.end_on >= utc_yesterday)
-    )
-    renewals: dict[int, date] = {}
-    for account_id, end_on in await session.execute(stmt):
-        account = live.get(account_id)
-        if account is None or end_on < account.today:
-            continue
-        if account_id not in renewals or end_on < renewals[account_id]:
-            renewals[account_id] = end_on
-    return renewals
 
 
 def _check_page(limit: int, offset: int) -> None:
@@ -245,40 +132,6 @@ async def _page_ids(
     total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
     ids = list(await session.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
     return ids, int(total or 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Assessed:
-    """Live accounts in a scope with their next renewal and risk flags (flagged ones only)."""
-
-    live: dict[int, LiveAccount]
-    renewals: dict[int, date]
-    flags: dict[int, list[str]]
-
-
-async def assess(
-    session: AsyncSession,
-    scope_filter: ColumnElement[bool],
-    *,
-    now: datetime,
-    playbooks: PlaybookLibrary,
-    recap_grace_hours: int,
-    recap_lookback_days: int,
-) -> Assessed:
-    """Every live account matching ``scope_filter``, its next renewal and why it is at risk."""
-    live = await live_accounts(session, scope_filter, now)
-    renewals = await next_renewals(session, scope_filter, now, live)
-    flags = await risk_flags(
-        session,
-        scope_filter=scope_filter,
-        live=live,
-        renewals=renewals,
-        now=now,
-        playbooks=playbooks,
-        recap_grace_hours=recap_grace_hours,
-        recap_lookback_days=recap_lookback_days,
-    )
-    return Assessed(live, renewals, flags)
 
 
 async def account_rows(
@@ -354,69 +207,6 @@ async def list_accounts(
     )
     rows = await account_rows(session, ids=ids, now=now, playbooks=playbooks, **rules)
     return AccountList(scope, total, rows, offset, limit)
-
-
-async def upcoming_renewals(
-    session: AsyncSession, *, actor: User, days: int, now: datetime
-) -> list[RenewalRow]:
-    """Contracts of live, readable accounts ending 0..``days`` days from today, soonest first."""
-    rows, _ = await renewals_page(session, actor=actor, days=days, now=now)
-    return rows
-
-
-async def renewals_page(
-    session: AsyncSession,
-    *,
-    actor: User,
-    days: int,
-    now: datetime,
-    limit: int | None = None,
-    offset: int = 0,
-) -> tuple[list[RenewalRow], int]:
-    """One page of `upcoming_renewals` (all of them without ``limit``) and how many there are,
-    filtered, sorted and paged in SQL."""
-    if not 1 <= days <= 365:
-        raise InvalidInput(f"Renewals look 1 to 365 days ahead, e.g. {cmd('renewals 30')}.")
-    utc_today = now.astimezone(UTC).date()
-    zones = await zones_in_use(session)
-    today = owner_today(now, zones)
-    stmt = with_owner(
-        select(
-            Contract.id,
-            Contract.account_id,
-            Contract.end_on,
-            Contract.value,
-            Contract.auto_renew,
-            Account.name,
-            Owner.name.label("owner_name"),
-            today.label("owner_today"),
-        ).join(Account, Account.id == Contract.account_id)
-    ).where(
-        readable_accounts(actor),
-        or_(Account.churned_on.is_(None), Account.churned_on > today),
-        Contract.end_on >= utc_today - timedelta(days=1),
-        Contract.end_on <= utc_today + timedelta(days=days + 1),
-        Contract.end_on >= today,
-        Contract.end_on <= owner_today(now, zones, days),
-    )
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    ordered = stmt.order_by(Contract.end_on, Account.name_key, Contract.id).offset(offset)
-    if limit is not None:
-        ordered = ordered.limit(limit)
-    rows = [
-        RenewalRow(
-            name=row.name,
-            id=row.account_id,
-            end_on=row.end_on,
-            days_left=(row.end_on - as_date(row.owner_today)).days,
-            value=Decimal(row.value),
-            auto_renew=row.auto_renew,
-            owner_name=row.owner_name,
-            contract_id=row.id,
-        )
-        for row in await session.execute(ordered)
-    ]
-    return rows, int(total or 0)
 
 
 def as_date(value: object) -> date:

@@ -15,14 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts
+from bot.services.assessment import assess, scope_filter_of
 from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
-from bot.services.portfolio import (
-    AccountList,
-    AccountRow,
-    as_date,
-    assess,
-    scope_filter_of,
-)
+from bot.services.portfolio import AccountList, AccountRow, as_date
 from bot.services.risk_snapshot import snapshot_taken
 from storage.models import Account, AccountRisk, Stage, User
 

@@ -19,7 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
-from bot.services.portfolio import assess
+from bot.services.assessment import assess
 from storage.catalog import ROW_ID
 from storage.db import Database
 from storage.models import Account, AccountRisk, CatalogState

@@ -22,6 +22,7 @@ from bot.services.kpis.digest import HEADLINE, Digest, KpiChange, WeekPoint
 from bot.services.kpis.people import AmStatus, FurthestOff
 from bot.services.kpis.reasons import Reason
 from bot.services.nudges import Nudge
+from bot.services.objections.escalation import Escalation
 from bot.services.objections.follow_ups import FollowUpState
 from bot.services.objections.forms import step_inputs
 from bot.services.objections.lists import ObjectionList
@@ -31,10 +32,10 @@ from bot.services.objections.views import (
     ObjectionSummary,
     WalkScreen,
 )
-from bot.services.objections.walk import Escalation
 from bot.services.playbook_progress import PlaybookProgress, StepState
-from bot.services.portfolio import AccountList, AccountRow, RenewalRow
+from bot.services.portfolio import AccountList, AccountRow
 from bot.services.preferences import KIND_NAMES, NUDGE_KINDS, Preferences
+from bot.services.renewals import RenewalRow
 from bot.services.stage_change import StageChange
 from bot.services.status import AccountStatus, LastMeeting
 from storage.models import Meeting, MeetingKind
