@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -18,12 +19,13 @@ from bot.cli.delivery import send_digests, send_nudges
 from bot.errors import UserError
 from bot.handlers import accounts
 from bot.handlers.base import CommandContext
-from bot.handlers.kpi import build_digest, digest_reply
+from bot.handlers.kpi import build_digests, digest_reply
 from bot.handlers.router import error_reply
 from bot.rendering import Renderer
 from bot.services.container import Services
 from bot.services.kpis import IsoWeek
 from bot.services.kpis.digest import Digest
+from bot.services.kpis.teams import in_batches
 from bot.services.nudges import pending_nudges
 from bot.services.when import local_today
 from storage.keys import name_key
@@ -66,21 +68,71 @@ async def _with_services(work: Any) -> Any:
         await services.db.dispose()
 
 
-async def _digests(services: Services, team: str | None, week: IsoWeek | None) -> list[Digest]:
-    """The digest of the named team (or of every team), for ``week`` or each team's last
-    completed week."""
+async def _teams(services: Services, team: str | None) -> list[Team]:
+    """The named team (or every team), by name."""
     async with services.db.read_only() as session:
         query = select(Team).order_by(Team.name)
         if team:
             query = query.where(Team.name_key == name_key(team))
         teams = list((await session.scalars(query)).all())
-        if not teams:
-            fail(f"No team named {team!r}." if team else "No teams yet: import some.", 1)
-        found = []
-        for each in teams:
-            chosen = week or IsoWeek.last_completed(local_today(services.clock(), each.timezone))
-            found.append(await build_digest(services, session, each, chosen))
-        return found
+    if not teams:
+        fail(f"No team named {team!r}." if team else "No teams yet: import some.", 1)
+    return teams
+
+
+async def _digests(
+    services: Services, teams: list[Team], week: IsoWeek | None
+) -> AsyncIterator[Digest]:
+    """The digest of each of ``teams``, for ``week`` or each team's last completed week, in
+    order, computed a batch of teams at a time (only a batch is held in memory)."""
+    now = services.clock()
+    chosen = [(t, week or IsoWeek.last_completed(local_today(now, t.timezone))) for t in teams]
+    for batch in in_batches(chosen):
+        async with services.db.read_only() as session:
+            found = await build_digests(services, session, batch)
+        for digest in found:
+            yield digest
+
+
+def _json_item(value: Any) -> str:
+    """``value`` as an item of a list printed by `_print_json` (split on newlines only: a
+    string may hold other line breaks, such as U+2028)."""
+    lines = json.dumps(value, indent=2, ensure_ascii=False).split("\n")
+    return "\n".join("  " + line for line in lines)
+
+
+async def _drawn(digests: AsyncIterator[Digest], chart: Path) -> AsyncIterator[Digest]:
+    """The digests, once each one's chart is written to ``chart``."""
+    async for digest in digests:
+        chart.write_bytes(chart_png(digest))
+        yield digest
+
+
+async def _print_digests(
+    services: Services,
+    digests: AsyncIterator[Digest],
+    output: Format,
+    *,
+    one: bool,
+    chart: str | None,
+) -> None:
+    """Each digest as it comes: JSON (one object for ``one`` team, else a list), or text
+    (saying the chart is in the file ``chart``)."""
+    if output is Format.json and one:
+        async for digest in digests:
+            _print_json(digest.to_dict())
+        return
+    renderer = Renderer("text", clock=services.clock)
+    first = True
+    async for digest in digests:
+        if output is Format.json:
+            typer.echo(("[\n" if first else ",\n") + _json_item(digest.to_dict()), nl=False)
+        else:
+            reply = digest_reply(digest, preview=False, chart_file=chart)
+            typer.echo(("" if first else "\n") + renderer.render_text(reply.template, reply.data))
+        first = False
+    if output is Format.json:
+        typer.echo("\n]" if not first else "[]")
 
 
 def register(app: typer.Typer) -> None:
@@ -125,19 +177,14 @@ def register(app: typer.Typer) -> None:
             chosen_week = IsoWeek.parse(week) if week else None
             if send:
                 raise typer.Exit(await send_digests(services, team, chosen_week))
-            digests = await _digests(services, team, chosen_week)
+            teams = await _teams(services, team)
+            if chart is not None and len(teams) != 1:
+                fail("--chart draws one team's chart: name it with --team.")
+            digests = _digests(services, teams, chosen_week)
             if chart is not None:
-                if len(digests) != 1:
-                    fail("--chart draws one team's chart: name it with --team.")
-                chart.write_bytes(chart_png(digests[0]))
-            if output is Format.json:
-                dicts = [d.to_dict() for d in digests]
-                _print_json(dicts[0] if team else dicts)
-                return
-            renderer = Renderer("text", clock=services.clock)
+                digests = _drawn(digests, chart)
             shown = str(chart) if chart is not None else None
-            replies = [digest_reply(d, preview=False, chart_file=shown) for d in digests]
-            typer.echo("\n\n".join(renderer.render_text(r.template, r.data) for r in replies))
+            await _print_digests(services, digests, output, one=bool(team), chart=shown)
 
         _run(_with_services(work))
 

@@ -1,4 +1,8 @@
-"""The KPIs of work done in chat: objections still open, and playbook steps ticked late.
+"""The KPIs of moments, counted in the team's time zone: meetings and their recaps, objections
+still open, and playbook steps ticked late.
+
+* Meetings held in the period (local midnight to local midnight), recapped in time: a recap
+  logged within 24 hours of the meeting (exactly 24 hours still counts).
 
 * Open objections at the end of a period's last day (in the team's time zone): opened before
   that moment and not resolved by then (no ``resolved_at`` and not marked resolved, or
@@ -14,17 +18,53 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary, PlaybookStep
-from bot.services.kpis.tally import GroupBy, Period, Scope, Tallies, account_key, count_if, store
+from bot.services.kpis.tally import (
+    GroupBy,
+    Period,
+    Scope,
+    Tallies,
+    account_keys,
+    count_if,
+    row_key,
+    row_keys,
+    store,
+)
 from bot.services.owners import Owner, OwnerTeam, owner_zone, with_owner
 from bot.services.step_rules import before_accountbot, counts_for_current_stage, due_on
 from bot.services.when import local_date_of
-from storage.models import Account, Objection, ObjectionStatus, StepCompletion
+from storage.models import Account, Meeting, Objection, ObjectionStatus, StepCompletion
+
+RECAP_GRACE = timedelta(hours=24)
+
+
+def recapped_in_time(occurred_at: datetime, recap_logged_at: datetime | None) -> bool:
+    """A recap logged within 24 hours of the meeting (exactly 24 hours still counts)."""
+    return recap_logged_at is not None and recap_logged_at - occurred_at <= RECAP_GRACE
+
+
+async def meetings(
+    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
+) -> None:
+    bounds = [p.utc_bounds() for p in periods]
+    keys = row_keys(by, Meeting.am_id, Meeting.account_id)
+    query = select(*keys, Meeting.occurred_at, Meeting.recap_logged_at).where(
+        scope.people(Meeting.am_id),
+        Meeting.occurred_at >= min(first for first, _ in bounds),
+        Meeting.occurred_at < max(after for _, after in bounds),
+    )
+    for row in (await session.execute(query)).all():
+        key, (occurred_at, recap_logged_at) = row_key(by, row)
+        for (first, after), tallies in zip(bounds, out, strict=True):
+            if first <= occurred_at < after:
+                tallies[key].meetings += 1
+                if recapped_in_time(occurred_at, recap_logged_at):
+                    tallies[key].meetings_recapped_in_time += 1
 
 
 def open_at(moment: datetime) -> ColumnElement[bool]:
@@ -59,16 +99,17 @@ async def objections(
             count_if(still_open),
             count_if(still_open & escalated_by(p.utc_bounds()[1])),
         ]
-    key = account_key(by)
+    keys = account_keys(by)
     latest = max(p.utc_bounds()[1] for p in periods)
     query = (
-        select(key, *columns)
+        select(*keys, *columns)
         .select_from(Objection)
         .join(Account, Account.id == Objection.account_id)
         .where(scope.people(Account.owner_id), Objection.opened_at < latest)
-        .group_by(key)
+        .group_by(*keys)
     )
-    store(out, (await session.execute(query)).all(), ("open_objections", "escalated_objections"))
+    rows = (await session.execute(query)).all()
+    store(out, rows, ("open_objections", "escalated_objections"), by)
 
 
 def _required_step(playbooks: PlaybookLibrary, stage: str, step_id: str) -> PlaybookStep | None:
@@ -89,7 +130,7 @@ async def steps_done_late(
     first_tick = func.min(StepCompletion.completed_at)
     query = with_owner(
         select(
-            account_key(by),
+            *account_keys(by),
             Account.stage,
             Account.stage_entered_at,
             Account.known_since,
@@ -103,7 +144,7 @@ async def steps_done_late(
     query = (
         query.where(scope.people(Account.owner_id), counts_for_current_stage())
         .group_by(
-            account_key(by),
+            *account_keys(by),
             Account.id,
             Account.stage,
             Account.stage_entered_at,
@@ -117,9 +158,8 @@ async def steps_done_late(
             first_tick < max(after for _, after in bounds),
         )
     )
-    for key, stage, entered_at, known_since, zone, step_id, ticked_at in await session.execute(
-        query
-    ):
+    for row in await session.execute(query):
+        key, (stage, entered_at, known_since, zone, step_id, ticked_at) = row_key(by, row)
         step = _required_step(playbooks, str(stage), step_id)
         if step is None:
             continue

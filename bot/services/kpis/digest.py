@@ -1,168 +1,67 @@
-"""The weekly digest a team lead acts on, as data: the week's KPIs against targets and their
+"""The weekly digest a team lead acts on, computed: the week's KPIs against targets and their
 change from the week before, why they changed, each AM's standing, the accounts that need the
-lead, and the last eight weeks for the chart.
+lead, and the last eight weeks for the chart (the data itself: :mod:`~.digest_model`).
 
 Every number comes from the KPI queries (:mod:`bot.services.kpis.queries`): the eight weeks in
 one pass per person, the digest week and the week before once more per account, so the
-report, the changes, the reasons and the chart can never disagree. The text, Slack and Teams
-templates and `accountbot digest --format json` render this one result.
+report, the changes, the reasons and the chart can never disagree. Many teams' digests come
+from one set of queries (:func:`team_digests`, see :mod:`bot.services.kpis.teams`), each the
+same as the team's alone. The text, Slack and Teams templates and
+`accountbot digest --format json` render this one result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
-from bot.services.kpis.attention import AttentionAccount, BookAccount, needs_attention
-from bot.services.kpis.definitions import KpiSet, kpis_from_tally
-from bot.services.kpis.people import AmStatus, am_statuses
-from bot.services.kpis.queries import RENEWAL_SOON_DAYS, tally_by_period
-from bot.services.kpis.reasons import Evidence, Reason, reasons
-from bot.services.kpis.report import (
-    TeamKpiReport,
-    assemble_report,
-    team_members,
-    week_period,
+from bot.services.kpis.attention import BookAccount, needs_attention
+from bot.services.kpis.definitions import kpis_from_tally
+from bot.services.kpis.digest_model import (
+    CHART_KPIS,
+    HEADLINE,
+    SERIES_WEEKS,
+    Digest,
+    KpiChange,
+    WeekPoint,
+    changes_between,
+    has_data,
 )
+from bot.services.kpis.people import AmStatus, am_statuses
+from bot.services.kpis.queries import RENEWAL_SOON_DAYS
+from bot.services.kpis.reasons import Evidence, reasons
+from bot.services.kpis.report import TeamKpiReport, assemble_report, week_period
 from bot.services.kpis.tally import Period, Scope, Tally
 from bot.services.kpis.targets import KpiTargets
+from bot.services.kpis.teams import tally_teams, team_batch
 from bot.services.kpis.weeks import IsoWeek
-from bot.services.preferences import preferences_for
 from bot.settings import Settings
-from storage.models import Account, Contract, Team, User
+from storage.models import Account, Contract, Team, User, UserSettings
 
-# The KPIs the digest leads with, in the order a lead reads them.
-HEADLINE: tuple[str, ...] = (
-    "recap_compliance",
-    "missed_deadlines",
-    "avg_onboarding_days",
-    "upsell_pitch_coverage_qtd",
-    "upsells_won",
-    "upsell_value_won",
-    "nps_90d",
-    "logo_churn_rate_mtd",
-    "logo_churn_rate_qtd",
-    "logo_churn_rate_ytd",
-    "revenue_churn_rate_mtd",
-    "revenue_churn_rate_qtd",
-    "renewals_next_30",
-    "renewals_next_90",
-    "open_objections",
-    "escalated_objections",
-    "steps_done_late",
-)
-CHART_KPIS: tuple[str, ...] = ("recap_compliance", "missed_deadlines", "upsell_pitch_coverage_qtd")
-SERIES_WEEKS = 8
-
-Direction = Literal["up", "down", "same"]
+__all__ = [
+    "CHART_KPIS",
+    "HEADLINE",
+    "SERIES_WEEKS",
+    "Digest",
+    "KpiChange",
+    "WeekPoint",
+    "team_digest",
+    "team_digests",
+    "weeks_ending",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class KpiChange:
-    """A KPI this week and the week before; ``change`` in the KPI's own unit (a rate's change
-    is a fraction: 0.05 is 5 points). None when either week has no value."""
-
-    value: Any
-    previous: Any
-    change: float | None
-
-    @property
-    def direction(self) -> Direction | None:
-        if self.change is None:
-            return None
-        return "up" if self.change > 0 else "down" if self.change < 0 else "same"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "value": _plain(self.value),
-            "previous": _plain(self.previous),
-            "change": self.change,
-            "direction": self.direction,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class WeekPoint:
-    """One week of the chart: the KPIs of ``CHART_KPIS`` (the same as that week's digest)."""
-
-    week: IsoWeek
-    kpis: KpiSet
-
-    def value(self, key: str) -> Any:
-        return getattr(self.kpis, key)
-
-
-@dataclass(frozen=True)
-class Digest:
-    report: TeamKpiReport
-    previous: TeamKpiReport | None  # None: no week before with any account or meeting
-    changes: dict[str, KpiChange]  # headline KPIs only, empty without a week before
-    reasons: list[Reason]
-    people: list[AmStatus]
-    attention: list[AttentionAccount]
-    series: list[WeekPoint]  # oldest first, ending with the digest's week
-
-    @property
-    def team(self) -> str:
-        return self.report.team
-
-    @property
-    def week(self) -> IsoWeek:
-        return self.report.week
-
-    @property
-    def headline(self) -> tuple[str, ...]:
-        return HEADLINE
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``accountbot digest --format json``: the same numbers as the posts."""
-        return {
-            **self.report.to_dict(),
-            "period": {
-                "start": self.report.period_start.isoformat(),
-                "end": self.report.period_end.isoformat(),
-                "timezone": self.report.timezone,
-            },
-            "targets": {k: dict(v) for k, v in self.report.targets.items()},
-            "misses": list(self.report.misses),
-            "previous_week": str(self.previous.week) if self.previous else None,
-            "changes": {key: change.to_dict() for key, change in self.changes.items()},
-            "reasons": [reason.to_dict() for reason in self.reasons],
-            "people": [person.to_dict() for person in self.people],
-            "needs_attention": [account.to_dict() for account in self.attention],
-            "chart": {
-                "weeks": [str(point.week) for point in self.series],
-                **{key: [_plain(p.value(key)) for p in self.series] for key in CHART_KPIS},
-            },
-        }
-
-
-def _plain(value: Any) -> Any:
-    return value if value is None or isinstance(value, int | float) else float(value)
-
-
-def _has_data(kpis: KpiSet) -> bool:
-    return bool(kpis.accounts_active or kpis.churned_accounts or kpis.meetings)
-
-
-def _changes(now: KpiSet, before: KpiSet) -> dict[str, KpiChange]:
-    found = {}
-    for key in HEADLINE:
-        value, previous = getattr(now, key), getattr(before, key)
-        change = None if value is None or previous is None else float(value) - float(previous)
-        found[key] = KpiChange(value, previous, change)
-    return found
-
-
-async def _book(session: AsyncSession, scope: Scope) -> dict[int, BookAccount]:
+async def _books(session: AsyncSession, scope: Scope) -> dict[int, dict[int, BookAccount]]:
+    """The accounts of the scope's people, by their owner's team and id."""
     query = (
         select(
+            User.team_id,
             Account.id,
             Account.name,
             User.name,
@@ -175,7 +74,11 @@ async def _book(session: AsyncSession, scope: Scope) -> dict[int, BookAccount]:
         .join(User, User.id == Account.owner_id)
         .where(scope.people(Account.owner_id))
     )
-    return {row[0]: BookAccount(*row) for row in await session.execute(query)}
+    found: defaultdict[int, dict[int, BookAccount]] = defaultdict(dict)
+    for row in await session.execute(query):
+        if row[0] is not None:  # the scope's people are in its teams; this tells the type checker
+            found[row[0]][row[1]] = BookAccount(*row[1:])
+    return found
 
 
 async def _renewals_soon(session: AsyncSession, scope: Scope, last_day: date) -> dict[int, date]:
@@ -193,6 +96,15 @@ async def _renewals_soon(session: AsyncSession, scope: Scope, last_day: date) ->
     return {account_id: end_on for account_id, end_on in await session.execute(query)}
 
 
+async def _vacations(session: AsyncSession, scope: Scope, first_day: date) -> dict[int, date]:
+    """The last day of vacation of the scope's people away on or after ``first_day``."""
+    query = select(UserSettings.user_id, UserSettings.vacation_until).where(
+        scope.people(UserSettings.user_id), UserSettings.vacation_until >= first_day
+    )
+    rows = await session.execute(query)
+    return {user_id: until for user_id, until in rows if until is not None}
+
+
 def weeks_ending(week: IsoWeek, count: int, timezone: str) -> list[tuple[IsoWeek, Period]]:
     """The ``count`` weeks ending with ``week``, oldest first, with their periods."""
     found = []
@@ -200,6 +112,61 @@ def weeks_ending(week: IsoWeek, count: int, timezone: str) -> list[tuple[IsoWeek
         earlier = IsoWeek.containing(week.first_day - timedelta(weeks=back))
         found.append((earlier, week_period(earlier, None, timezone)))
     return found
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the queries found for one team: per person for every week, per account for the
+    last two, its accounts; and for the whole batch, renewals soon and vacations."""
+
+    members: Sequence[User]
+    by_person: list[dict[int, Tally]]
+    by_account: list[dict[int, Tally]]
+    book: Mapping[int, BookAccount]
+    renewals: Mapping[int, date]
+    vacations: Mapping[int, date]
+
+
+async def team_digests(
+    session: AsyncSession,
+    *,
+    teams: Sequence[Team],
+    week: IsoWeek,
+    targets: KpiTargets,
+    playbooks: PlaybookLibrary,
+    settings: Settings,
+) -> dict[int, Digest]:
+    """The digest of each of ``teams`` for ``week`` (Monday to Sunday in each team's time
+    zone), by team id, as :func:`team_digest` makes it, from a number of queries that does not
+    grow with the number of teams (a few per time zone among them). Split long lists of teams
+    with :func:`bot.services.kpis.teams.in_batches`."""
+    weeks = {team.id: weeks_ending(week, SERIES_WEEKS, team.timezone) for team in teams}
+    if not teams:
+        return {}
+    batch = await team_batch(session, teams)
+    periods = [period for _, period in weeks[batch.teams[0].id]]  # the days: the same for all
+    by_person = await tally_teams(session, batch, periods, playbooks=playbooks)
+    by_account = await tally_teams(session, batch, periods[-2:], by="account", playbooks=playbooks)
+    books = await _books(session, batch.scope)
+    renewals = await _renewals_soon(session, batch.scope, periods[-1].end)
+    vacations = await _vacations(session, batch.scope, week.first_day)
+    return {
+        team.id: _digest(
+            team,
+            weeks[team.id],
+            _Found(
+                batch.members[team.id],
+                by_person[team.id],
+                by_account[team.id],
+                books.get(team.id, {}),
+                renewals,
+                vacations,
+            ),
+            targets,
+            settings,
+        )
+        for team in batch.teams
+    }
 
 
 async def team_digest(
@@ -212,18 +179,25 @@ async def team_digest(
     settings: Settings,
 ) -> Digest:
     """Team ``team``'s digest for ``week`` (Monday to Sunday in the team's time zone)."""
-    scope = Scope(team_id=team.id)
-    weeks = weeks_ending(week, SERIES_WEEKS, team.timezone)
-    periods = [period for _, period in weeks]
-    by_person = await tally_by_period(session, periods=periods, scope=scope, playbooks=playbooks)
-    by_account = await tally_by_period(
-        session, periods=periods[-2:], scope=scope, by="account", playbooks=playbooks
+    found = await team_digests(
+        session, teams=[team], week=week, targets=targets, playbooks=playbooks, settings=settings
     )
-    members = await team_members(session, team)
-    report = assemble_report(team, members, week, periods[-1], by_person[-1], targets)
+    return found[team.id]
+
+
+def _digest(
+    team: Team,
+    weeks: list[tuple[IsoWeek, Period]],
+    found: _Found,
+    targets: KpiTargets,
+    settings: Settings,
+) -> Digest:
+    periods = [period for _, period in weeks]
+    members, book = found.members, found.book
+    by_person, by_account = found.by_person, found.by_account
+    report = assemble_report(team, members, weeks[-1][0], periods[-1], by_person[-1], targets)
     before = assemble_report(team, members, weeks[-2][0], periods[-2], by_person[-2], targets)
-    previous = before if _has_data(before.kpis) else None
-    book = await _book(session, scope)
+    previous = before if has_data(before.kpis) else None
     evidence = Evidence(
         current=report.kpis,
         previous=before.kpis,
@@ -245,13 +219,13 @@ async def team_digest(
     return Digest(
         report=report,
         previous=previous,
-        changes=_changes(report.kpis, before.kpis) if previous else {},
+        changes=changes_between(report.kpis, before.kpis) if previous else {},
         reasons=reasons(evidence, HEADLINE) if previous else [],
-        people=await _people(session, report, members, by_person[-1], settings),
+        people=_people(report, members, by_person[-1], found.vacations),
         attention=needs_attention(
             book,
             by_account[-1],
-            await _renewals_soon(session, scope, periods[-1].end),
+            found.renewals,
             last_day=periods[-1].end,
             onboarding_days=settings.onboarding_target_days,
         ),
@@ -262,23 +236,17 @@ async def team_digest(
     )
 
 
-async def _people(
-    session: AsyncSession,
+def _people(
     report: TeamKpiReport,
     members: Sequence[User],
-    tallies: dict[int, Tally],
-    settings: Settings,
+    tallies: Mapping[int, Tally],
+    vacations: Mapping[int, date],
 ) -> list[AmStatus]:
     emails = {member.id: member.email for member in members}
-    prefs = await preferences_for(session, emails, settings)
-    vacations = {
-        emails[user_id]: p.vacation_until
-        for user_id, p in prefs.items()
-        if p.vacation_until is not None and p.vacation_until >= report.period_start
-    }
+    away = {emails[user_id]: until for user_id, until in vacations.items() if user_id in emails}
     late = {
         emails[user_id]: t.meetings - t.meetings_recapped_in_time
         for user_id, t in tallies.items()
         if user_id in emails
     }
-    return am_statuses(report.by_am, late, vacations)
+    return am_statuses(report.by_am, late, away)

@@ -3,7 +3,8 @@
 Each KPI is a ratio or a count of a few tallies. The tallies are computed per person (the
 account owner for account-based numbers, the meeting's AM for meetings) with a handful of
 aggregate queries, so a team's numbers are the sum of its people's tallies and the per-AM
-breakdown can never disagree with the team total. Grouped per account instead, the same
+breakdown can never disagree with the team total; and many teams' numbers come from the same
+few queries, split back by person (:func:`count_rows`). Grouped per account instead, the same
 queries say which accounts a number is made of (the digest's reasons). All date arithmetic
 happens in Python on the bound parameters, so the SQL is the same on SQLite and PostgreSQL.
 """
@@ -11,8 +12,8 @@ happens in Python on the bound parameters, so the SQL is the same on SQLite and 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -20,18 +21,20 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary, load_playbooks
-from bot.services.kpis.activity import objections, steps_done_late
+from bot.services.kpis.activity import meetings, objections, steps_done_late
 from bot.services.kpis.tally import (
     GroupBy,
     Period,
     Scope,
     Tallies,
     Tally,
-    account_key,
+    account_keys,
     active_at_end_of,
     active_at_start_of,
     any_of,
+    collapse,
     count_if,
+    row_key,
     store,
     sum_if,
 )
@@ -39,16 +42,14 @@ from storage.models import (
     Account,
     Contract,
     Deliverable,
-    Meeting,
     SatisfactionSignal,
     SignalKind,
     Upsell,
     UpsellStatus,
 )
 
-__all__ = ["Period", "Scope", "Tally", "tally_by_period", "tally_by_person"]
+__all__ = ["Period", "Scope", "Tally", "count_rows", "tally_by_period", "tally_by_person"]
 
-RECAP_GRACE = timedelta(hours=24)
 RENEWAL_SOON_DAYS = 30
 RENEWAL_HORIZON_DAYS = 90
 NPS_PROMOTER_MIN = 9
@@ -75,8 +76,8 @@ async def _accounts(
             sum_if(churned_on.between(m0, p.end), Account.mrr),
             sum_if(active_at_start_of(m0), Account.mrr),
         ]
-    key = account_key(by)
-    query = select(key, *columns).where(scope.people(Account.owner_id)).group_by(key)
+    keys = account_keys(by)
+    query = select(*keys, *columns).where(scope.people(Account.owner_id)).group_by(*keys)
     names = (
         "active_at_end",
         "churned_in_period",
@@ -91,7 +92,7 @@ async def _accounts(
         "churned_mrr_mtd",
         "mrr_at_month_start",
     )
-    store(out, (await session.execute(query)).all(), names)
+    store(out, (await session.execute(query)).all(), names, by)
 
 
 def _won(p: Period) -> ColumnElement[bool]:
@@ -113,19 +114,19 @@ async def _upsells(
             sum_if(won, Upsell.value),
             func.count(distinct(case((_pitched(p), Upsell.account_id)))),
         ]
-    key = account_key(by)
+    keys = account_keys(by)
     query = (
-        select(key, *columns)
+        select(*keys, *columns)
         .select_from(Upsell)
         .join(Account, Account.id == Upsell.account_id)
         .where(
             scope.people(Account.owner_id),
             any_of(_won(p) for p in periods) | any_of(_pitched(p) for p in periods),
         )
-        .group_by(key)
+        .group_by(*keys)
     )
     names = ("upsells_won", "upsell_value_won", "pitched_active_accounts")
-    store(out, (await session.execute(query)).all(), names)
+    store(out, (await session.execute(query)).all(), names, by)
 
 
 async def _nps(
@@ -140,9 +141,9 @@ async def _nps(
             count_if(window & (score <= NPS_DETRACTOR_MAX)),
             count_if(window),
         ]
-    key = account_key(by)
+    keys = account_keys(by)
     query = (
-        select(key, *columns)
+        select(*keys, *columns)
         .select_from(SatisfactionSignal)
         .join(Account, Account.id == SatisfactionSignal.account_id)
         .where(
@@ -152,10 +153,10 @@ async def _nps(
             recorded_on > min(p.trailing_after for p in periods),
             recorded_on <= max(p.end for p in periods),
         )
-        .group_by(key)
+        .group_by(*keys)
     )
     names = ("nps_promoters", "nps_detractors", "nps_responses")
-    store(out, (await session.execute(query)).all(), names)
+    store(out, (await session.execute(query)).all(), names, by)
 
 
 async def _onboarding(
@@ -163,12 +164,13 @@ async def _onboarding(
 ) -> None:
     # Day differences are not portable SQL, so fetch the (few) completions of the windows.
     completed_on = Account.onboarding_completed_on
-    query = select(account_key(by), Account.started_on, completed_on).where(
+    query = select(*account_keys(by), Account.started_on, completed_on).where(
         scope.people(Account.owner_id),
         completed_on > min(p.trailing_after for p in periods),
         completed_on <= max(p.end for p in periods),
     )
-    for key, started_on, finished_on in (await session.execute(query)).all():
+    for row in (await session.execute(query)).all():
+        key, (started_on, finished_on) = row_key(by, row)
         if finished_on is None:  # excluded by the query; this tells the type checker
             continue
         for p, tallies in zip(periods, out, strict=True):
@@ -186,9 +188,9 @@ async def _deliverables(
     session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
 ) -> None:
     due_on = Deliverable.due_on
-    key = account_key(by)
+    keys = account_keys(by)
     query = (
-        select(key, *(count_if(due_on.between(p.start, p.end)) for p in periods))
+        select(*keys, *(count_if(due_on.between(p.start, p.end)) for p in periods))
         .select_from(Deliverable)
         .join(Account, Account.id == Deliverable.account_id)
         .where(
@@ -196,32 +198,9 @@ async def _deliverables(
             due_on.between(min(p.start for p in periods), max(p.end for p in periods)),
             missed_deadline(),
         )
-        .group_by(key)
+        .group_by(*keys)
     )
-    store(out, (await session.execute(query)).all(), ("missed_deadlines",))
-
-
-async def _meetings(
-    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
-) -> None:
-    bounds = [p.utc_bounds() for p in periods]
-    key = Meeting.am_id if by == "person" else Meeting.account_id
-    query = select(key, Meeting.occurred_at, Meeting.recap_logged_at).where(
-        scope.people(Meeting.am_id),
-        Meeting.occurred_at >= min(first for first, _ in bounds),
-        Meeting.occurred_at < max(after for _, after in bounds),
-    )
-    for person, occurred_at, recap_logged_at in (await session.execute(query)).all():
-        for (first, after), tallies in zip(bounds, out, strict=True):
-            if first <= occurred_at < after:
-                tallies[person].meetings += 1
-                if recapped_in_time(occurred_at, recap_logged_at):
-                    tallies[person].meetings_recapped_in_time += 1
-
-
-def recapped_in_time(occurred_at: datetime, recap_logged_at: datetime | None) -> bool:
-    """A recap logged within 24 hours of the meeting (exactly 24 hours still counts)."""
-    return recap_logged_at is not None and recap_logged_at - occurred_at <= RECAP_GRACE
+    store(out, (await session.execute(query)).all(), ("missed_deadlines",), by)
 
 
 async def _renewals(
@@ -234,9 +213,9 @@ async def _renewals(
             count_if(ahead & (end_on <= p.end + timedelta(days=RENEWAL_SOON_DAYS))),
             count_if(ahead & (end_on <= p.end + timedelta(days=RENEWAL_HORIZON_DAYS))),
         ]
-    key = account_key(by)
+    keys = account_keys(by)
     query = (
-        select(key, *columns)
+        select(*keys, *columns)
         .select_from(Contract)
         .join(Account, Account.id == Contract.account_id)
         .where(
@@ -244,14 +223,48 @@ async def _renewals(
             end_on > min(p.end for p in periods),
             end_on <= max(p.end for p in periods) + timedelta(days=RENEWAL_HORIZON_DAYS),
         )
-        .group_by(key)
+        .group_by(*keys)
     )
-    store(out, (await session.execute(query)).all(), ("renewals_next_30", "renewals_next_90"))
+    rows = (await session.execute(query)).all()
+    store(out, rows, ("renewals_next_30", "renewals_next_90"), by)
 
 
 @cache
 def bundled_playbooks() -> PlaybookLibrary:
     return load_playbooks()
+
+
+# The counts made of days only: the same for every time zone.
+_BY_DAY = (_accounts, _upsells, _nps, _onboarding, _deliverables, _renewals)
+
+
+async def count_rows(
+    session: AsyncSession,
+    *,
+    periods: Sequence[Period],
+    scope: Scope,
+    zones: Mapping[str, Scope],
+    by: GroupBy = "person",
+    playbooks: PlaybookLibrary,
+) -> Tallies:
+    """Every row (see :data:`RowKey`) of ``scope`` with anything to count in each of
+    ``periods`` (days: their time zones are not used).
+
+    The counts made of days run once for ``scope``; those made of moments (meetings, open
+    objections, steps ticked) once per time zone of ``zones``, for that zone's part of the
+    scope, the periods' days placed in that zone. So the cost is a fixed number of queries
+    per zone, however many teams the scope holds.
+    """
+    out: Tallies = [defaultdict(Tally) for _ in periods]
+    if periods:
+        for query in _BY_DAY:
+            await query(session, periods, scope, by, out)
+        for zone, part in zones.items():
+            zoned = [Period(p.start, p.end, zone) for p in periods]
+            await meetings(session, zoned, part, by, out)
+            await objections(session, zoned, part, by, out)
+            await steps_done_late(session, zoned, part, by, out, playbooks)
+    return out
 
 
 async def tally_by_period(
@@ -269,15 +282,13 @@ async def tally_by_period(
     AMs appear for meetings they held in the period. Per account, accounts appear once they
     are in the scope, and for meetings held on them.
     """
-    if len({p.timezone for p in periods}) > 1:
+    zones = {p.timezone: scope for p in periods}
+    if len(zones) > 1:
         raise ValueError("periods of one query share a timezone")
-    out: Tallies = [defaultdict(Tally) for _ in periods]
-    if periods:
-        for query in (_accounts, _upsells, _nps, _onboarding, _deliverables, _meetings, _renewals):
-            await query(session, periods, scope, by, out)
-        await objections(session, periods, scope, by, out)
-        await steps_done_late(session, periods, scope, by, out, playbooks)
-    return [dict(tallies) for tallies in out]
+    rows = await count_rows(
+        session, periods=periods, scope=scope, zones=zones, by=by, playbooks=playbooks
+    )
+    return collapse(rows)
 
 
 async def tally_by_person(

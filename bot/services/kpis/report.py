@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import InvalidInput, NotFound
 from bot.playbooks import PlaybookLibrary
 from bot.services.kpis.definitions import KpiSet, kpis_from_tally
-from bot.services.kpis.queries import Period, Scope, Tally, tally_by_person
+from bot.services.kpis.queries import Period, Scope, Tally, bundled_playbooks, tally_by_person
 from bot.services.kpis.targets import KpiTargets
+from bot.services.kpis.teams import tally_teams, team_batch
 from bot.services.kpis.weeks import IsoWeek
 from storage.keys import name_key
 from storage.models import Role, Team, User
@@ -125,13 +126,6 @@ def _am_kpis(user: User, tally: Tally, targets: KpiTargets) -> AmKpis:
     )
 
 
-async def team_members(session: AsyncSession, team: Team) -> list[User]:
-    """The team's people by name (sorted here, not in SQL: collations differ between SQLite
-    and PostgreSQL)."""
-    members = (await session.scalars(select(User).where(User.team_id == team.id))).all()
-    return sorted(members, key=lambda m: (m.name.casefold(), m.email))
-
-
 def assemble_report(
     team: Team,
     members: Sequence[User],
@@ -160,6 +154,32 @@ def assemble_report(
     )
 
 
+async def team_kpi_reports(
+    session: AsyncSession,
+    *,
+    teams: Sequence[Team],
+    week: IsoWeek,
+    through: date | None = None,
+    targets: KpiTargets,
+    playbooks: PlaybookLibrary | None = None,
+) -> dict[int, TeamKpiReport]:
+    """The report of each of ``teams`` (by team id), as :func:`team_kpi_report` makes it, from
+    one set of queries (see :mod:`bot.services.kpis.teams`; split long lists with
+    ``in_batches``)."""
+    periods = {team.id: week_period(week, through, team.timezone) for team in teams}
+    if not teams:
+        return {}
+    batch = await team_batch(session, teams)
+    days = periods[batch.teams[0].id]
+    tallies = await tally_teams(session, batch, [days], playbooks=playbooks or bundled_playbooks())
+    return {
+        team.id: assemble_report(
+            team, batch.members[team.id], week, periods[team.id], tallies[team.id][0], targets
+        )
+        for team in batch.teams
+    }
+
+
 async def team_kpi_report(
     session: AsyncSession,
     *,
@@ -176,12 +196,10 @@ async def team_kpi_report(
     late): the bundled ones unless given.
     """
     found = await find_team(session, team) if isinstance(team, str) else team
-    period = week_period(week, through, found.timezone)
-    tallies = await tally_by_person(
-        session, period=period, scope=Scope(team_id=found.id), playbooks=playbooks
+    reports = await team_kpi_reports(
+        session, teams=[found], week=week, through=through, targets=targets, playbooks=playbooks
     )
-    members = await team_members(session, found)
-    return assemble_report(found, members, week, period, tallies, targets)
+    return reports[found.id]
 
 
 async def user_kpis(

@@ -4,12 +4,17 @@ A :class:`Tally` holds the raw counts and sums of one person (or one account) fo
 the KPIs of :mod:`bot.services.kpis.definitions` are ratios and counts of them. Queries answer
 several periods at once (the digest's eight weeks), one column (or one Python bucket) per
 period, so the numbers of a week are the same whichever other weeks were asked for with it.
+
+Rows are counted under a :data:`RowKey`: the person the scope selected them by (the account's
+owner, the meeting's AM) and the key asked for (that person again, or the account). So the
+rows of many teams counted in one query split back into each team's numbers exactly
+(:func:`split_by_team`), and those of one scope add up into its numbers (:func:`collapse`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -71,14 +76,17 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Whose numbers: everyone in a team, or one person."""
+    """Whose numbers: everyone in a team (or in any of ``team_ids``), or one person."""
 
     team_id: int | None = None
     user_id: int | None = None
+    team_ids: tuple[int, ...] | None = None
 
     def people(self, column: InstrumentedAttribute[int]) -> ColumnElement[bool]:
         if self.user_id is not None:
             return column == self.user_id
+        if self.team_ids is not None:
+            return column.in_(select(User.id).where(User.team_id.in_(self.team_ids)))
         return column.in_(select(User.id).where(User.team_id == self.team_id))
 
 
@@ -116,14 +124,17 @@ class Tally:
     steps_done_late: int = 0
 
     def __add__(self, other: Tally) -> Tally:
-        total = Tally()
-        for f in fields(self):
-            setattr(total, f.name, getattr(self, f.name) + getattr(other, f.name))
-        return total
+        return Tally(*(getattr(self, name) + getattr(other, name) for name in _FIELDS))
 
 
-# One dict (key -> Tally) per period asked for, in the same order.
-Tallies = list[defaultdict[int, Tally]]
+_FIELDS = tuple(f.name for f in fields(Tally))
+_MONEY = frozenset(f.name for f in fields(Tally) if isinstance(f.default, Decimal))
+
+
+# (the person whose scope a row is in, the key asked for: that person or an account)
+RowKey = tuple[int, int]
+# One dict (row key -> Tally) per period asked for, in the same order.
+Tallies = list[defaultdict[RowKey, Tally]]
 
 
 def _money(value: Any) -> Decimal:
@@ -131,18 +142,62 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(_CENT)
 
 
-def store(out: Tallies, rows: Iterable[Sequence[Any]], names: Sequence[str]) -> None:
-    """Rows of ``(key, values of period 0 ..., values of period 1 ..., ...)`` into the named
-    tally fields of each period."""
-    for key, *values in rows:
+def _count(value: Any) -> int:
+    return int(value or 0)
+
+
+def row_keys(by: GroupBy, person: Any, account: Any) -> list[Any]:
+    """The columns a query selects and groups by first: the ``person`` column its scope
+    filters on and, per account, the ``account`` column too (an account has one owner, so
+    grouping by both gives the same groups as by the account)."""
+    return [person] if by == "person" else [person, account]
+
+
+def row_key(by: GroupBy, row: Sequence[Any]) -> tuple[RowKey, Sequence[Any]]:
+    """A row of a query made with :func:`row_keys`: its key, and the values after it."""
+    if by == "person":
+        return (row[0], row[0]), row[1:]
+    return (row[0], row[1]), row[2:]
+
+
+def store(out: Tallies, rows: Iterable[Sequence[Any]], names: Sequence[str], by: GroupBy) -> None:
+    """Rows of ``(key columns, values of period 0 ..., values of period 1 ..., ...)`` into the
+    named tally fields of each period."""
+    as_value = [(name, _money if name in _MONEY else _count) for name in names]
+    for row in rows:
+        key, values = row_key(by, row)
         for index, tallies in enumerate(out):
             tally = tallies[key]
             chunk = values[index * len(names) : (index + 1) * len(names)]
-            for name, value in zip(names, chunk, strict=True):
-                current = getattr(tally, name)
-                setattr(
-                    tally, name, _money(value) if isinstance(current, Decimal) else int(value or 0)
-                )
+            for (name, convert), value in zip(as_value, chunk, strict=True):
+                setattr(tally, name, convert(value))
+
+
+def _added(found: Mapping[int, Tally], key: int, tally: Tally) -> Tally:
+    """``tally`` plus what ``key`` already has (the same Tally when it has nothing yet)."""
+    before = found.get(key)
+    return tally if before is None else before + tally
+
+
+def split_by_team(
+    out: Tallies, team_of: Callable[[int], int | None], team_ids: Iterable[int]
+) -> dict[int, list[dict[int, Tally]]]:
+    """Each team's tallies (key -> Tally, per period): the rows of the people ``team_of``
+    places in it, added up per key (an account met by several of the team's AMs)."""
+    found: dict[int, list[dict[int, Tally]]] = {team_id: [{} for _ in out] for team_id in team_ids}
+    for index, tallies in enumerate(out):
+        for (person, key), tally in tallies.items():
+            team_id = team_of(person)
+            if team_id is None or team_id not in found:
+                continue
+            period = found[team_id][index]
+            period[key] = _added(period, key, tally)
+    return found
+
+
+def collapse(out: Tallies) -> list[dict[int, Tally]]:
+    """The tallies of one scope (key -> Tally, per period), whoever's rows they are."""
+    return split_by_team(out, lambda _: 0, [0])[0]
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -157,9 +212,9 @@ def any_of(conditions: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
-def account_key(by: GroupBy) -> InstrumentedAttribute[int]:
-    """The column an account-based tally is grouped by."""
-    return Account.owner_id if by == "person" else Account.id
+def account_keys(by: GroupBy) -> list[Any]:
+    """The columns an account-based tally is grouped by (see :func:`row_keys`)."""
+    return row_keys(by, Account.owner_id, Account.id)
 
 
 def active_at_start_of(day: date) -> ColumnElement[bool]:
