@@ -18,6 +18,8 @@ KPI_DISPLAY: tuple[tuple[str, str, Kind], ...] = (
     ("churned_accounts", "Churned accounts", "count"),
     ("logo_churn_rate_mtd", "Logo churn, month to date", "pct1"),
     ("logo_churn_rate_qtd", "Logo churn, quarter to date", "pct1"),
+    ("logo_churn_rate_ytd", "Logo churn, year to date", "pct1"),
+    ("revenue_churn_rate_mtd", "Revenue churn, month to date", "pct1"),
     ("revenue_churn_rate_qtd", "Revenue churn, quarter to date", "pct1"),
     ("upsells_won", "Upsells won", "count"),
     ("upsell_value_won", "Upsell value won", "money"),
@@ -29,6 +31,9 @@ KPI_DISPLAY: tuple[tuple[str, str, Kind], ...] = (
     ("recap_compliance", "Recaps within 24 h", "pct"),
     ("renewals_next_30", "Renewals in the next 30 days", "count"),
     ("renewals_next_90", "Renewals in the next 90 days", "count"),
+    ("open_objections", "Open objections", "count"),
+    ("escalated_objections", "Escalated objections", "count"),
+    ("steps_done_late", "Playbook steps done late", "count"),
 )
 _LABELS = {key: label for key, label, _ in KPI_DISPLAY}
 _KINDS = {key: kind for key, _, kind in KPI_DISPLAY}
@@ -51,13 +56,39 @@ def kpi_value(value: object, key: str) -> str:
 
 
 def kpi_target(targets: Mapping[str, Mapping[str, float]], key: str) -> str:
-    """The target in words: `≥ 90%`, `≤ 8`, `2–5`, or empty when the KPI has none."""
+    """The target in words: `≥ 90%`, `≤ 8`, `< 8`, `2–5`, or empty when the KPI has none."""
     bounds = targets.get(key) or {}
     low, high = bounds.get("min"), bounds.get("max")
     if low is not None and high is not None:
         return f"{kpi_value(low, key)}–{kpi_value(high, key)}"
-    if low is not None:
-        return f"≥ {kpi_value(low, key)}"
-    if high is not None:
-        return f"≤ {kpi_value(high, key)}"
-    return ""
+    words = [
+        f"{sign} {kpi_value(bounds[name], key)}"
+        for name, sign in (("min", "≥"), ("above", ">"), ("max", "≤"), ("below", "<"))
+        if bounds.get(name) is not None
+    ]
+    return ", ".join(words)
+
+
+def kpi_bounds(bounds: Mapping[str, float] | None, key: str) -> str:
+    """One KPI's target bounds in words (`{"below": 8}` for days: `< 8`)."""
+    return kpi_target({key: bounds or {}}, key)
+
+
+def kpi_change(change: object, key: str) -> str:
+    """The change from the week before: `↑ 5 pts` for rates (in points), `↓ 2`, `↑ $1,200`,
+    `→` when it did not move, empty when there is nothing to compare."""
+    if change is None:
+        return ""
+    delta = float(str(change))
+    if delta == 0:
+        return "→"
+    arrow = "↑" if delta > 0 else "↓"
+    kind = _KINDS.get(key, "number")
+    if kind in ("pct", "pct1"):
+        points = f"{abs(delta) * 100:.{1 if kind == 'pct1' else 0}f}"
+        size = f"{points} {'pt' if points == '1' else 'pts'}"
+    elif kind == "money":
+        size = money(abs(delta))
+    else:
+        size = number(abs(delta))
+    return "→" if float(size.strip("$ pts").replace(",", "")) == 0 else f"{arrow} {size}"

@@ -34,7 +34,14 @@ from bot.formatting import (
     short_day,
     truncate_text,
 )
-from bot.kpi_display import KPI_DISPLAY, kpi_label, kpi_target, kpi_value
+from bot.kpi_display import (
+    KPI_DISPLAY,
+    kpi_bounds,
+    kpi_change,
+    kpi_label,
+    kpi_target,
+    kpi_value,
+)
 from bot.teams_markdown import escape_teams_markdown
 
 Surface = Literal["text", "slack", "teams"]
@@ -136,6 +143,8 @@ class Renderer:
             kpi_label=kpi_label,
             kpi_value=kpi_value,
             kpi_target=kpi_target,
+            kpi_bounds=kpi_bounds,
+            kpi_change=kpi_change,
         )
         self.env.globals["KPI_DISPLAY"] = KPI_DISPLAY
         # typed("status " ~ name): how to type it here, with the text escaped for the surface

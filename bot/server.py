@@ -1,8 +1,9 @@
 """The one aiohttp application: chat webhooks and a health check, on one port.
 
 Routes: POST /slack/events (Slack's slash commands, interactivity and Events API, as Bolt
-expects them at one URL), POST /api/messages (Microsoft Teams, through the Bot Framework) and
-GET /healthz. No chat SDK is imported here: surfaces hand in plain aiohttp handlers.
+expects them at one URL), POST /api/messages (Microsoft Teams, through the Bot Framework),
+GET /healthz and GET /charts/<name>.png (the digest charts Teams cards link to). No chat SDK
+is imported here: surfaces hand in plain aiohttp handlers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from bot.delivery.charts import CHART_ROUTE, chart_endpoint
 from bot.services.container import Services
 from storage.db import Database, is_sqlite, sqlite_path
 from storage.migrate import alembic_config, upgrade_async
@@ -68,6 +70,7 @@ def build_web_app(
     app[SERVICES_KEY] = services
     app[SURFACES_KEY] = list(surfaces)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(CHART_ROUTE, chart_endpoint(services))
     for route in routes:
         app.router.add_route(route.method, route.path, route.handler)
 

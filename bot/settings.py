@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     slack_messages_per_second: float = Field(default=8.0, gt=0, le=100)
     teams_messages_per_second: float = Field(default=8.0, gt=0, le=100)
     objection_stale_days: int = Field(default=3, ge=1, le=60)
+    # How often the scheduler works out every account's risk flags for large at-risk lists.
+    risk_refresh_minutes: int = Field(default=5, ge=1, le=240)
+    # Where people's browsers and Teams reach `accountbot serve` (https://bot.example.com):
+    # the digest's chart is shown in Teams from PUBLIC_URL/charts/…; without it, in words.
+    public_url: str | None = None
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -115,6 +120,18 @@ class Settings(BaseSettings):
             raise ValueError("DIGEST_TIME is one weekday and a time, e.g. `mon 09:00`")
         at = check_clock_time(clock.strip() or "09:00", "DIGEST_TIME")
         return f"{day.strip().lower()[:3]} {at}"
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+            raise ValueError(
+                f"PUBLIC_URL must be an http(s) address like https://bot.example.com, not {value!r}"
+            )
+        return url
 
     @field_validator("slack_api_url")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from datetime import datetime
 
 import typer
@@ -154,6 +155,27 @@ async def _scheduler() -> None:
         await services.db.dispose()
 
 
+async def _refresh_risks() -> None:
+    from bot.services.risk_snapshot import refresh_all
+
+    settings = load_settings()
+    services = open_services(settings)
+    try:
+        await prepare_database(settings)
+        started = time.perf_counter()
+        flagged = await refresh_all(
+            services.db,
+            now=services.clock(),
+            playbooks=services.playbooks,
+            recap_grace_hours=services.nudge_rules.recap_grace_hours,
+            recap_lookback_days=services.nudge_rules.recap_lookback_days,
+        )
+        took = time.perf_counter() - started
+        typer.echo(f"Risk snapshot refreshed in {took:.1f}s: {flagged} accounts at risk.")
+    finally:
+        await services.db.dispose()
+
+
 def register(app: typer.Typer) -> None:
     outbox_app = typer.Typer(
         help="Messages waiting to be sent, parked or sent lately.", no_args_is_help=True
@@ -180,3 +202,9 @@ def register(app: typer.Typer) -> None:
     def scheduler() -> None:
         """Run only the timed jobs and the outbox sender (no web server)."""
         asyncio.run(_scheduler())
+
+    @app.command("refresh-risks")
+    def refresh_risks() -> None:
+        """Work out every account's risk flags now (the scheduler does it every few minutes);
+        large at-risk lists are read from them."""
+        asyncio.run(_refresh_risks())

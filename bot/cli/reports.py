@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
 from sqlalchemy import select
 
+from bot.charts import chart_png
 from bot.cli.common import fail, load_settings, open_services, prepare_database
 from bot.cli.delivery import send_digests, send_nudges
 from bot.errors import UserError
 from bot.handlers import accounts
 from bot.handlers.base import CommandContext
+from bot.handlers.kpi import build_digests, digest_reply
 from bot.handlers.router import error_reply
 from bot.rendering import Renderer
 from bot.services.container import Services
-from bot.services.kpis import IsoWeek, team_kpi_report
+from bot.services.kpis import IsoWeek
+from bot.services.kpis.digest import Digest
+from bot.services.kpis.teams import in_batches
 from bot.services.nudges import pending_nudges
 from bot.services.when import local_today
 from storage.keys import name_key
@@ -62,6 +68,73 @@ async def _with_services(work: Any) -> Any:
         await services.db.dispose()
 
 
+async def _teams(services: Services, team: str | None) -> list[Team]:
+    """The named team (or every team), by name."""
+    async with services.db.read_only() as session:
+        query = select(Team).order_by(Team.name)
+        if team:
+            query = query.where(Team.name_key == name_key(team))
+        teams = list((await session.scalars(query)).all())
+    if not teams:
+        fail(f"No team named {team!r}." if team else "No teams yet: import some.", 1)
+    return teams
+
+
+async def _digests(
+    services: Services, teams: list[Team], week: IsoWeek | None
+) -> AsyncIterator[Digest]:
+    """The digest of each of ``teams``, for ``week`` or each team's last completed week, in
+    order, computed a batch of teams at a time (only a batch is held in memory)."""
+    now = services.clock()
+    chosen = [(t, week or IsoWeek.last_completed(local_today(now, t.timezone))) for t in teams]
+    for batch in in_batches(chosen):
+        async with services.db.read_only() as session:
+            found = await build_digests(services, session, batch)
+        for digest in found:
+            yield digest
+
+
+def _json_item(value: Any) -> str:
+    """``value`` as an item of a list printed by `_print_json` (split on newlines only: a
+    string may hold other line breaks, such as U+2028)."""
+    lines = json.dumps(value, indent=2, ensure_ascii=False).split("\n")
+    return "\n".join("  " + line for line in lines)
+
+
+async def _drawn(digests: AsyncIterator[Digest], chart: Path) -> AsyncIterator[Digest]:
+    """The digests, once each one's chart is written to ``chart``."""
+    async for digest in digests:
+        chart.write_bytes(chart_png(digest))
+        yield digest
+
+
+async def _print_digests(
+    services: Services,
+    digests: AsyncIterator[Digest],
+    output: Format,
+    *,
+    one: bool,
+    chart: str | None,
+) -> None:
+    """Each digest as it comes: JSON (one object for ``one`` team, else a list), or text
+    (saying the chart is in the file ``chart``)."""
+    if output is Format.json and one:
+        async for digest in digests:
+            _print_json(digest.to_dict())
+        return
+    renderer = Renderer("text", clock=services.clock)
+    first = True
+    async for digest in digests:
+        if output is Format.json:
+            typer.echo(("[\n" if first else ",\n") + _json_item(digest.to_dict()), nl=False)
+        else:
+            reply = digest_reply(digest, preview=False, chart_file=chart)
+            typer.echo(("" if first else "\n") + renderer.render_text(reply.template, reply.data))
+        first = False
+    if output is Format.json:
+        typer.echo("\n]" if not first else "[]")
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def status(
@@ -88,41 +161,30 @@ def register(app: typer.Typer) -> None:
         send: bool = typer.Option(
             False, "--send", help="Post it to the team's channel(s), once per team and week."
         ),
+        chart: Path | None = typer.Option(
+            None,
+            "--chart",
+            help="Also write the digest's chart (the last 8 weeks) to this PNG file.",
+            dir_okay=False,
+        ),
     ) -> None:
-        """The weekly KPI digest: a team's numbers for one ISO week, per AM too."""
+        """The weekly digest: a team's KPIs for one ISO week against targets, the change from
+        the week before and why, each AM, the accounts needing attention, the chart."""
+        if send and chart is not None:
+            fail("--chart writes a preview's chart; the post made by --send carries its own.")
 
         async def work(services: Services) -> None:
             chosen_week = IsoWeek.parse(week) if week else None
             if send:
                 raise typer.Exit(await send_digests(services, team, chosen_week))
-            async with services.db.read_only() as session:
-                query = select(Team).order_by(Team.name)
-                if team:
-                    query = query.where(Team.name_key == name_key(team))
-                teams = list((await session.scalars(query)).all())
-                if not teams:
-                    fail(f"No team named {team!r}." if team else "No teams yet: import some.", 1)
-                reports = []
-                for each in teams:
-                    today = local_today(services.clock(), each.timezone)
-                    reports.append(
-                        await team_kpi_report(
-                            session,
-                            team=each,
-                            week=chosen_week or IsoWeek.last_completed(today),
-                            targets=services.kpi_targets,
-                        )
-                    )
-            if output is Format.json:
-                dicts = [r.to_dict() for r in reports]
-                _print_json(dicts[0] if team else dicts)
-                return
-            renderer = Renderer("text")
-            typer.echo(
-                "\n\n".join(
-                    renderer.render_text("digest", {"report": r, "preview": False}) for r in reports
-                )
-            )
+            teams = await _teams(services, team)
+            if chart is not None and len(teams) != 1:
+                fail("--chart draws one team's chart: name it with --team.")
+            digests = _digests(services, teams, chosen_week)
+            if chart is not None:
+                digests = _drawn(digests, chart)
+            shown = str(chart) if chart is not None else None
+            await _print_digests(services, digests, output, one=bool(team), chart=shown)
 
         _run(_with_services(work))
 

@@ -1,4 +1,5 @@
-"""Deciding and queueing: the daily nudge DMs and the weekly digest posts.
+"""Deciding and queueing: the daily nudge DMs and (in :mod:`bot.delivery.digest_runs`) the
+weekly digest posts.
 
 Each decision is written to the outbox in the same transaction that made it, under a key that
 names the run: `nudges:<local date>:<user>:<part>` and `digest:<team>:<week>:<platform>`. So a
@@ -11,85 +12,36 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.slack_messages import message as slack_message
-from bot.channels.teams_cards import card_message
+from bot.delivery.digest_runs import digest_due, digest_payload, draw_chart, queue_digests
 from bot.delivery.outbox import Queued, enqueue
+from bot.delivery.reach import QueueReport, Reach, Renderers, reach_person, reach_team
 from bot.handlers.base import Reply
-from bot.rendering import Renderer
 from bot.services.container import Services
-from bot.services.conversations import personal_chat, team_channel
 from bot.services.daily import DailyNudge, daily_nudges
-from bot.services.kpis import IsoWeek, team_kpi_report
 from bot.services.once import first_time
-from bot.services.when import local_today, zone_or_utc
-from bot.settings import DAYS
-from storage.keys import name_key
-from storage.models import NudgeItem, Team, User
+from storage.models import NudgeItem, User
+
+__all__ = [
+    "QueueReport",
+    "Reach",
+    "Renderers",
+    "digest_due",
+    "digest_payload",
+    "draw_chart",
+    "queue_daily_nudges",
+    "queue_digests",
+    "reach_person",
+    "reach_team",
+]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Reach:
-    """Where a message can go: a platform and its target (Slack id, Teams reference row id)."""
-
-    platform: str
-    target: str
-
-
-@dataclass
-class QueueReport:
-    queued: list[int] = field(default_factory=list)  # outbox row ids
-    skipped: int = 0  # already queued by an earlier run
-    unreachable: list[str] = field(default_factory=list)  # names of whom nothing could reach
-
-
-class Renderers:
-    """One renderer per surface, made on first use."""
-
-    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
-        self.clock = clock
-        self._made: dict[str, Renderer] = {}
-
-    def payload(self, platform: str, reply: Reply) -> dict[str, Any]:
-        if platform not in self._made:
-            self._made[platform] = Renderer(platform, clock=self.clock)  # type: ignore[arg-type]
-        renderer = self._made[platform]
-        if platform == "slack":
-            return slack_message(renderer, reply)
-        card = card_message(renderer, reply)
-        return {"text": card.text, "card": card.card}
-
-
-async def reach_person(session: AsyncSession, user: User, platforms: set[str]) -> Reach | None:
-    """A DM: in Slack when the person has a Slack id, else their Teams chat with the bot."""
-    if "slack" in platforms and user.slack_user_id:
-        return Reach("slack", user.slack_user_id)
-    if "teams" in platforms:
-        chat = await personal_chat(session, platform="teams", user_id=user.id)
-        if chat is not None:
-            return Reach("teams", str(chat.id))
-    return None
-
-
-async def reach_team(session: AsyncSession, team: Team, platforms: set[str]) -> list[Reach]:
-    """The team's channel on every platform it has one."""
-    found = []
-    if "slack" in platforms and team.slack_channel_id:
-        found.append(Reach("slack", team.slack_channel_id))
-    if "teams" in platforms:
-        channel = await team_channel(session, platform="teams", team_id=team.id)
-        if channel is not None:
-            found.append(Reach("teams", str(channel.id)))
-    return found
 
 
 def _parts(daily: DailyNudge, per_dm: int, dms: int) -> list[dict[str, Any]]:
@@ -176,66 +128,4 @@ async def queue_daily_nudges(
                     continue
                 report.queued.append(row_id)
                 await _mark_sent(session, daily.user_id, data["items"], as_of)
-    return report
-
-
-def digest_due(team: Team, now: datetime, digest_time: str, catch_up: timedelta) -> bool:
-    """Whether the team's weekly digest time (e.g. Monday 09:00 in its zone) has just come."""
-    day, _, clock = digest_time.partition(" ")
-    local = now.astimezone(zone_or_utc(team.timezone))
-    if DAYS[local.weekday()] != day:
-        return False
-    hour, minute = (int(part) for part in clock.split(":"))
-    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return at <= local <= at + catch_up
-
-
-async def queue_digests(
-    services: Services,
-    *,
-    now: datetime,
-    platforms: set[str],
-    renderers: Renderers,
-    on_schedule: bool,
-    team_name: str | None = None,
-    week: IsoWeek | None = None,
-) -> QueueReport:
-    """Queue each team's weekly digest post (the week just ended, or ``week``)."""
-    settings = services.settings
-    catch_up = timedelta(hours=settings.nudge_catch_up_hours)
-    report = QueueReport()
-    async with services.db.read_only() as session:
-        query = select(Team).order_by(Team.name)
-        teams = list((await session.scalars(query)).all())
-    if team_name is not None:
-        teams = [team for team in teams if team.name_key == name_key(team_name)]
-    for team in teams:
-        if on_schedule and not digest_due(team, now, settings.digest_time, catch_up):
-            continue
-        chosen = week or IsoWeek.last_completed(local_today(now, team.timezone))
-        if on_schedule and not await first_time(
-            services.db, f"run:digest:{team.id}:{chosen}", now=now
-        ):
-            report.skipped += 1
-            continue
-        async with services.db.unit_of_work() as session:
-            reaches = await reach_team(session, team, platforms)
-            if not reaches:
-                report.unreachable.append(team.name)
-                continue
-            result = await team_kpi_report(
-                session, team=team, week=chosen, targets=services.kpi_targets
-            )
-            reply = Reply("digest", {"report": result, "preview": False})
-            for reach in reaches:
-                payload = renderers.payload(reach.platform, reply)
-                key = f"digest:{team.id}:{chosen}:{reach.platform}"
-                queued = Queued(
-                    key, "digest", reach.platform, reach.target, payload, team_id=team.id
-                )
-                row_id = await enqueue(session, queued, now=now)
-                if row_id is None:
-                    report.skipped += 1
-                else:
-                    report.queued.append(row_id)
     return report

@@ -39,6 +39,7 @@ from bot.demo.names import (
     team_names,
 )
 from bot.playbooks import PlaybookLibrary, load_playbooks
+from storage.catalog import bump_catalog
 from storage.keys import name_key
 from storage.models import (
     Account,
@@ -273,6 +274,7 @@ async def seed_demo_book(
     for model, model_rows in rows.items():
         await _insert(session, model, model_rows)
     objections = await _seed_objections(session, rng, plans, now, library)
+    await bump_catalog(session)
     await session.flush()
     stages = Counter(plan.stage.value for plan in plans if plan.active)
     first_am = org.ams[0][0]

@@ -14,7 +14,8 @@ from bot.handlers.base import (
 )
 from bot.services.access import sees_everything
 from bot.services.objections.lists import account_objections
-from bot.services.portfolio import list_accounts, upcoming_renewals
+from bot.services.portfolio import list_accounts
+from bot.services.renewals import renewals_page
 from bot.services.status import account_status
 from storage.models import Role, User
 
@@ -99,17 +100,18 @@ async def renewals(ctx: CommandContext, args: str) -> Reply:
     if days is None:
         raise InvalidInput(f"`renewals` takes a number of days, e.g. {cmd('renewals 30')}.")
     page = page_number(page_text) if page_text.strip() or "page" in args else 1
-    async with ctx.services.db.read_only() as session:
-        rows = await upcoming_renewals(session, actor=ctx.actor, days=days, now=ctx.now)
     offset = (page - 1) * PAGE_SIZE
-    shown = rows[offset : offset + PAGE_SIZE]
-    has_more = offset + len(shown) < len(rows)
+    async with ctx.services.db.read_only() as session:
+        shown, total = await renewals_page(
+            session, actor=ctx.actor, days=days, now=ctx.now, limit=PAGE_SIZE, offset=offset
+        )
+    has_more = offset + len(shown) < total
     return Reply(
         "renewals",
         {
             "days": days,
             "rows": shown,
-            "total": len(rows),
+            "total": total,
             "offset": offset,
             "more_command": f"renewals {days} page {page + 1}" if has_more else None,
         },

@@ -15,6 +15,7 @@ from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.formatting import typed_clean
 from bot.services.once import claim
+from bot.services.risk_snapshot import refresh_accounts, snapshot_taken
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -61,6 +62,22 @@ async def changing(ctx: CommandContext) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def refresh_risk(ctx: CommandContext, session: AsyncSession, account_id: int) -> None:
+    """An account just changed: its row of the risk snapshot too, in the same transaction
+    (nothing when no snapshot is kept, as on a small book without a scheduler)."""
+    if await snapshot_taken(session) is None:
+        return
+    rules = ctx.services.nudge_rules
+    await refresh_accounts(
+        session,
+        account_ids=[account_id],
+        now=ctx.now,
+        playbooks=ctx.services.playbooks,
+        recap_grace_hours=rules.recap_grace_hours,
+        recap_lookback_days=rules.recap_lookback_days,
+    )
+
+
 Handler = Callable[[CommandContext, str], Awaitable[Reply]]
 
 _ACCOUNT_REF = re.compile(r"#([0-9]{1,12})")
@@ -98,7 +115,7 @@ async def resolve_account(ctx: CommandContext, session: Any, text: str) -> Any:
     ref = account_ref(text)
     if ref is not None:
         return await find_account_by_id(session, account_id=ref, actor=ctx.actor)
-    return await find_account(session, query=text, actor=ctx.actor)
+    return await find_account(session, query=text, actor=ctx.actor, names=ctx.services.names)
 
 
 def page_number(text: str) -> int:

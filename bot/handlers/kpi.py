@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charts import chart_alt_text
 from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply
+from bot.services.container import Services
 from bot.services.kpis import IsoWeek, find_team, team_kpi_report, user_kpis
+from bot.services.kpis.digest import Digest, team_digest, team_digests
 from bot.services.when import local_today
 from storage.keys import name_key
 from storage.models import Role, Team
@@ -53,15 +57,76 @@ async def kpi(ctx: CommandContext, args: str) -> Reply:
                 week=week,
                 through=today,
                 targets=services.kpi_targets,
+                playbooks=services.playbooks,
             )
             return Reply("kpi_me", {"week": str(week), "through": today, "am": mine})
         team = await _team_for(ctx, session, rest.strip(), "kpi team")
         today = _today(ctx, team.timezone)
         week = IsoWeek.containing(today)
         report = await team_kpi_report(
-            session, team=team, week=week, through=today, targets=services.kpi_targets
+            session,
+            team=team,
+            week=week,
+            through=today,
+            targets=services.kpi_targets,
+            playbooks=services.playbooks,
         )
     return Reply("kpi_team", {"report": report, "week_to_date": True})
+
+
+async def build_digest(
+    services: Services, session: AsyncSession, team: Team, week: IsoWeek
+) -> Digest:
+    """The digest of ``team`` for ``week``, with this deployment's targets and playbooks: the
+    one the preview, the command line and the Monday post all show."""
+    return await team_digest(
+        session,
+        team=team,
+        week=week,
+        targets=services.kpi_targets,
+        playbooks=services.playbooks,
+        settings=services.settings,
+    )
+
+
+async def build_digests(
+    services: Services, session: AsyncSession, chosen: Sequence[tuple[Team, IsoWeek]]
+) -> list[Digest]:
+    """The digests of the ``chosen`` teams, each for its week, in the same order, as
+    :func:`build_digest` makes them: one set of queries per week among them, however many
+    teams (give a batch at a time: ``bot.services.kpis.teams.in_batches``)."""
+    found: dict[tuple[int, IsoWeek], Digest] = {}
+    for week in sorted({week for _, week in chosen}):
+        digests = await team_digests(
+            session,
+            teams=[team for team, each in chosen if each == week],
+            week=week,
+            targets=services.kpi_targets,
+            playbooks=services.playbooks,
+            settings=services.settings,
+        )
+        found.update(((team_id, week), digest) for team_id, digest in digests.items())
+    return [found[team.id, week] for team, week in chosen]
+
+
+def digest_reply(
+    digest: Digest,
+    *,
+    preview: bool,
+    chart_url: str | None = None,
+    chart_attached: bool = False,
+    chart_file: str | None = None,
+) -> Reply:
+    """The digest as a reply for every surface. The chart is an image at ``chart_url``
+    (Teams), a file attached to the post (Slack) or written to ``chart_file`` (the command
+    line); its text alternative is always there."""
+    chart = {
+        "alt": chart_alt_text(digest),
+        "url": chart_url,
+        "attached": chart_attached,
+        "file": chart_file,
+    }
+    return Reply("digest", {"digest": digest, "preview": preview, "chart": chart})
 
 
 async def digest(ctx: CommandContext, args: str) -> Reply:
@@ -71,8 +136,8 @@ async def digest(ctx: CommandContext, args: str) -> Reply:
     async with services.db.read_only() as session:
         team = await _team_for(ctx, session, args.strip(), "digest")
         week = IsoWeek.last_completed(_today(ctx, team.timezone))
-        report = await team_kpi_report(session, team=team, week=week, targets=services.kpi_targets)
-    return Reply("digest", {"report": report, "preview": True})
+        found = await build_digest(services, session, team, week)
+    return digest_reply(found, preview=True)
 
 
 COMMANDS: dict[str, Handler] = {"kpi": kpi, "kpis": kpi, "digest": digest}

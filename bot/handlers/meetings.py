@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput, NotFound, UserError
 from bot.formatting import typed_clean
-from bot.handlers.base import CommandContext, Handler, Reply, changing, resolve_account
+from bot.handlers.base import (
+    CommandContext,
+    Handler,
+    Reply,
+    changing,
+    refresh_risk,
+    resolve_account,
+)
 from bot.services.access import load_owner, require_change
 from bot.services.meetings import SUMMARY_MAX as MEETING_SUMMARY_MAX
 from bot.services.meetings import latest_meeting_without_recap, log_meeting, log_recap
@@ -109,6 +116,7 @@ async def meeting(ctx: CommandContext, args: str) -> Reply:
             logged = await log_meeting(
                 session, account=account, actor=ctx.actor, occurred_at=occurred_at, now=ctx.now
             )
+            await refresh_risk(ctx, session, account.id)
     except IntegrityError:  # the same meeting logged at the same moment by another request
         raise InvalidInput("That meeting has just been logged.", hint=RECAP_HINT) from None
     return Reply(
@@ -162,6 +170,7 @@ async def submit_recap(ctx: CommandContext, account_id: int, fields: RecapFields
             upsell_spotted=fields.upsell_spotted,
             new_meeting_at=new_meeting_at,
         )
+        await refresh_risk(ctx, session, account.id)
     return Reply(
         "recap_logged",
         {"account": account.name, "account_id": account.id, "meeting": recapped, "tz": tz},

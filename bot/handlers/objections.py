@@ -14,19 +14,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
-from bot.handlers.base import CommandContext, Handler, Reply, changing, resolve_account
+from bot.handlers.base import (
+    CommandContext,
+    Handler,
+    Reply,
+    changing,
+    refresh_risk,
+    resolve_account,
+)
+from bot.services.objections.escalation import Escalation, escalation_recipient
 from bot.services.objections.lists import live_objections
-from bot.services.objections.views import DONE, facts_of, screen_for, screen_of, summarize
+from bot.services.objections.views import (
+    DONE,
+    facts_of,
+    recorded_steps,
+    screen_for,
+    screen_of,
+    summarize,
+)
 from bot.services.objections.walk import (
-    Escalation,
     FormProblems,
     StepAlreadySaved,
     discard_draft,
-    escalation_recipient,
     load_objection,
     may_walk,
     record_step,
-    recorded_steps,
     start_objection,
 )
 from storage.models import Account, Objection
@@ -156,6 +168,7 @@ async def submit_step(
                 stale_days=ctx.services.settings.objection_stale_days,
             )
             escalation = recorded.escalation
+            await refresh_risk(ctx, session, account.id)
             reply = await _shown(session, ctx, found, account, escalation=escalation)
     except (FormProblems, StepAlreadySaved) as problem:
         async with ctx.services.db.read_only() as session:

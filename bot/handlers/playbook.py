@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
-from bot.handlers.base import CommandContext, Handler, Reply, changing, resolve_account
+from bot.handlers.base import (
+    CommandContext,
+    Handler,
+    Reply,
+    changing,
+    refresh_risk,
+    resolve_account,
+)
 from bot.playbooks import LIFECYCLE_STAGES
 from bot.services.access import can_change
 from bot.services.playbook_progress import playbook_progress, tick_step, untick_step
@@ -60,6 +67,7 @@ async def _toggle(ctx: CommandContext, args: str, *, tick: bool) -> Reply:
             now=ctx.now,
             playbooks=ctx.services.playbooks,
         )
+        await refresh_risk(ctx, session, account.id)
     return _playbook_reply(account.id, account.name, progress, editable=True)
 
 
@@ -115,6 +123,7 @@ async def _change_stage(ctx: CommandContext, name: str, target: str, *, force: b
         progress = await playbook_progress(
             session, account=account, playbooks=ctx.services.playbooks, now=ctx.now
         )
+        await refresh_risk(ctx, session, account.id)
     return Reply(
         "stage_changed",
         {

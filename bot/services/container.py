@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.playbooks import PlaybookLibrary, load_playbooks
-from bot.services.kpis.targets import KpiTargets, load_kpi_targets
+from bot.services.kpis.targets import KpiTargets, load_kpi_targets, onboarding_rule_problem
+from bot.services.name_index import NameIndex
 from bot.services.notices import Notifier, Unreachable
 from bot.services.nudges import NudgeRules
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,15 +32,20 @@ class Services:
     outbox_kick: Callable[[], None] = field(default=lambda: None)
     # Queues DMs a person's action sends (an escalation); set with the outbox sender.
     notifier: Notifier = field(default_factory=Unreachable)
+    # Every account's name in memory, for partial and misspelt names (`services.lookup`).
+    names: NameIndex = field(default_factory=NameIndex)
 
 
 def build_services(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Services:
     """Load playbooks and targets (failing fast on a bad file) and open the database lazily."""
+    targets = load_kpi_targets(settings.kpi_targets_file)
+    if problem := onboarding_rule_problem(targets, settings.onboarding_target_days):
+        log.warning("KPI targets: %s", problem)
     return Services(
         settings=settings,
         db=Database(settings.database_url),
         playbooks=load_playbooks(settings.playbooks_dir),
-        kpi_targets=load_kpi_targets(settings.kpi_targets_file),
+        kpi_targets=targets,
         nudge_rules=NudgeRules.from_settings(settings),
         clock=clock,
     )

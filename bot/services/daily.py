@@ -11,10 +11,11 @@ separate ping. Muted kinds are left out; nobody on vacation gets anything.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
@@ -27,6 +28,7 @@ from bot.settings import Settings
 from storage.models import Meeting, Role, User
 
 WEEK = timedelta(days=7)
+PEOPLE_PER_BATCH = 2000  # whose nudges are computed together: bounds the accounts held at once
 SECOND_MISS = 2  # the second missed recap in a week reaches the lead
 
 
@@ -85,9 +87,17 @@ def due_now(prefs: Preferences, now: datetime, zone: str, catch_up: timedelta) -
 
 
 async def second_missed_recaps(
-    session: AsyncSession, *, as_of: datetime, rules: NudgeRules
+    session: AsyncSession,
+    *,
+    as_of: datetime,
+    rules: NudgeRules,
+    team_ids: Collection[int | None] | None = None,
 ) -> dict[int, list[TeamAlert]]:
-    """team id -> its AMs with two or more missed recaps among the week's meetings."""
+    """team id -> its AMs with two or more missed recaps among the week's meetings (of
+    ``team_ids`` when given)."""
+    wanted = None if team_ids is None else [t for t in team_ids if t is not None]
+    if wanted is not None and not wanted:
+        return {}
     window = missed_recap_window(
         as_of, grace_hours=rules.recap_grace_hours, lookback_days=WEEK.days
     )
@@ -95,6 +105,7 @@ async def second_missed_recaps(
         select(User.team_id, User.name, User.email, func.count(Meeting.id))
         .join(Meeting, Meeting.am_id == User.id)
         .where(window, User.team_id.is_not(None))
+        .where(User.team_id.in_(wanted) if wanted is not None else true())
         .group_by(User.team_id, User.id, User.name, User.email)
         .having(func.count(Meeting.id) >= SECOND_MISS)
     )
@@ -108,12 +119,21 @@ async def second_missed_recaps(
 
 
 async def stale_objection_nudges(
-    session: AsyncSession, *, as_of: datetime, settings: Settings, playbooks: PlaybookLibrary
+    session: AsyncSession,
+    *,
+    as_of: datetime,
+    settings: Settings,
+    playbooks: PlaybookLibrary,
+    user_ids: Collection[int] | None = None,
 ) -> list[Nudge]:
     """An objection open longer than OBJECTION_STALE_DAYS, for its account's owner, once (or
     again when a snooze ends)."""
     stale = await stale_objections(
-        session, as_of=as_of, walk=playbooks.walk, stale_days=settings.objection_stale_days
+        session,
+        as_of=as_of,
+        walk=playbooks.walk,
+        stale_days=settings.objection_stale_days,
+        owner_ids=user_ids,
     )
     nudges = [
         Nudge(
@@ -137,6 +157,40 @@ async def stale_objection_nudges(
     return [n for n in nudges if (n.user_id, n.key) not in settled]
 
 
+@dataclass(frozen=True)
+class _Person:
+    user: User
+    prefs: Preferences
+    today: date
+
+
+async def _people_due(
+    session: AsyncSession,
+    *,
+    as_of: datetime,
+    settings: Settings,
+    on_schedule: bool,
+    user_ids: set[int] | None,
+) -> dict[int, _Person]:
+    """Who may get a DM now: not on vacation and, ``on_schedule``, at their nudge time."""
+    stmt = select(User)
+    if user_ids is not None:
+        stmt = stmt.where(User.id.in_(user_ids))
+    users = {u.id: u for u in await session.scalars(stmt)}
+    prefs = await preferences_for(session, users, settings)
+    catch_up = timedelta(hours=settings.nudge_catch_up_hours)
+    people = {}
+    for user_id, user in users.items():
+        mine = prefs[user_id]
+        today = local_today(as_of, user.effective_timezone)
+        if mine.on_vacation(today):
+            continue
+        if on_schedule and not due_now(mine, as_of, user.effective_timezone, catch_up):
+            continue
+        people[user_id] = _Person(user, mine, today)
+    return people
+
+
 async def daily_nudges(
     session: AsyncSession,
     *,
@@ -149,43 +203,49 @@ async def daily_nudges(
 ) -> list[DailyNudge]:
     """Everyone's daily nudge as of ``as_of`` (or only ``user_ids``'): what is due, minus what
     they muted, nothing for people on vacation. ``on_schedule``: only people whose own nudge
-    time has come (the scheduler); otherwise everyone (`accountbot nudges --send`)."""
-    due = await pending_nudges(session, as_of=as_of, rules=rules, playbooks=playbooks)
-    due += await stale_objection_nudges(
-        session, as_of=as_of, settings=settings, playbooks=playbooks
+    time has come (the scheduler); otherwise everyone (`accountbot nudges --send`).
+
+    People are decided first, then their nudges are computed a batch of people at a time, so a
+    minute when nobody's time has come costs one small query and memory stays bounded."""
+    people = await _people_due(
+        session, as_of=as_of, settings=settings, on_schedule=on_schedule, user_ids=user_ids
     )
-    by_user: dict[int, list[Nudge]] = defaultdict(list)
-    for nudge in due:
-        by_user[nudge.user_id].append(nudge)
-    alerts = await second_missed_recaps(session, as_of=as_of, rules=rules)
-    leads = (await session.scalars(select(User).where(User.role == Role.LEAD))).all()
-    lead_alerts = {lead.id: alerts.get(lead.team_id or -1, []) for lead in leads}
-    people = set(by_user) | {lead_id for lead_id, found in lead_alerts.items() if found}
-    if user_ids is not None:
-        people &= user_ids
-    users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(people)))}
-    prefs = await preferences_for(session, users, settings)
-    catch_up = timedelta(hours=settings.nudge_catch_up_hours)
     result = []
-    for user_id in sorted(users):
-        user, mine = users[user_id], prefs[user_id]
-        today = local_today(as_of, user.effective_timezone)
-        if mine.on_vacation(today):
-            continue
-        if on_schedule and not due_now(mine, as_of, user.effective_timezone, catch_up):
-            continue
-        wanted = sorted(
-            (n for n in by_user.get(user_id, []) if mine.wants(n.kind)),
-            key=lambda n: (urgency(n), n.account.casefold(), n.key),
+    ids = sorted(people)
+    for start in range(0, len(ids), PEOPLE_PER_BATCH):
+        batch = ids[start : start + PEOPLE_PER_BATCH]
+        due = await pending_nudges(
+            session, as_of=as_of, rules=rules, playbooks=playbooks, user_ids=batch
         )
-        result.append(
-            DailyNudge(
-                user_id=user_id,
-                name=user.name,
-                local_date=today,
-                urgent=[n for n in wanted if pings(n)],
-                quiet=[n for n in wanted if not pings(n)],
-                team_alerts=lead_alerts.get(user_id, []) if mine.wants("missed_recap") else [],
+        due += await stale_objection_nudges(
+            session, as_of=as_of, settings=settings, playbooks=playbooks, user_ids=batch
+        )
+        by_user: dict[int, list[Nudge]] = defaultdict(list)
+        for nudge in due:
+            by_user[nudge.user_id].append(nudge)
+        leads = [people[i] for i in batch if people[i].user.role is Role.LEAD]
+        alerts = await second_missed_recaps(
+            session, as_of=as_of, rules=rules, team_ids={p.user.team_id for p in leads}
+        )
+        for user_id in batch:
+            person = people[user_id]
+            team_alerts = (
+                alerts.get(person.user.team_id or -1, []) if person.user.role is Role.LEAD else []
             )
-        )
+            if not by_user.get(user_id) and not team_alerts:
+                continue
+            wanted = sorted(
+                (n for n in by_user.get(user_id, []) if person.prefs.wants(n.kind)),
+                key=lambda n: (urgency(n), n.account.casefold(), n.key),
+            )
+            result.append(
+                DailyNudge(
+                    user_id=user_id,
+                    name=person.user.name,
+                    local_date=person.today,
+                    urgent=[n for n in wanted if pings(n)],
+                    quiet=[n for n in wanted if not pings(n)],
+                    team_alerts=team_alerts if person.prefs.wants("missed_recap") else [],
+                )
+            )
     return result

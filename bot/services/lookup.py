@@ -10,17 +10,24 @@ The fuzzy score is the better of rapidfuzz's ``ratio`` and ``token_sort_ratio`` 
 swapped words). Scorers that ignore extra words (``WRatio``, ``token_set_ratio``) are not used:
 chat handlers try "Acme 2h ago" as a name before splitting off "2h ago", and those scorers
 would match it to an account called "Acme".
+
+The exact name is an indexed query. Steps 2 and 3 run over the readable names held in memory by
+a `NameIndex` (the services' one in chat; without one, the names are read for the request), and
+whatever they pick is read again from the database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.access import readable_accounts
+from bot.services.name_index import Named, NameIndex
 from storage.keys import name_key
 from storage.models import Account, User
 
@@ -29,7 +36,6 @@ FUZZY_ACCEPT = 90.0
 FUZZY_LEAD = 5.0
 SUGGESTION_MIN = 50.0
 MAX_SUGGESTIONS = 3
-LIKE_ESCAPE = "\\"
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
@@ -38,16 +44,22 @@ def normalise_name(text: str) -> str:
     return name_key(text)
 
 
-def escape_like(text: str) -> str:
-    """``text`` with LIKE wildcards made literal (use with ``escape=LIKE_ESCAPE``)."""
-    return (text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%")).replace(
-        "_", LIKE_ESCAPE + "_"
-    )
-
-
 def fuzzy_score(query: str, name: str, **_: object) -> float:
     """0..100: how alike two normalised names are, allowing typos and swapped words."""
     return max(fuzz.ratio(query, name), fuzz.token_sort_ratio(query, name))
+
+
+def fuzzy_scores(query: str, keys: Sequence[str]) -> dict[int, float]:
+    """`fuzzy_score` of ``query`` against every key at or above SUGGESTION_MIN, by position:
+    rapidfuzz's own loops (no Python call per name), one per scorer."""
+    best: dict[int, float] = {}
+    for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+        hits = process.extract(
+            query, keys, scorer=scorer, processor=None, limit=None, score_cutoff=SUGGESTION_MIN
+        )
+        for _, score, index in hits:
+            best[index] = max(score, best.get(index, 0.0))
+    return best
 
 
 def _checked_query(query: str) -> str:
@@ -63,9 +75,15 @@ def _checked_query(query: str) -> str:
 
 
 async def find_account(
-    session: AsyncSession, *, query: str, actor: User, limit: int = 5
+    session: AsyncSession,
+    *,
+    query: str,
+    actor: User,
+    limit: int = 5,
+    names: NameIndex | None = None,
 ) -> Account:
-    """The one readable account ``query`` names; ``Ambiguous`` or ``NotFound`` otherwise."""
+    """The one readable account ``query`` names; ``Ambiguous`` or ``NotFound`` otherwise.
+    With a name index, partial and misspelt names are matched in memory."""
     shown = _checked_query(query)
     key = name_key(shown)
     readable = readable_accounts(actor)
@@ -73,45 +91,50 @@ async def find_account(
     exact = await session.scalars(select(Account).where(Account.name_key == key, readable).limit(1))
     if (account := exact.first()) is not None:
         return account
-
-    pattern = f"%{escape_like(key)}%"
-    containing = list(
-        await session.scalars(
-            select(Account)
-            .where(Account.name_key.like(pattern, escape=LIKE_ESCAPE), readable)
-            .order_by(Account.name_key, Account.id)
-            .limit(max(limit, 2))
-        )
-    )
+    candidates = await _candidates(session, actor, names)
+    containing = sorted((n for n in candidates if key in n.key), key=lambda n: (n.key, n.id))[
+        : max(limit, 2)
+    ]
     if len(containing) == 1:
-        return containing[0]
+        return await _by_id(session, containing[0].id, actor, shown)
     if containing:
-        raise Ambiguous(shown, [a.name for a in containing][: max(limit, 1)])
+        raise Ambiguous(shown, [n.name for n in containing][: max(limit, 1)])
+    return await _fuzzy(session, shown, actor, candidates)
 
-    return await _fuzzy(session, shown, readable)
+
+async def _candidates(session: AsyncSession, actor: User, names: NameIndex | None) -> list[Named]:
+    if names is not None:
+        return await names.readable(session, actor)
+    stmt = select(Account.id, Account.name, Account.owner_id).where(readable_accounts(actor))
+    return [
+        Named(row.id, row.name, name_key(row.name), row.owner_id, None)
+        for row in await session.execute(stmt)
+    ]
 
 
-async def _fuzzy(session: AsyncSession, shown: str, readable: ColumnElement[bool]) -> Account:
-    rows = (await session.execute(select(Account.id, Account.name).where(readable))).all()
-    names = {row.id: normalise_name(row.name) for row in rows}
-    scored = process.extract(
-        normalise_name(shown),
-        names,
-        scorer=fuzzy_score,
-        processor=None,
-        limit=None,
-        score_cutoff=SUGGESTION_MIN,
+async def _by_id(session: AsyncSession, account_id: int, actor: User, shown: str) -> Account:
+    """The account found in memory, read again (it may have moved or gone meanwhile)."""
+    stmt = select(Account).where(Account.id == account_id, readable_accounts(actor))
+    account = (await session.scalars(stmt)).first()
+    if account is None:
+        raise NotFound(shown)
+    return account
+
+
+async def _fuzzy(
+    session: AsyncSession, shown: str, actor: User, candidates: list[Named]
+) -> Account:
+    scores = fuzzy_scores(normalise_name(shown), [n.key for n in candidates])
+    ranked = sorted(
+        ((score, candidates[index]) for index, score in scores.items()),
+        key=lambda hit: (-hit[0], hit[1].name.casefold()),
     )
-    by_id = {row.id: row.name for row in rows}
-    ranked = sorted(scored, key=lambda hit: (-hit[1], by_id[hit[2]].casefold()))
     if ranked:
-        best_id, best = ranked[0][2], ranked[0][1]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        best, named = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if best >= FUZZY_ACCEPT and best - runner_up >= FUZZY_LEAD:
-            account = await session.get(Account, best_id)
-            if account is not None:
-                return account
-    raise NotFound(shown, [by_id[hit[2]] for hit in ranked[:MAX_SUGGESTIONS]])
+            return await _by_id(session, named.id, actor, shown)
+    raise NotFound(shown, [named.name for _, named in ranked[:MAX_SUGGESTIONS]])
 
 
 async def find_account_by_id(session: AsyncSession, *, account_id: int, actor: User) -> Account:

@@ -21,9 +21,10 @@ done is left out (`nudge_items`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -44,6 +45,8 @@ from storage.models import Account, Contract, Meeting, NudgeItem, User
 
 KIND_ORDER = ("missed_recap", "overdue_step", "onboarding_overdue", "renewal")
 KEY_CHUNK = 500
+
+People = list[int] | None  # whose nudges: these people's, or everyone's (None)
 
 Detail = dict[str, str | int | None]
 
@@ -125,19 +128,25 @@ def _maybe_active(as_of: datetime) -> ColumnElement[bool]:
     )
 
 
+@lru_cache(maxsize=1024)
+def _zone_today(as_of: datetime, zone_name: str | None) -> tuple[ZoneInfo, date]:
+    """A zone and today there (a book has few zones: each is worked out once per scan)."""
+    zone = zone_or_utc(zone_name)
+    return zone, as_of.astimezone(zone).date()
+
+
 def _active_day(
     as_of: datetime, zone_name: str | None, started_on: date, churned_on: date | None
 ) -> tuple[ZoneInfo, date] | None:
     """The owner's zone and today there, or None when the account is not active that day."""
-    zone = zone_or_utc(zone_name)
-    today = as_of.astimezone(zone).date()
+    zone, today = _zone_today(as_of, zone_name)
     if started_on <= today and (churned_on is None or churned_on > today):
         return zone, today
     return None
 
 
 async def _active_accounts(
-    session: AsyncSession, as_of: datetime, owner_id: int | None
+    session: AsyncSession, as_of: datetime, owner_ids: People
 ) -> dict[int, _Owned]:
     stmt = with_owner(
         select(
@@ -154,8 +163,8 @@ async def _active_accounts(
             owner_zone(),
         )
     ).where(_maybe_active(as_of))
-    if owner_id is not None:
-        stmt = stmt.where(Account.owner_id == owner_id)
+    if owner_ids is not None:
+        stmt = stmt.where(Account.owner_id.in_(owner_ids))
     accounts: dict[int, _Owned] = {}
     for row in await session.execute(stmt):
         day = _active_day(as_of, row.zone_name, row.started_on, row.churned_on)
@@ -177,7 +186,7 @@ async def _active_accounts(
 
 
 async def _missed_recaps(
-    session: AsyncSession, as_of: datetime, rules: NudgeRules, am_id: int | None
+    session: AsyncSession, as_of: datetime, rules: NudgeRules, am_ids: People
 ) -> list[Nudge]:
     am = aliased(User, name="am")
     stmt = with_owner(
@@ -201,8 +210,8 @@ async def _missed_recaps(
         ),
         _maybe_active(as_of),
     )
-    if am_id is not None:
-        stmt = stmt.where(Meeting.am_id == am_id)
+    if am_ids is not None:
+        stmt = stmt.where(Meeting.am_id.in_(am_ids))
     nudges = []
     for row in await session.execute(stmt):
         if _active_day(as_of, row.zone_name, row.started_on, row.churned_on) is None:
@@ -234,7 +243,7 @@ async def _renewals(
     as_of: datetime,
     rules: NudgeRules,
     accounts: dict[int, _Owned],
-    owner_id: int | None,
+    owner_ids: People,
 ) -> list[Nudge]:
     if not accounts or not rules.renewal_windows:
         return []
@@ -249,8 +258,8 @@ async def _renewals(
             _maybe_active(as_of),
         )
     )
-    if owner_id is not None:
-        stmt = stmt.where(Account.owner_id == owner_id)
+    if owner_ids is not None:
+        stmt = stmt.where(Account.owner_id.in_(owner_ids))
     nudges = []
     for row in await session.execute(stmt):
         account = accounts.get(row.account_id)
@@ -286,22 +295,45 @@ def _owner_nudge(
     )
 
 
+def onboarding_last_day(started_on: date, target_days: int) -> date:
+    """The last day onboarding can finish "in under ``target_days`` days"."""
+    return started_on + timedelta(days=target_days - 1)
+
+
+def onboarding_overdue_on(
+    day: date,
+    *,
+    started_on: date,
+    completed_on: date | None,
+    known_since: date | None,
+    target_days: int,
+) -> bool:
+    """Whether onboarding is over target on ``day``: not completed by then and started
+    ``target_days`` or more days before, unless that target passed before accountbot knew the
+    account. The KPI target agrees: an average of ``target_days`` days misses `{below: 8}`."""
+    return (
+        (completed_on is None or completed_on > day)
+        and (day - started_on).days >= target_days
+        and not before_accountbot(onboarding_last_day(started_on, target_days), known_since)
+    )
+
+
 def _onboarding_overdue(accounts: Iterable[_Owned], rules: NudgeRules) -> list[Nudge]:
     nudges = []
     for account in accounts:
-        days_since_start = (account.today - account.started_on).days
-        # The last day onboarding could finish "in under target days"; before today.
-        due_on = account.started_on + timedelta(days=rules.onboarding_target_days - 1)
-        if (
-            account.onboarding_completed_on is None
-            and days_since_start >= rules.onboarding_target_days
-            and not before_accountbot(due_on, account.known_since)
+        if onboarding_overdue_on(
+            account.today,
+            started_on=account.started_on,
+            completed_on=account.onboarding_completed_on,
+            known_since=account.known_since,
+            target_days=rules.onboarding_target_days,
         ):
             detail: Detail = {
                 "started_on": account.started_on.isoformat(),
-                "days_since_start": days_since_start,
+                "days_since_start": (account.today - account.started_on).days,
                 "target_days": rules.onboarding_target_days,
             }
+            due_on = onboarding_last_day(account.started_on, rules.onboarding_target_days)
             key = f"onboarding_overdue:account:{account.id}"
             nudges.append(_owner_nudge("onboarding_overdue", key, account, None, due_on, detail))
     return nudges
@@ -312,7 +344,7 @@ async def _overdue_steps(
     as_of: datetime,
     playbooks: PlaybookLibrary,
     accounts: dict[int, _Owned],
-    owner_id: int | None,
+    owner_ids: People,
 ) -> list[Nudge]:
     candidates: list[tuple[_Owned, str, str, date]] = []
     for account in accounts.values():
@@ -328,8 +360,8 @@ async def _overdue_steps(
     if not candidates:
         return []
     conditions = [_maybe_active(as_of)]
-    if owner_id is not None:
-        conditions.append(Account.owner_id == owner_id)
+    if owner_ids is not None:
+        conditions.append(Account.owner_id.in_(owner_ids))
     done = await completed_steps(session, *conditions)
     nudges = []
     for account, step_id, title, due_on in candidates:
@@ -381,17 +413,24 @@ async def pending_nudges(
     rules: NudgeRules,
     playbooks: PlaybookLibrary,
     user_id: int | None = None,
+    user_ids: Collection[int] | None = None,
 ) -> list[Nudge]:
-    """Every nudge due as of ``as_of`` and not yet sent (or done), optionally for one user."""
+    """Every nudge due as of ``as_of`` and not yet sent (or done); only for one person
+    (``user_id``) or some (``user_ids``) when given."""
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
     as_of = as_of.astimezone(UTC)  # durations subtract in real time, not on a local wall clock
-    accounts = await _active_accounts(session, as_of, user_id)
+    people: People = sorted(user_ids) if user_ids is not None else None
+    if user_id is not None:
+        people = [user_id] if people is None else [p for p in people if p == user_id]
+    if people is not None and not people:
+        return []
+    accounts = await _active_accounts(session, as_of, people)
     nudges = [
-        *await _missed_recaps(session, as_of, rules, user_id),
-        *await _overdue_steps(session, as_of, playbooks, accounts, user_id),
+        *await _missed_recaps(session, as_of, rules, people),
+        *await _overdue_steps(session, as_of, playbooks, accounts, people),
         *_onboarding_overdue(accounts.values(), rules),
-        *await _renewals(session, as_of, rules, accounts, user_id),
+        *await _renewals(session, as_of, rules, accounts, people),
     ]
     settled = await settled_keys(session, list(dict.fromkeys(n.key for n in nudges)), as_of)
     return sorted((n for n in nudges if (n.user_id, n.key) not in settled), key=_sort_key)

@@ -7,8 +7,10 @@ leave the work done and the key free, or the key taken and the work undone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,3 +42,10 @@ async def first_time(db: Database, key: str, *, now: datetime) -> bool:
     except AlreadyDone:
         return False
     return True
+
+
+async def taken(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` were taken already (to skip work done before without taking them)."""
+    wanted = {key[:KEY_LENGTH]: key for key in keys}
+    stmt = select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(list(wanted)))
+    return {wanted[key] for key in await session.scalars(stmt)}

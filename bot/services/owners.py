@@ -1,16 +1,21 @@
 """Accounts joined to their owner in SQL, and the owner's time zone, for set-based queries.
 
 The zone is ``User.effective_timezone`` in SQL (`storage.zones`): the owner's own, else their
-team's, else UTC.
+team's, else UTC. `owner_today` is each owner's today in SQL: a CASE over the zones in use, each
+worked out in Python (SQLite knows no time zones), so lists can filter, sort and page in SQL.
 """
 
 from __future__ import annotations
 
-from typing import TypeVarTuple
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import Label, Select
+from sqlalchemy import ColumnElement, Date, Label, Select, case, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.services.when import local_today
 from storage.models import Account, Team, User
 from storage.zones import effective_zone_sql
 
@@ -30,3 +35,32 @@ def with_owner(stmt: Select[*_Ts]) -> Select[*_Ts]:
 def owner_zone() -> Label[str]:
     """The owner's effective timezone name: their own, else their team's (NULL: UTC)."""
     return effective_zone_sql(Owner.timezone, OwnerTeam.timezone).label("zone_name")
+
+
+async def zones_in_use(session: AsyncSession) -> list[str]:
+    """Every effective zone a person has (a book has a handful)."""
+    team = aliased(Team, name="zone_team")
+    stmt = (
+        select(effective_zone_sql(User.timezone, team.timezone))
+        .outerjoin(team, team.id == User.team_id)
+        .distinct()
+    )
+    return [str(zone) for zone in await session.scalars(stmt)]
+
+
+def owner_today(
+    now: datetime, zones: list[str], days: int = 0, *, owner: Any = Owner, team: Any = OwnerTeam
+) -> ColumnElement[date]:
+    """The owner's today (plus ``days``) in SQL, for statements joined to ``owner`` and their
+    ``team`` (`with_owner`'s by default)."""
+    by_day: dict[date, list[str]] = defaultdict(list)
+    for zone in zones:
+        by_day[local_today(now, zone) + timedelta(days=days)].append(zone)
+    utc_day = now.astimezone(UTC).date() + timedelta(days=days)
+    whens: list[tuple[Any, Any]] = [
+        (effective_zone_sql(owner.timezone, team.timezone).in_(names), literal(day, Date))
+        for day, names in sorted(by_day.items())
+    ]
+    if not whens:
+        return literal(utc_day, Date)
+    return case(*whens, else_=literal(utc_day, Date))

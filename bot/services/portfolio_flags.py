@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.status import missed_recap_window
@@ -66,25 +66,28 @@ def _score(value: Decimal) -> str:
 
 
 async def _low_nps(session: AsyncSession, scope: ColumnElement[bool]) -> dict[int, Decimal]:
+    """account id -> its latest NPS score when that is NPS_AT_RISK_MAX or lower. The latest is
+    looked up per account in scope (an index range each), never over every account's history."""
     scored = (SatisfactionSignal.kind == SignalKind.NPS, SatisfactionSignal.score.is_not(None))
-    latest = (
-        select(
-            SatisfactionSignal.account_id,
-            func.max(SatisfactionSignal.recorded_on).label("recorded_on"),
+    earlier = aliased(SatisfactionSignal, name="earlier")
+    latest_on = (
+        select(func.max(earlier.recorded_on))
+        .where(
+            earlier.account_id == SatisfactionSignal.account_id,
+            earlier.kind == SignalKind.NPS,
+            earlier.score.is_not(None),
         )
-        .where(*scored)
-        .group_by(SatisfactionSignal.account_id)
-        .subquery()
+        .scalar_subquery()
     )
     stmt = (
         select(SatisfactionSignal.account_id, SatisfactionSignal.score)
-        .join(
-            latest,
-            (latest.c.account_id == SatisfactionSignal.account_id)
-            & (latest.c.recorded_on == SatisfactionSignal.recorded_on),
-        )
         .join(Account, Account.id == SatisfactionSignal.account_id)
-        .where(*scored, SatisfactionSignal.score <= NPS_AT_RISK_MAX, scope)
+        .where(
+            scope,
+            *scored,
+            SatisfactionSignal.score <= NPS_AT_RISK_MAX,
+            SatisfactionSignal.recorded_on == latest_on,
+        )
     )
     rows = await session.execute(stmt)
     return {account_id: score for account_id, score in rows if score is not None}

@@ -33,9 +33,11 @@ def required_steps_past_due(
 ) -> Iterator[tuple[PlaybookStep, date]]:
     """The required steps due before ``today`` but not before accountbot knew the account,
     with their due dates, in playbook order."""
-    for step in playbook.required_steps:
-        due = due_on(step, entered_on)
-        if due < today and not before_accountbot(due, known_since):
+    for step in playbook.steps:
+        if not step.required:
+            continue
+        due = entered_on + timedelta(days=step.due_offset_days)
+        if due < today and (known_since is None or due >= known_since):  # see before_accountbot
             yield step, due
 
 

@@ -3,6 +3,7 @@
 from storage.models.accounts import (
     MEETING_KIND_MAX,
     Account,
+    AccountRisk,
     Contract,
     Deliverable,
     Meeting,
@@ -25,7 +26,7 @@ from storage.models.base import (
 )
 from storage.models.conversations import ConversationRef
 from storage.models.messaging import AuditEntry, OutboxMessage, ProcessedEvent
-from storage.models.org import Team, User
+from storage.models.org import CatalogState, Team, User
 from storage.models.preferences import NudgeItem, UserSettings
 from storage.models.workflow import AccountTask, Objection, ObjectionStep, StepCompletion
 
@@ -33,9 +34,11 @@ __all__ = [
     "LIVE_OBJECTION_STATUSES",
     "MEETING_KIND_MAX",
     "Account",
+    "AccountRisk",
     "AccountTask",
     "AuditEntry",
     "Base",
+    "CatalogState",
     "Contract",
     "ConversationRef",
     "Deliverable",

@@ -6,10 +6,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
     Index,
+    Integer,
     Numeric,
     String,
     Text,
@@ -72,12 +74,13 @@ class Meeting(CreatedAt, Base):
     __tablename__ = "meetings"
     __table_args__ = (
         UniqueConstraint("account_id", "occurred_at"),
-        Index("ix_meetings_occurred_at", "occurred_at"),
+        Index("ix_meetings_recap_window", "occurred_at", "recap_logged_at"),
+        Index("ix_meetings_am_occurred", "am_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    am_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    am_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # As the team wrote it; the kinds accountbot knows are stored as `MeetingKind` values.
     kind: Mapped[str] = mapped_column(String(MEETING_KIND_MAX), default=MeetingKind.SYNC.value)
@@ -124,3 +127,19 @@ class Deliverable(CreatedAt, Base):
     title: Mapped[str] = mapped_column(String(300))
     due_on: Mapped[date] = mapped_column(Date, index=True)
     delivered_on: Mapped[date | None] = mapped_column(Date)
+
+
+class AccountRisk(Base):
+    """Why an account is at risk, as of ``refreshed_at``: the snapshot large at-risk lists are
+    sorted and paged from (`bot.services.risk_snapshot`). Only accounts with a reason are kept."""
+
+    __tablename__ = "account_risks"
+    __table_args__ = (Index("ix_account_risks_order", "flag_count", "renewal_on"),)
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    flag_count: Mapped[int] = mapped_column(Integer)
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    renewal_on: Mapped[date | None] = mapped_column(Date)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime())

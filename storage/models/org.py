@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Enum, ForeignKey, String
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, CreatedAt, Role, Seniority
+from storage.types import UTCDateTime
 from storage.zones import effective_zone
 
 
@@ -52,3 +55,16 @@ class User(CreatedAt, Base):
     def effective_timezone(self) -> str:
         """Their own zone, else their team's, else UTC (`storage.zones`)."""
         return effective_zone(self.timezone, self.team.timezone if self.team else None)
+
+
+class CatalogState(Base):
+    """One row of bookkeeping: a number bumped whenever teams, people or accounts are imported,
+    so processes holding names in memory (`bot.services.name_index`) read them again; and when
+    the risk snapshot was last refreshed."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    # When every account's risk flags were last worked out (`bot.services.risk_snapshot`).
+    risks_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -35,7 +35,7 @@ class NudgeItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    item_key: Mapped[str] = mapped_column(String(200))
+    item_key: Mapped[str] = mapped_column(String(200), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True

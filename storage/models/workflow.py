@@ -27,7 +27,9 @@ class StepCompletion(Base):
     """A ticked step. Only completions at or after the account's stage entry count."""
 
     __tablename__ = "step_completions"
-    __table_args__ = (Index("ix_step_completions_lookup", "account_id", "playbook", "step_id"),)
+    __table_args__ = (
+        Index("ix_step_completions_current", "account_id", "playbook", "step_id", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -56,7 +58,7 @@ class Objection(Base):
     kind: Mapped[str | None] = mapped_column(String(20))  # legitimate | phantom
     summary: Mapped[str] = mapped_column(Text)
     status: Mapped[ObjectionStatus] = mapped_column(
-        enum_column(ObjectionStatus), default=ObjectionStatus.OPEN
+        enum_column(ObjectionStatus), default=ObjectionStatus.OPEN, index=True
     )
     current_step: Mapped[ObjectionStepKind] = mapped_column(
         enum_column(ObjectionStepKind), default=ObjectionStepKind.CLASSIFY

@@ -10,13 +10,19 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bot.charts import chart_alt_text
 from bot.handlers.help import COMMAND_HELP
 from bot.handlers.home import UrgentAccount
 from bot.handlers.meetings import RecapFields
 from bot.playbooks import TalkTrack, load_playbooks
 from bot.services.daily import TeamAlert
 from bot.services.kpis import AmKpis, IsoWeek, KpiSet, TeamKpiReport
+from bot.services.kpis.attention import AttentionAccount
+from bot.services.kpis.digest import HEADLINE, Digest, KpiChange, WeekPoint
+from bot.services.kpis.people import AmStatus, FurthestOff
+from bot.services.kpis.reasons import Reason
 from bot.services.nudges import Nudge
+from bot.services.objections.escalation import Escalation
 from bot.services.objections.follow_ups import FollowUpState
 from bot.services.objections.forms import step_inputs
 from bot.services.objections.lists import ObjectionList
@@ -26,10 +32,10 @@ from bot.services.objections.views import (
     ObjectionSummary,
     WalkScreen,
 )
-from bot.services.objections.walk import Escalation
 from bot.services.playbook_progress import PlaybookProgress, StepState
-from bot.services.portfolio import AccountList, AccountRow, RenewalRow
+from bot.services.portfolio import AccountList, AccountRow
 from bot.services.preferences import KIND_NAMES, NUDGE_KINDS, Preferences
+from bot.services.renewals import RenewalRow
 from bot.services.stage_change import StageChange
 from bot.services.status import AccountStatus, LastMeeting
 from storage.models import Meeting, MeetingKind
@@ -67,6 +73,8 @@ TARGETS = {
     "recap_compliance": {"min": 1.0},
     "missed_deadlines": {"max": 0.0},
     "nps_90d": {"min": 30.0, "max": 100.0},
+    "avg_onboarding_days": {"below": 8.0},  # `< 8`: markup in Slack and Teams
+    "upsell_pitch_coverage_qtd": {"above": 0.1, "max": 1.0},
 }
 
 
@@ -100,6 +108,45 @@ def report() -> TeamKpiReport:
         TARGETS,
         ["recap_compliance"],
     )
+
+
+def digest(people: int = 60) -> Digest:
+    """A digest of a large team with hostile names everywhere: 60 AMs, a reason for every
+    headline KPI, five accounts needing attention."""
+    now = report()
+    before = report()
+    people_rows = [
+        AmStatus(
+            am=am(n),
+            furthest_off=FurthestOff("recap_compliance", 0.85, {"min": 1.0}, 0.15)
+            if n % 3
+            else None,
+            late_recaps=n % 4,
+            vacation_until=TODAY if n % 5 == 0 else None,
+        )
+        for n in range(people)
+    ]
+    changes = {
+        key: KpiChange(getattr(now.kpis, key), getattr(before.kpis, key), -0.1 if n % 2 else 2.0)
+        for n, key in enumerate(HEADLINE)
+    }
+    return Digest(
+        report=now,
+        previous=before,
+        changes=changes,
+        reasons=[Reason(key, f"{key} fell: {EVIL} {LONG}"[:400]) for key in HEADLINE],
+        people=people_rows,
+        attention=[
+            AttentionAccount(n, f"{EVIL} {LONG}", EVIL, [LONG, EVIL], TODAY) for n in range(5)
+        ],
+        series=[WeekPoint(IsoWeek(2026, n), kpis()) for n in range(3, 11)],
+    )
+
+
+def digest_data(*, preview: bool, chart_url: str | None = None) -> dict[str, Any]:
+    found = digest()
+    chart = {"alt": chart_alt_text(found), "url": chart_url, "attached": False, "file": None}
+    return {"digest": found, "preview": preview, "chart": chart}
 
 
 def step(n: int, *, done: bool) -> StepState:
@@ -476,7 +523,10 @@ MESSAGES: dict[str, dict[str, Any]] = {
     },
     "kpi_me": {"week": "2026-W10", "through": TODAY, "am": am(1)},
     "kpi_team": {"report": report(), "week_to_date": True},
-    "digest": {"report": report(), "preview": True},
+    "digest": digest_data(preview=True),
+    "digest:posted": {
+        **digest_data(preview=False, chart_url="https://bot.example/charts/1-2026-W10-x.png"),
+    },
     "talk_tracks": {
         "tracks": [TalkTrack(id=f"track-{n}", title=EVIL + LONG, body=LONG) for n in range(60)]
     },

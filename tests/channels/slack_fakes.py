@@ -2,8 +2,10 @@
 
 `FakeSlack` is an aiohttp server answering the Web API (`POST /api/<method>`) with
 `{"ok": true, ...}` and recording every call, plus response_url endpoints
-(`POST /respond/<id>`) recording what the user would see. `SlackSender` posts signed,
-form-encoded slash commands, `payload=` interactivity and JSON Events API envelopes.
+(`POST /respond/<id>`) recording what the user would see, and the upload URLs
+files.getUploadURLExternal hands out (`POST /upload/<file id>`, what files_upload_v2 sends).
+`SlackSender` posts signed, form-encoded slash commands, `payload=` interactivity and JSON
+Events API envelopes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import aiohttp
 from aiohttp import web
 
 BOT_USER_ID = "UBOT0001"
+POSTING_METHODS = frozenset({"chat.postMessage", "files.completeUploadExternal"})
 TEAM_ID = "T0000001"
 
 
@@ -62,6 +65,8 @@ class FakeSlack:
     _channel_last: dict[str, float] = field(default_factory=dict)
     _workspace_times: list[float] = field(default_factory=list)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    # Files uploaded to the URLs files.getUploadURLExternal handed out: file id -> bytes.
+    uploads: dict[str, bytes] = field(default_factory=dict)
     url: str = ""
     _socket_peer: web.WebSocketResponse | None = None
     _runner: web.AppRunner | None = None
@@ -74,6 +79,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)  # Slack takes GET and POST
         app.router.add_post("/respond/{token}", self._respond)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -115,8 +121,9 @@ class FakeSlack:
         self.http_failures.setdefault(target, []).extend((s, headers) for s in statuses)
 
     def _limited(self, method: str, body: dict[str, Any]) -> web.Response | None:
-        """Chaos, then Slack's rate limits, for chat.postMessage: a 429 or 500 to answer."""
-        if method != "chat.postMessage":
+        """Chaos, then Slack's rate limits, for the methods that post (chat.postMessage,
+        files.completeUploadExternal): a 429 or 500 to answer."""
+        if method not in POSTING_METHODS:
             return None
         p429, p500 = self.chaos
         roll = self.chaos_rng.random()
@@ -128,7 +135,7 @@ class FakeSlack:
                 {"ok": False, "error": "chaos"}, status=status, headers=headers
             )
         now = time.monotonic()
-        channel = str(body.get("channel"))
+        channel = str(body.get("channel") or body.get("channel_id"))
         if self.per_channel_per_second is not None:
             last = self._channel_last.get(channel)
             if last is not None and now - last < 1 / self.per_channel_per_second:
@@ -242,7 +249,25 @@ class FakeSlack:
             return {"url": self.url.replace("http://", "ws://") + "/socket"}
         if method == "chat.postMessage":
             return {"channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):08d}"
+            return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = json.loads(body.get("files") or "[]")
+            return {"files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        await self._notify()
+        return web.Response(text=f"OK - {request.content_length}")
+
+    def posted_files(self) -> list[tuple[dict[str, Any], list[bytes]]]:
+        """Each files.completeUploadExternal call's body, with the bytes of the files it shared."""
+        return [
+            (call.body, [self.uploads.get(f["id"], b"") for f in json.loads(call.body["files"])])
+            for call in self.calls_to("files.completeUploadExternal")
+        ]
 
     async def _respond(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]

@@ -48,7 +48,7 @@ def test_build_app_without_slack_needs_no_slack_settings() -> None:
     assert [
         r.resource.canonical
         for r in built.web.router.routes()  # type: ignore[union-attr]
-    ] == ["/healthz", "/healthz"]  # GET and its automatic HEAD
+    ] == ["/healthz", "/healthz", "/charts/{name}", "/charts/{name}"]  # GET and its HEAD
 
 
 def test_serve_without_signing_secret_exits_2_naming_the_variable(

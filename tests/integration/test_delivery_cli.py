@@ -1,5 +1,7 @@
 """`accountbot nudges --send` and `digest --send` against a fake Slack, on the demo book.
 
+The digest goes out as one message with its chart attached (files_upload_v2).
+
 Slack answers 30% of the DMs with 429 and 10% with 500: every missed-recap and renewal-within-
 14-days nudge still reaches its AM, in at most two DMs each, the command exits 0, and running it
 again sends nothing.
@@ -26,6 +28,7 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import app
 from bot.demo.book import seed_demo_book
+from bot.kpi_display import kpi_label, kpi_value
 from bot.playbooks import load_playbooks
 from bot.services.nudges import NudgeRules, pending_nudges
 from storage.db import Database
@@ -154,36 +157,68 @@ def test_nudges_send_delivers_every_urgent_nudge_through_429s_and_500s_once(
     assert "Nothing new to send" in again.output or "already queued" in again.output
 
 
-def test_digest_send_posts_each_team_week_to_its_channel_once(
+def test_digest_send_posts_each_team_week_to_its_channel_once_with_its_chart(
     slack: FakeSlack, demo_db: str
 ) -> None:
     first = run("digest", "--send", "--week", "2026-W10")
     assert first.exit_code == 0, first.output
-    posts = slack.calls_to("chat.postMessage")
-    channels = sorted(call.body["channel"] for call in posts)
-    assert channels == ["C0DEMO001", "C0DEMO002", "C0DEMO003"]
-    assert all("2026-W10" in call.body["text"] for call in posts)
+    posts = slack.posted_files()
+    assert sorted(body["channel_id"] for body, _ in posts) == [
+        "C0DEMO001",
+        "C0DEMO002",
+        "C0DEMO003",
+    ]
+    for body, files in posts:
+        assert json.loads(body["files"])[0]["title"].endswith("to 2026-W10")
+        blocks = json.loads(body["blocks"])
+        assert "2026-W10" in blocks[0]["text"]["text"]
+        assert "Why it changed" in json.dumps(blocks) and "Needs attention" in json.dumps(blocks)
+        assert len(files) == 1 and files[0].startswith(b"\x89PNG\r\n\x1a\n")
+        assert 3_000 < len(files[0]) < 60_000
+    assert not slack.calls_to(POST)  # the post is the file's message: one message, not two
+    preview = run("digest", "--team", "Atlas", "--week", "2026-W10", "--format", "json")
+    numbers = json.loads(preview.stdout)["kpis"]
+    [atlas] = [json.loads(b["blocks"]) for b, _ in posts if b["channel_id"] == "C0DEMO001"]
+    kpi_lines = atlas[2]["text"]["text"]
+    for key in ("recap_compliance", "missed_deadlines", "upsell_pitch_coverage_qtd", "nps_90d"):
+        assert f"{kpi_label(key)}: *{kpi_value(numbers[key], key)}*" in kpi_lines, key
     again = run("digest", "--send", "--week", "2026-W10")
     assert again.exit_code == 0
-    assert len(slack.calls_to("chat.postMessage")) == len(posts)
+    assert len(slack.posted_files()) == len(posts)
+
+
+def send_atlas_refused(slack: FakeSlack, method: str, error: str) -> Result:
+    """`digest --send` of Atlas for 2026-W10 with Slack answering ``method`` with ``error``."""
+    slack.chaos = (0.0, 0.0)
+    slack.failing_methods[method] = error
+    return run("digest", "--send", "--team", "Atlas", "--week", "2026-W10")
+
+
+def test_a_workspace_that_refuses_the_chart_gets_the_digest_without_it(
+    slack: FakeSlack, demo_db: str
+) -> None:
+    result = send_atlas_refused(slack, "files.getUploadURLExternal", "missing_scope")
+    assert result.exit_code == 0, result.output
+    assert not slack.posted_files()
+    [post] = slack.calls_to(POST)
+    assert post.body["channel"] == "C0DEMO001" and "2026-W10" in post.body["text"]
+    assert "The chart, in words" in json.dumps(post.body["blocks"])
 
 
 def test_a_message_slack_refuses_for_good_is_parked_listed_and_can_be_retried(
     slack: FakeSlack, demo_db: str
 ) -> None:
-    slack.chaos = (0.0, 0.0)
-    slack.failing_methods["chat.postMessage"] = "channel_not_found"
-    result = run("digest", "--send", "--team", "Atlas", "--week", "2026-W10")
+    result = send_atlas_refused(slack, "files.completeUploadExternal", "channel_not_found")
     assert result.exit_code == 1
     assert "Not sent (parked)" in result.output and "channel_not_found" in result.output
     listed = run("outbox", "list")
     assert "parked" in listed.output and "channel_not_found" in listed.output
     row_id = listed.output.split()[0].lstrip("#")
     assert run("outbox", "retry", row_id).exit_code == 1  # still refused: parked again
-    del slack.failing_methods["chat.postMessage"]
+    del slack.failing_methods["files.completeUploadExternal"]
     retried = run("outbox", "retry", row_id)
     assert retried.exit_code == 0 and "Sent." in retried.output
-    assert [c.body["channel"] for c in slack.calls_to("chat.postMessage")][-1] == "C0DEMO001"
+    assert [body["channel_id"] for body, _ in slack.posted_files()][-1] == "C0DEMO001"
     assert run("outbox", "retry", row_id).exit_code == 1  # sent: nothing to retry
     assert run("outbox", "drop", "999999").exit_code == 1
 

@@ -159,6 +159,10 @@ async def test_churn_rates_use_the_month_and_quarter_of_the_weeks_last_day(db: D
     assert kpis.logo_churn_rate_qtd == pytest.approx(4 / 6)  # a-d over a, b, c, d, f, h
     # (1000 + 2000 + 500 + 1500) / (1000 + 2000 + 500 + 1500 + 3000 + 2000)
     assert kpis.revenue_churn_rate_qtd == pytest.approx(5000 / 10000)
+    # May: c and d churned, of c, d, f, g, h active on May 1st
+    assert kpis.revenue_churn_rate_mtd == pytest.approx(
+        (500 + 1500) / (500 + 1500 + 3000 + 800 + 2000)
+    )
 
 
 async def test_account_churned_on_the_quarters_first_day_is_in_numerator_and_denominator(
@@ -213,6 +217,11 @@ async def test_team_without_data_has_zero_counts_and_null_rates(db: Database) ->
         "recap_compliance": None,
         "renewals_next_30": 0,
         "renewals_next_90": 0,
+        "logo_churn_rate_ytd": None,
+        "open_objections": 0,
+        "escalated_objections": 0,
+        "steps_done_late": 0,
+        "revenue_churn_rate_mtd": None,
     }
     assert report.kpis.to_dict() == expected
     assert report.kpis.upsell_value_won == Decimal("0")
@@ -614,6 +623,11 @@ async def test_report_json_has_spec_keys_in_order_with_money_as_float(db: Databa
         "recap_compliance",
         "renewals_next_30",
         "renewals_next_90",
+        "logo_churn_rate_ytd",
+        "open_objections",
+        "escalated_objections",
+        "steps_done_late",
+        "revenue_churn_rate_mtd",
     ]
     assert data["kpis"]["upsell_value_won"] == 1200.5
     assert isinstance(data["kpis"]["upsell_value_won"], float)

@@ -5,11 +5,14 @@ Fuzzy scores quoted in comments are max(ratio, token_sort_ratio) on casefolded n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
-from bot.services.lookup import escape_like, find_account, normalise_name
+from bot.services.lookup import find_account, normalise_name
+from bot.services.name_index import NameIndex
 from storage.db import Database
 from storage.models import Role, User
 from tests.integration.account_builders import fetch_user
@@ -31,10 +34,22 @@ async def book_of(db: Database, *names: str, other_team: tuple[str, ...] = ()) -
     return am.id
 
 
+NAMES: list[NameIndex | None] = [None]
+
+
+@pytest.fixture(autouse=True, params=["names in memory", "names read per request"])
+def _names(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test runs with the services' name index and without one: the answers agree."""
+    NAMES[0] = NameIndex() if request.param == "names in memory" else None
+    yield
+    NAMES[0] = None
+
+
 async def find(db: Database, user_id: int, query: str, **kwargs: int) -> str:
     async with db.read_only() as session:
         actor = await fetch_user(session, user_id)
-        return (await find_account(session, query=query, actor=actor, **kwargs)).name
+        found = await find_account(session, query=query, actor=actor, names=NAMES[0], **kwargs)
+        return found.name
 
 
 async def failure(db: Database, user_id: int, query: str, **kwargs: int) -> Exception:
@@ -219,7 +234,3 @@ async def test_account_ids_are_not_names(sqlite_db: Database) -> None:
 
 def test_normalise_name_strips_casefolds_and_collapses_spaces() -> None:
     assert normalise_name("  Acme \t  ROBOTICS\n") == "acme robotics"
-
-
-def test_escape_like_escapes_wildcards_and_the_escape_character() -> None:
-    assert escape_like("50%_off\\") == "50\\%\\_off\\\\"

@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy import event
 
 from bot.errors import InvalidInput
-from bot.services.portfolio import AccountList, Scope, list_accounts, upcoming_renewals
+from bot.services.portfolio import AccountList, Scope, list_accounts
+from bot.services.renewals import upcoming_renewals
 from storage.db import Database
 from storage.models import ObjectionStatus, Role, SignalKind, Stage, User
 from tests.integration.account_builders import LIBRARY, fetch_account, fetch_user

@@ -109,6 +109,33 @@ def test_digest_json_for_a_chosen_week(book: Path) -> None:
     assert [am["user_email"] for am in digest["by_am"]] == ["ann@example.com"]
 
 
+def test_digest_json_carries_the_changes_the_reasons_each_am_and_the_chart(book: Path) -> None:
+    week = IsoWeek.containing(TODAY - timedelta(days=3))
+    result = run("digest", "--team", "atlas", "--week", str(week), "--format", "json")
+    digest = json.loads(result.stdout)
+    assert list(digest)[:4] == ["team", "week", "kpis", "by_am"]
+    assert {"changes", "reasons", "people", "needs_attention", "chart", "targets"} <= set(digest)
+    recaps = digest["changes"]["recap_compliance"]
+    assert (recaps["value"], recaps["previous"], recaps["direction"]) == (0.0, None, None)
+    assert digest["targets"]["avg_onboarding_days"] == {"below": 8.0}
+    assert [p["user_email"] for p in digest["people"]] == ["ann@example.com"]
+    assert digest["people"][0]["on_track"] is False
+    assert digest["chart"]["weeks"][-1] == str(week) and len(digest["chart"]["weeks"]) == 8
+    assert digest["chart"]["recap_compliance"][-1] == 0.0
+    assert all(isinstance(r["text"], str) for r in digest["reasons"])
+
+
+def test_digest_chart_writes_a_png_and_the_text_says_where(book: Path, tmp_path: Path) -> None:
+    target = tmp_path / "chart.png"
+    result = run("digest", "--team", "Atlas", "--chart", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert f"Chart, last 8 weeks: {target}" in result.stdout
+    assert "Why it changed:" in result.stdout and "Needs attention:" in result.stdout
+    refused = run("digest", "--send", "--chart", str(target))
+    assert refused.exit_code != 0 and "--chart" in refused.output
+
+
 def test_digest_defaults_to_the_last_completed_week_of_every_team(book: Path) -> None:
     result = run("digest", "--format", "json")
     assert result.exit_code == 0, result.output

@@ -4,13 +4,16 @@ never run a job twice, and when the one running them dies another takes over."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.delivery.locks import LOCK_KEY, FileLock, PostgresLock, lock_for
 from bot.delivery.runs import Renderers, queue_daily_nudges
-from bot.delivery.scheduler import LOCK_KEY, FileLock, PostgresLock, Scheduler, lock_for
+from bot.delivery.scheduler import JobThread, Scheduler
 from bot.delivery.sender import OutboxSender
 from bot.services.container import build_services
 from bot.settings import Settings
@@ -124,3 +127,31 @@ async def test_queueing_directly_and_by_schedule_share_the_days_key(db: Database
     await scheduler(db).nudges()
     async with db.read_only() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+
+
+async def test_a_job_runs_on_its_own_thread_while_the_event_loop_keeps_answering(
+    db: Database,
+) -> None:
+    thread = JobThread(scheduler(db).services)
+    seen: dict[str, object] = {}
+
+    async def heavy_job() -> None:
+        seen["thread"] = threading.current_thread().name
+        async with thread.services.db.read_only() as session:  # its own engine works there
+            seen["answer"] = await session.scalar(text("SELECT 41 + 1"))
+        until = time.monotonic() + 0.5
+        while time.monotonic() < until:  # CPU-bound work that never awaits
+            pass
+
+    try:
+        running = asyncio.ensure_future(thread.run(heavy_job))
+        turns = 0
+        while not running.done():
+            await asyncio.sleep(0.01)
+            turns += 1
+        await running
+    finally:
+        thread.close()
+    assert seen == {"thread": "accountbot-jobs", "answer": 42}
+    assert turns >= 10  # run on this loop, the job would have allowed about one
+    assert not thread.thread.is_alive()

@@ -16,6 +16,7 @@ from bot.services.kpis.targets import (
     KpiTargetsError,
     TargetSet,
     load_kpi_targets,
+    onboarding_rule_problem,
 )
 
 ON_TARGET = KpiSet(
@@ -58,22 +59,42 @@ def test_bundled_file_lives_in_bot_config_and_loads_when_no_path_is_given() -> N
 
 
 @pytest.mark.parametrize("seniority", [None, "junior", "middle", "senior"])
-def test_bundled_targets_cover_the_six_watched_kpis_for_everyone(seniority: str | None) -> None:
+def test_bundled_targets_are_the_practices_and_the_same_for_every_seniority(
+    seniority: str | None,
+) -> None:
+    """building-an-account-management-team: a recap after every call, zero missed deadlines,
+    onboarding under 8 days, 25% pitched, at least 90% of clients kept a year."""
     targets = load_kpi_targets().as_dict(seniority)
-    assert set(targets) == {
-        "recap_compliance",
-        "missed_deadlines",
-        "avg_onboarding_days",
-        "upsell_pitch_coverage_qtd",
-        "nps_90d",
-        "logo_churn_rate_qtd",
+    assert targets == {
+        "logo_churn_rate_mtd": {"max": 0.008},
+        "logo_churn_rate_qtd": {"max": 0.025},
+        "upsell_pitch_coverage_qtd": {"min": 0.25},
+        "nps_90d": {"min": 30},
+        "avg_onboarding_days": {"below": 8},
+        "missed_deadlines": {"max": 0},
+        "recap_compliance": {"min": 1.0},
+        "logo_churn_rate_ytd": {"max": 0.10},
     }
-    assert targets["recap_compliance"].keys() == {"min"}
-    assert targets["missed_deadlines"] == {"max": 0}
-    assert targets["avg_onboarding_days"] == {"max": 8}
-    assert targets["upsell_pitch_coverage_qtd"] == {"min": 0.25}
-    assert targets["nps_90d"].keys() == {"min"}
-    assert targets["logo_churn_rate_qtd"].keys() == {"max"}
+    assert list(targets) == [name for name in KPI_NAMES if name in targets]  # KPI order
+
+
+def test_bundled_onboarding_target_agrees_with_the_onboarding_nudge() -> None:
+    """The nudge calls day 8 overdue; an average of 8 days misses the target, 7.9 meets it."""
+    targets = load_kpi_targets()
+    assert targets.misses(replace(ON_TARGET, avg_onboarding_days=8.0), "junior") == [
+        "avg_onboarding_days"
+    ]
+    assert targets.misses(replace(ON_TARGET, avg_onboarding_days=7.9), "junior") == []
+
+
+def test_bundled_churn_targets_keep_nine_clients_in_ten_a_year() -> None:
+    targets = load_kpi_targets()
+    year = replace(ON_TARGET, logo_churn_rate_ytd=0.11)
+    assert targets.misses(year, None) == ["logo_churn_rate_ytd"]
+    assert targets.misses(replace(year, logo_churn_rate_ytd=0.10), None) == []
+    assert targets.misses(replace(ON_TARGET, logo_churn_rate_qtd=0.03), None) == [
+        "logo_churn_rate_qtd"
+    ]
 
 
 def test_target_names_are_exactly_the_kpi_names() -> None:
@@ -122,6 +143,20 @@ def test_reaching_a_bound_exactly_meets_the_target() -> None:
     assert TARGETS.misses(kpis, None) == []
 
 
+def test_below_and_above_are_strict_bounds_min_and_max_are_not() -> None:
+    strict = KpiTargets.model_validate(
+        {"team": {"avg_onboarding_days": {"below": 8}, "nps_90d": {"above": 0, "max": 90}}}
+    )
+    assert strict.as_dict(None) == {
+        "nps_90d": {"above": 0, "max": 90},
+        "avg_onboarding_days": {"below": 8},
+    }
+    kpis = replace(ON_TARGET, avg_onboarding_days=8.0, nps_90d=0.0)
+    assert strict.misses(kpis, None) == ["nps_90d", "avg_onboarding_days"]
+    kpis = replace(ON_TARGET, avg_onboarding_days=7.99, nps_90d=0.5)
+    assert strict.misses(kpis, None) == []
+
+
 def test_a_kpi_without_data_misses_nothing() -> None:
     kpis = replace(ON_TARGET, recap_compliance=None, avg_onboarding_days=None, nps_90d=None)
     assert TARGETS.misses(kpis, None) == []
@@ -153,9 +188,17 @@ def test_error_is_a_config_error_naming_file_field_and_reason(tmp_path: Path) ->
         ("seniority:\n  principal: {}\n", "seniority.principal", "junior, middle, senior"),
         ("teams: {}\n", "teams", "expected one of: team, seniority"),
         ("team:\n  missed_deadlines: {}\n", "team.missed_deadlines", "`min`"),
-        ("team:\n  missed_deadlines: {below: 1}\n", "team.missed_deadlines.below", "min, max"),
+        (
+            "team:\n  missed_deadlines: {under: 1}\n",
+            "team.missed_deadlines.under",
+            "min, max, below, above",
+        ),
+        ("team:\n  missed_deadlines: {max: 1, below: 2}\n", "team.missed_deadlines", "not both"),
+        ("team:\n  nps_90d: {min: 1, above: 0}\n", "team.nps_90d", "not both"),
+        ("team:\n  nps_90d: {above: 40, below: 40}\n", "team.nps_90d", "both bounds"),
         ("team:\n  recap_compliance: 0.9\n", "team.recap_compliance", "{min: 0.9}"),
-        ("team:\n  nps_90d: {min: 50, max: 40}\n", "team.nps_90d", "above max"),
+        ("team:\n  nps_90d: {min: 50, max: 40}\n", "team.nps_90d", "both bounds (50.0 and 40.0)"),
+        ("team:\n  recap_compliance: {below: 90}\n", "team.recap_compliance.below", "0.9"),
         ("team:\n  nps_90d: {min: 150}\n", "team.nps_90d.min", "less than or equal to 100"),
         ("team:\n  missed_deadlines: {max: -1}\n", "team.missed_deadlines.max", "greater than"),
         ("team:\n  meetings: {min: lots}\n", "team.meetings.min", "valid number"),
@@ -183,3 +226,12 @@ def test_a_file_may_leave_out_sections_and_then_has_no_targets_there(tmp_path: P
     targets = load_kpi_targets(write(tmp_path, "team:\n  meetings: {min: 3}\n"))
     assert targets.as_dict("senior") == {"meetings": {"min": 3}}
     assert targets.misses(replace(ON_TARGET, meetings=2), "senior") == ["meetings"]
+
+
+def test_an_onboarding_target_other_than_the_nudges_day_is_pointed_out() -> None:
+    bundled = load_kpi_targets()
+    assert onboarding_rule_problem(bundled, 8) is None
+    assert "ONBOARDING_TARGET_DAYS=10" in (onboarding_rule_problem(bundled, 10) or "")
+    loose = KpiTargets.model_validate({"team": {"avg_onboarding_days": {"max": 8}}})
+    assert "{below: 8}" in (onboarding_rule_problem(loose, 8) or "")
+    assert onboarding_rule_problem(KpiTargets(), 8) is None

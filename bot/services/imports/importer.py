@@ -30,6 +30,7 @@ from bot.services.imports.queries import chunks, select_in
 from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
 from bot.services.imports.rows import SPECS, ImportKind, KindSpec, column_of
 from bot.services.when import local_date_of
+from storage.catalog import bump_catalog
 from storage.models import Account, AuditEntry, Team, User
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
 BATCH = 1000
 CHECKING = "checking"
 WRITING = "writing"
+# Kinds that change account names, owners or teams: names kept in memory are read again.
+CATALOG_KINDS = frozenset({ImportKind.TEAMS, ImportKind.USERS, ImportKind.ACCOUNTS})
 Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in the file)
 
 _REFERENCED: dict[RefKind, tuple[Any, Any, str]] = {
@@ -352,6 +355,8 @@ async def import_table(
     existing = await _existing(session, spec, parsed) if parsed else {}
     plan = _plan(spec, parsed, existing, now)
     await _write(session, spec, plan, progress)
+    if import_kind in CATALOG_KINDS and (plan.creates or plan.updates):
+        await bump_catalog(session)  # names and who reads them may have changed
     result = ImportResult(
         kind=import_kind.value,
         source_name=table.source,

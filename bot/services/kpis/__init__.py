@@ -1,4 +1,5 @@
-"""The KPI engine: definitions, the SQL that counts, targets per seniority, weekly reports."""
+"""The KPI engine: definitions, the SQL that counts, targets per seniority, weekly reports; the
+weekly digest built on them lives in :mod:`bot.services.kpis.digest`."""
 
 from bot.services.kpis.definitions import KPI_NAMES, KpiSet, kpis_from_tally
 from bot.services.kpis.report import (

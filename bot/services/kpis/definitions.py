@@ -1,6 +1,7 @@
 """The KPI set: ONE definition of the numbers, as ratios and counts of per-person tallies.
 
-The counting lives in :mod:`bot.services.kpis.queries`; here each KPI is made from the tallies.
+The counting lives in :mod:`bot.services.kpis.queries` and :mod:`~bot.services.kpis.activity`;
+here each KPI is made from the tallies.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from bot.services.kpis.queries import Tally
+from bot.services.kpis.tally import Tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,12 @@ class KpiSet:
     recap_compliance: float | None
     renewals_next_30: int
     renewals_next_90: int
+    # Added later; defaults keep older callers (and stored test data) valid.
+    logo_churn_rate_ytd: float | None = None
+    open_objections: int = 0
+    escalated_objections: int = 0
+    steps_done_late: int = 0
+    revenue_churn_rate_mtd: float | None = None
 
     def to_dict(self) -> dict[str, int | float | None]:
         """JSON-safe, in definition order: Decimal becomes float, None stays None."""
@@ -71,4 +78,9 @@ def kpis_from_tally(t: Tally) -> KpiSet:
         recap_compliance=_ratio(t.meetings_recapped_in_time, t.meetings),
         renewals_next_30=t.renewals_next_30,
         renewals_next_90=t.renewals_next_90,
+        logo_churn_rate_ytd=_ratio(t.churned_ytd, t.active_at_year_start),
+        open_objections=t.open_objections,
+        escalated_objections=t.escalated_objections,
+        steps_done_late=t.steps_done_late,
+        revenue_churn_rate_mtd=_ratio(t.churned_mrr_mtd, t.mrr_at_month_start),
     )

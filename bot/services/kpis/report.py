@@ -3,12 +3,13 @@ CLI and chat.
 
 A report covers one ISO week (Monday to Sunday) of a team, with days placed in the team's
 timezone, or a week to date (``through`` a day of that week, which is then the "last day").
-The definitions live in :mod:`bot.services.kpis.queries` (the counting) and
-:mod:`bot.services.kpis.definitions` (the ratios).
+The definitions live in :mod:`bot.services.kpis.queries` and :mod:`~bot.services.kpis.activity`
+(the counting) and :mod:`bot.services.kpis.definitions` (the ratios).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,9 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
+from bot.playbooks import PlaybookLibrary
 from bot.services.kpis.definitions import KpiSet, kpis_from_tally
-from bot.services.kpis.queries import Period, Scope, Tally, tally_by_person
+from bot.services.kpis.queries import Period, Scope, Tally, bundled_playbooks, tally_by_person
 from bot.services.kpis.targets import KpiTargets
+from bot.services.kpis.teams import tally_teams, team_batch
 from bot.services.kpis.weeks import IsoWeek
 from storage.keys import name_key
 from storage.models import Role, Team, User
@@ -94,7 +97,8 @@ async def find_team(session: AsyncSession, name: str) -> Team:
     return team
 
 
-def _period(week: IsoWeek, through: date | None, timezone: str) -> Period:
+def week_period(week: IsoWeek, through: date | None, timezone: str) -> Period:
+    """The days a report covers: the week (through Sunday, or ``through``) in ``timezone``."""
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -122,33 +126,24 @@ def _am_kpis(user: User, tally: Tally, targets: KpiTargets) -> AmKpis:
     )
 
 
-async def team_kpi_report(
-    session: AsyncSession,
-    *,
-    team: Team | str,
+def assemble_report(
+    team: Team,
+    members: Sequence[User],
     week: IsoWeek,
-    through: date | None = None,
+    period: Period,
+    tallies: Mapping[int, Tally],
     targets: KpiTargets,
 ) -> TeamKpiReport:
-    """Team ``team``'s KPIs for ``week`` (through Sunday, or ``through``), and per AM.
-
-    ``by_am`` lists, by name, the team's members with the AM role plus anyone else in the team
-    who owns its accounts or held meetings in the period.
-    """
-    found = await find_team(session, team) if isinstance(team, str) else team
-    period = _period(week, through, found.timezone)
-    tallies = await tally_by_person(session, period=period, scope=Scope(team_id=found.id))
-    members = (await session.scalars(select(User).where(User.team_id == found.id))).all()
-    # Sorted here, not in SQL: collations differ between SQLite and PostgreSQL.
+    """The report made of a period's per-person tallies (``members`` sorted by name)."""
     by_am = [
         _am_kpis(member, tallies.get(member.id, Tally()), targets)
-        for member in sorted(members, key=lambda m: (m.name.casefold(), m.email))
+        for member in members
         if member.role == Role.AM or member.id in tallies
     ]
     kpis = kpis_from_tally(sum(tallies.values(), Tally()))
     return TeamKpiReport(
-        team=found.name,
-        timezone=found.timezone,
+        team=team.name,
+        timezone=team.timezone,
         week=week,
         period_start=period.start,
         period_end=period.end,
@@ -159,6 +154,54 @@ async def team_kpi_report(
     )
 
 
+async def team_kpi_reports(
+    session: AsyncSession,
+    *,
+    teams: Sequence[Team],
+    week: IsoWeek,
+    through: date | None = None,
+    targets: KpiTargets,
+    playbooks: PlaybookLibrary | None = None,
+) -> dict[int, TeamKpiReport]:
+    """The report of each of ``teams`` (by team id), as :func:`team_kpi_report` makes it, from
+    one set of queries (see :mod:`bot.services.kpis.teams`; split long lists with
+    ``in_batches``)."""
+    periods = {team.id: week_period(week, through, team.timezone) for team in teams}
+    if not teams:
+        return {}
+    batch = await team_batch(session, teams)
+    days = periods[batch.teams[0].id]
+    tallies = await tally_teams(session, batch, [days], playbooks=playbooks or bundled_playbooks())
+    return {
+        team.id: assemble_report(
+            team, batch.members[team.id], week, periods[team.id], tallies[team.id][0], targets
+        )
+        for team in batch.teams
+    }
+
+
+async def team_kpi_report(
+    session: AsyncSession,
+    *,
+    team: Team | str,
+    week: IsoWeek,
+    through: date | None = None,
+    targets: KpiTargets,
+    playbooks: PlaybookLibrary | None = None,
+) -> TeamKpiReport:
+    """Team ``team``'s KPIs for ``week`` (through Sunday, or ``through``), and per AM.
+
+    ``by_am`` lists, by name, the team's members with the AM role plus anyone else in the team
+    who owns its accounts or held meetings in the period. ``playbooks`` (for the steps done
+    late): the bundled ones unless given.
+    """
+    found = await find_team(session, team) if isinstance(team, str) else team
+    reports = await team_kpi_reports(
+        session, teams=[found], week=week, through=through, targets=targets, playbooks=playbooks
+    )
+    return reports[found.id]
+
+
 async def user_kpis(
     session: AsyncSession,
     *,
@@ -166,11 +209,14 @@ async def user_kpis(
     week: IsoWeek,
     through: date | None = None,
     targets: KpiTargets,
+    playbooks: PlaybookLibrary | None = None,
 ) -> AmKpis:
     """One person's KPIs (``/account kpi me``): the same numbers as their digest row."""
     timezone: str | None = None
     if user.team_id is not None:
         timezone = await session.scalar(select(Team.timezone).where(Team.id == user.team_id))
-    period = _period(week, through, timezone or "UTC")
-    tallies = await tally_by_person(session, period=period, scope=Scope(user_id=user.id))
+    period = week_period(week, through, timezone or "UTC")
+    tallies = await tally_by_person(
+        session, period=period, scope=Scope(user_id=user.id), playbooks=playbooks
+    )
     return _am_kpis(user, tallies.get(user.id, Tally()), targets)

@@ -1,9 +1,11 @@
 """KPI targets per seniority, from ONE YAML file (bundled: bot/config/kpi_targets.yaml).
 
 ``team`` holds the team-level targets, which are also the defaults for any KPI a seniority
-section leaves out. Each target is ``{min: x}`` (missed when below), ``{max: x}`` (missed when
-above) or both; rates are fractions (0.9 = 90%). Any problem raises :class:`KpiTargetsError`
-(a ConfigError) naming the file, the field and the reason.
+section leaves out. A target bounds a KPI from below, above or both: ``{min: x}`` (at least x;
+missed when below), ``{max: x}`` (at most x; missed when above), ``{below: x}`` (under x;
+missed at x or more) and ``{above: x}`` (over x; missed at x or less). Rates are fractions
+(0.9 = 90%). Any problem raises :class:`KpiTargetsError` (a ConfigError) naming the file, the
+field and the reason.
 """
 
 from __future__ import annotations
@@ -39,45 +41,86 @@ class _Target(BaseModel):
 
     min: float | None = None
     max: float | None = None
+    below: float | None = None
+    above: float | None = None
 
     @model_validator(mode="after")
     def _check(self) -> _Target:
-        if self.min is None and self.max is None:
-            raise ValueError("a target needs `min` (at least) or `max` (at most)")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
+        if self.min is None and self.max is None and self.below is None and self.above is None:
+            raise ValueError(
+                "a target needs `min` (at least), `max` (at most), `below` (under) "
+                "or `above` (over)"
+            )
+        if self.min is not None and self.above is not None:
+            raise ValueError("give `min` (at least) or `above` (over), not both")
+        if self.max is not None and self.below is not None:
+            raise ValueError("give `max` (at most) or `below` (under), not both")
+        low, high = self.lower, self.upper
+        if low is not None and high is not None:
+            strict = self.above is not None or self.below is not None
+            if low > high or (strict and low == high):
+                raise ValueError(f"no value can meet both bounds ({low} and {high})")
         return self
 
+    @property
+    def lower(self) -> float | None:
+        return self.min if self.min is not None else self.above
+
+    @property
+    def upper(self) -> float | None:
+        return self.max if self.max is not None else self.below
+
     def missed_by(self, value: float | Decimal | None) -> bool:
-        """No value (no data this period) misses nothing; reaching a bound meets it."""
+        """No value (no data this period) misses nothing; reaching a `min` or `max` meets it,
+        reaching a `below` or `above` misses it."""
         if value is None:
             return False
         number = float(value)
-        too_low = self.min is not None and number < self.min
-        too_high = self.max is not None and number > self.max
-        return too_low or too_high
+        return (
+            (self.min is not None and number < self.min)
+            or (self.max is not None and number > self.max)
+            or (self.below is not None and number >= self.below)
+            or (self.above is not None and number <= self.above)
+        )
 
     def as_dict(self) -> dict[str, float]:
-        return {k: v for k, v in (("min", self.min), ("max", self.max)) if v is not None}
+        bounds = (
+            ("min", self.min),
+            ("above", self.above),
+            ("max", self.max),
+            ("below", self.below),
+        )
+        return {k: v for k, v in bounds if v is not None}
+
+
+Rate = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[float, Field(ge=0)]
+Nps = Annotated[float, Field(ge=-100, le=100)]
 
 
 class RateTarget(_Target):
     """For fractions: rates, shares and compliance (write 0.9 for 90%)."""
 
-    min: Annotated[float, Field(ge=0, le=1)] | None = None
-    max: Annotated[float, Field(ge=0, le=1)] | None = None
+    min: Rate | None = None
+    max: Rate | None = None
+    below: Rate | None = None
+    above: Rate | None = None
 
 
 class CountTarget(_Target):
     """For counts, days and money."""
 
-    min: Annotated[float, Field(ge=0)] | None = None
-    max: Annotated[float, Field(ge=0)] | None = None
+    min: Count | None = None
+    max: Count | None = None
+    below: Count | None = None
+    above: Count | None = None
 
 
 class NpsTarget(_Target):
-    min: Annotated[float, Field(ge=-100, le=100)] | None = None
-    max: Annotated[float, Field(ge=-100, le=100)] | None = None
+    min: Nps | None = None
+    max: Nps | None = None
+    below: Nps | None = None
+    above: Nps | None = None
 
 
 class TargetSet(BaseModel):
@@ -100,6 +143,11 @@ class TargetSet(BaseModel):
     recap_compliance: RateTarget | None = None
     renewals_next_30: CountTarget | None = None
     renewals_next_90: CountTarget | None = None
+    logo_churn_rate_ytd: RateTarget | None = None
+    open_objections: CountTarget | None = None
+    escalated_objections: CountTarget | None = None
+    steps_done_late: CountTarget | None = None
+    revenue_churn_rate_mtd: RateTarget | None = None
 
     def present(self) -> dict[str, _Target]:
         return {name: t for name in type(self).model_fields if (t := getattr(self, name))}
@@ -138,7 +186,7 @@ class KpiTargets(BaseModel):
         return {name: chosen[name] for name in TargetSet.model_fields if name in chosen}
 
     def as_dict(self, seniority: Seniority | str | None) -> dict[str, dict[str, float]]:
-        """JSON-safe: ``{"recap_compliance": {"min": 0.9}, ...}``."""
+        """JSON-safe: ``{"recap_compliance": {"min": 0.9}, "nps_90d": {"above": 0}}``."""
         return {name: t.as_dict() for name, t in self.for_seniority(seniority).items()}
 
     def misses(self, kpis: KpiSet, seniority: Seniority | str | None) -> list[str]:
@@ -148,6 +196,19 @@ class KpiTargets(BaseModel):
             for name, target in self.for_seniority(seniority).items()
             if target.missed_by(getattr(kpis, name))
         ]
+
+
+def onboarding_rule_problem(targets: KpiTargets, target_days: int) -> str | None:
+    """Why the team's onboarding target disagrees with ONBOARDING_TARGET_DAYS (the nudge's
+    rule: day ``target_days`` is overdue, so the target is ``{below: target_days}``), or None."""
+    target = targets.team.avg_onboarding_days
+    if target is None or target.as_dict() == {"below": float(target_days)}:
+        return None
+    return (
+        f"the KPI target avg_onboarding_days {target.as_dict()} differs from "
+        f"ONBOARDING_TARGET_DAYS={target_days} (onboarding is overdue from day {target_days}); "
+        f"use {{below: {target_days}}} so the digest and the nudges agree"
+    )
 
 
 def _dotted(loc: Iterable[int | str]) -> str:
@@ -181,7 +242,7 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> Iterable[str]:
         return SenioritySections.model_fields
     if parent == ("team",) or (len(parent) == 2 and parent[0] == "seniority"):
         return TargetSet.model_fields
-    return ("min", "max")
+    return tuple(_Target.model_fields)
 
 
 def _reason(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
@@ -189,7 +250,7 @@ def _reason(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
     if kind == "extra_forbidden":
         return f"unknown key; expected one of: {', '.join(_allowed_keys(loc[:-1]))}"
     if kind == "model_type" and len(loc) >= 2:
-        return "expected a target such as {min: 0.9} or {max: 0}"
+        return "expected a target such as {min: 0.9}, {max: 0} or {below: 8}"
     rate_bound = kind in ("less_than_equal", "greater_than_equal") and len(loc) >= 2
     if rate_bound and loc[-2] in RATE_KPIS:
         return f"{message} (a rate is a fraction: write 0.9 for 90%)"

@@ -3,6 +3,7 @@ App Home, and the daily nudge about ones left open too long."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -84,8 +85,14 @@ class StaleObjection:
 
 
 async def stale_objections(
-    session: AsyncSession, *, as_of: datetime, walk: ObjectionWalk, stale_days: int
+    session: AsyncSession,
+    *,
+    as_of: datetime,
+    walk: ObjectionWalk,
+    stale_days: int,
+    owner_ids: Collection[int] | None = None,
 ) -> list[StaleObjection]:
+    """Live objections opened more than ``stale_days`` ago (on accounts of ``owner_ids``)."""
     stmt = (
         select(Objection, Account)
         .join(Account, Account.id == Objection.account_id)
@@ -96,6 +103,8 @@ async def stale_objections(
         )
         .order_by(Objection.opened_at, Objection.id)
     )
+    if owner_ids is not None:
+        stmt = stmt.where(Account.owner_id.in_(owner_ids))
     found = []
     for objection, account in await session.execute(stmt):
         summary = summarize(objection, account, walk, now=as_of, stale_days=stale_days)

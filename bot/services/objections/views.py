@@ -1,5 +1,5 @@
 """What surfaces show of an objection: a one-line summary, the facts recorded so far, and the
-screen of the step to do next. Read models only; nothing here changes anything."""
+screen of the step to do next. Reads only; nothing here changes anything."""
 
 from __future__ import annotations
 
@@ -7,12 +7,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.playbooks import PlaybookLibrary, TalkTrack
 from bot.playbooks.objection_walk import ObjectionWalk, WalkStep
 from bot.services.objections.forms import FormInput, step_inputs
 from storage.models import Account, Objection, ObjectionStatus, ObjectionStep, ObjectionStepKind
 
 DONE = "done"
+
+
+async def recorded_steps(session: AsyncSession, objection: Objection) -> list[ObjectionStep]:
+    stmt = (
+        select(ObjectionStep)
+        .where(ObjectionStep.objection_id == objection.id)
+        .order_by(ObjectionStep.recorded_at, ObjectionStep.id)
+    )
+    return list((await session.scalars(stmt)).all())
 
 
 def screen_of(objection: Objection) -> str:

@@ -13,9 +13,8 @@ objection, exactly as if it did not exist.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,27 +26,21 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.access import add_audit_entry, can_change, can_read, load_owner
 from bot.services.lookup import MAX_ID
 from bot.services.notices import Notifier
-from bot.services.objections.follow_ups import add_follow_ups
+from bot.services.objections.escalation import Escalation, escalate
 from bot.services.objections.forms import read_form, step_inputs
 from bot.services.objections.views import (
     DONE,
-    facts_of,
     propose_kind,
     screen_of,
-    summarize,
 )
 from storage.models import (
     Account,
-    AccountTask,
     Objection,
     ObjectionStatus,
     ObjectionStep,
     ObjectionStepKind,
-    Role,
     User,
 )
-
-ESCALATION_KIND = "escalation"
 
 
 class NoSuchObjection(UserError):
@@ -135,37 +128,6 @@ async def load_objection(
     if walking and not may_walk(actor, account):
         raise _refuse_walk(account)
     return objection, account
-
-
-async def recorded_steps(session: AsyncSession, objection: Objection) -> list[ObjectionStep]:
-    stmt = (
-        select(ObjectionStep)
-        .where(ObjectionStep.objection_id == objection.id)
-        .order_by(ObjectionStep.recorded_at, ObjectionStep.id)
-    )
-    return list((await session.scalars(stmt)).all())
-
-
-async def escalation_recipient(session: AsyncSession, account: Account) -> User | None:
-    """The account's exec sponsor; without one, the team lead of its owner."""
-    if account.exec_sponsor_id is not None:
-        return await session.get(User, account.exec_sponsor_id)
-    if account.owner.team_id is None:
-        return None
-    stmt = select(User).where(User.team_id == account.owner.team_id, User.role == Role.LEAD)
-    return (await session.scalars(stmt.order_by(User.id))).first()
-
-
-@dataclass(frozen=True)
-class Escalation:
-    """Who was told, and how: ``reached`` means a DM is on its way."""
-
-    recipient: str | None
-    is_sponsor: bool
-    reached: bool
-    yourself: bool
-    follow_ups: list[AccountTask] = field(default_factory=list)
-    message: dict[str, Any] = field(default_factory=dict)  # the DM's template data
 
 
 @dataclass(frozen=True)
@@ -263,7 +225,7 @@ async def record_step(
     except StaleDataError:
         raise StepAlreadySaved() from None
     if step_id == "escalate":
-        escalation = await _escalate(
+        escalation = await escalate(
             session, objection, account, actor, now, library, notifier, stale_days
         )
     return Recorded(step_id, escalation)
@@ -282,60 +244,6 @@ def _note(step_id: str, values: Mapping[str, str | None]) -> str | None:
     if key is None:
         return "; ".join(v for k, v in values.items() if k.startswith("answer_") and v) or None
     return values.get(key)
-
-
-async def _escalate(
-    session: AsyncSession,
-    objection: Objection,
-    account: Account,
-    actor: User,
-    now: datetime,
-    library: PlaybookLibrary,
-    notifier: Notifier,
-    stale_days: int,
-) -> Escalation:
-    """Tell the sponsor (one DM per objection) and, for a legitimate one, add the follow-ups."""
-    recipient = await escalation_recipient(session, account)
-    objection.escalated_to_id = recipient.id if recipient else None
-    tasks: list[AccountTask] = []
-    if objection.kind == "legitimate":
-        tasks = await add_follow_ups(
-            session,
-            account=account,
-            objection=objection,
-            walk=library.walk,
-            sponsor=recipient,
-            now=now,
-        )
-    steps = await recorded_steps(session, objection)
-    message = {
-        "objection": summarize(objection, account, library.walk, now=now, stale_days=stale_days),
-        "facts": facts_of(objection, steps, library.walk),
-        "escalated_by": actor.name,
-        "recipient": recipient.name if recipient else None,
-        "is_sponsor": account.exec_sponsor_id is not None,
-        "follow_ups": [{"title": t.title, "due_on": t.due_on} for t in tasks],
-    }
-    yourself = recipient is not None and recipient.id == actor.id
-    reached = False
-    if recipient is not None and not yourself:
-        reached = await notifier.direct(
-            session,
-            user=recipient,
-            template="objection_escalated",
-            data=message,
-            key=f"objection:{objection.id}:escalated",
-            kind=ESCALATION_KIND,
-        )
-    await session.flush()
-    return Escalation(
-        recipient=recipient.name if recipient else None,
-        is_sponsor=account.exec_sponsor_id is not None,
-        reached=reached,
-        yourself=yourself,
-        follow_ups=tasks,
-        message=message,
-    )
 
 
 async def discard_draft(session: AsyncSession, *, objection_id: int, actor: User) -> bool:

@@ -1,0 +1,136 @@
+"""Live accounts in a scope, with their next renewal and why each is at risk: what lists and
+the risk snapshot are made of.
+
+An account is live on its owner's today (``User.effective_timezone``) when it is not churned
+by then. SQL narrows with a day of slack for time zones; the exact test is made per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.playbooks import PlaybookLibrary
+from bot.services.access import readable_accounts
+from bot.services.owners import Owner, OwnerTeam
+from bot.services.portfolio_flags import LiveAccount, risk_flags
+from bot.services.when import local_today
+from storage.models import Account, Contract, Stage, User
+from storage.zones import effective_zone
+
+
+def _maybe_live(now: datetime) -> ColumnElement[bool]:
+    """A coarse SQL filter (a day of slack for timezones); the exact test is ``_is_live``."""
+    utc_yesterday = now.astimezone(UTC).date() - timedelta(days=1)
+    return or_(Account.churned_on.is_(None), Account.churned_on > utc_yesterday)
+
+
+def _is_live(churned_on: date | None, today: date) -> bool:
+    return churned_on is None or churned_on > today
+
+
+def scope_filter_of(actor: User, scope: str, now: datetime) -> ColumnElement[bool]:
+    condition = and_(readable_accounts(actor), _maybe_live(now))
+    if scope == "mine":
+        condition = and_(condition, Account.owner_id == actor.id)
+    return condition
+
+
+async def live_accounts(
+    session: AsyncSession, scope_filter: ColumnElement[bool], now: datetime
+) -> dict[int, LiveAccount]:
+    stmt = (
+        select(
+            Account.id,
+            Account.name,
+            Account.stage,
+            Account.stage_entered_at,
+            Account.mrr,
+            Account.churned_on,
+            Account.known_since,
+            Owner.name.label("owner_name"),
+            Owner.timezone.label("owner_tz"),
+            OwnerTeam.timezone.label("team_tz"),
+        )
+        .join(Owner, Owner.id == Account.owner_id)
+        .outerjoin(OwnerTeam, OwnerTeam.id == Owner.team_id)
+        .where(scope_filter)
+    )
+    live: dict[int, LiveAccount] = {}
+    for row in await session.execute(stmt):
+        tz = effective_zone(row.owner_tz, row.team_tz)
+        today = local_today(now, tz)
+        if _is_live(row.churned_on, today):
+            live[row.id] = LiveAccount(
+                id=row.id,
+                name=row.name,
+                stage=Stage(row.stage).value,
+                stage_entered_at=row.stage_entered_at,
+                mrr=Decimal(row.mrr),
+                owner_name=row.owner_name,
+                tz=tz,
+                today=today,
+                known_since=row.known_since,
+            )
+    return live
+
+
+async def next_renewals(
+    session: AsyncSession,
+    scope_filter: ColumnElement[bool],
+    now: datetime,
+    live: dict[int, LiveAccount],
+) -> dict[int, date]:
+    """account id -> end date of its earliest contract ending today or later (local today)."""
+    utc_yesterday = now.astimezone(UTC).date() - timedelta(days=1)
+    stmt = (
+        select(Contract.account_id, Contract.end_on)
+        .join(Account, Account.id == Contract.account_id)
+        .where(scope_filter, Contract.end_on >= utc_yesterday)
+    )
+    renewals: dict[int, date] = {}
+    for account_id, end_on in await session.execute(stmt):
+        account = live.get(account_id)
+        if account is None or end_on < account.today:
+            continue
+        if account_id not in renewals or end_on < renewals[account_id]:
+            renewals[account_id] = end_on
+    return renewals
+
+
+@dataclass(frozen=True, slots=True)
+class Assessed:
+    """Live accounts in a scope with their next renewal and risk flags (flagged ones only)."""
+
+    live: dict[int, LiveAccount]
+    renewals: dict[int, date]
+    flags: dict[int, list[str]]
+
+
+async def assess(
+    session: AsyncSession,
+    scope_filter: ColumnElement[bool],
+    *,
+    now: datetime,
+    playbooks: PlaybookLibrary,
+    recap_grace_hours: int,
+    recap_lookback_days: int,
+) -> Assessed:
+    """Every live account matching ``scope_filter``, its next renewal and why it is at risk."""
+    live = await live_accounts(session, scope_filter, now)
+    renewals = await next_renewals(session, scope_filter, now, live)
+    flags = await risk_flags(
+        session,
+        scope_filter=scope_filter,
+        live=live,
+        renewals=renewals,
+        now=now,
+        playbooks=playbooks,
+        recap_grace_hours=recap_grace_hours,
+        recap_lookback_days=recap_lookback_days,
+    )
+    return Assessed(live, renewals, flags)

@@ -1,0 +1,115 @@
+"""At-risk lists: live accounts with a reason to worry, most reasons first, then the soonest
+renewal, then by name.
+
+A scope of up to ``LIVE_LIMIT`` accounts (an AM's, a team's) is worked out on the spot. A larger
+one (a head or ops over a big book) is sorted and paged in SQL from the risk snapshot
+(`risk_snapshot`) when it is fresh; otherwise it is worked out on the spot too, slower but right.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.playbooks import PlaybookLibrary
+from bot.services.access import readable_accounts
+from bot.services.assessment import assess, scope_filter_of
+from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
+from bot.services.portfolio import AccountList, AccountRow, as_date
+from bot.services.risk_snapshot import snapshot_taken
+from storage.models import Account, AccountRisk, Stage, User
+
+LIVE_LIMIT = 2000
+SNAPSHOT_MAX_AGE = timedelta(minutes=15)  # three refreshes missed: work it out instead
+
+
+async def at_risk_page(
+    session: AsyncSession,
+    *,
+    actor: User,
+    now: datetime,
+    playbooks: PlaybookLibrary,
+    limit: int,
+    offset: int,
+    recap_grace_hours: int,
+    recap_lookback_days: int,
+    live_limit: int = LIVE_LIMIT,
+) -> AccountList:
+    size = await session.scalar(select(func.count(Account.id)).where(readable_accounts(actor)))
+    if int(size or 0) > live_limit:
+        taken = await snapshot_taken(session)
+        if taken is not None and now - taken <= SNAPSHOT_MAX_AGE:
+            return await _from_snapshot(session, actor, now, limit, offset)
+    found = await assess(
+        session,
+        scope_filter_of(actor, "at-risk", now),
+        now=now,
+        playbooks=playbooks,
+        recap_grace_hours=recap_grace_hours,
+        recap_lookback_days=recap_lookback_days,
+    )
+    rows = []
+    for account_id, reasons in found.flags.items():
+        account = found.live[account_id]
+        renewal_on = found.renewals.get(account_id)
+        days_left = (renewal_on - account.today).days if renewal_on else None
+        rows.append(
+            AccountRow(
+                account.name,
+                account.id,
+                account.stage,
+                account.owner_name,
+                account.mrr,
+                renewal_on,
+                days_left,
+                reasons,
+            )
+        )
+    rows.sort(key=lambda r: (-len(r.flags), r.renewal_on or date.max, r.name.casefold(), r.id))
+    return AccountList("at-risk", len(rows), rows[offset : offset + limit], offset, limit)
+
+
+async def _from_snapshot(
+    session: AsyncSession, actor: User, now: datetime, limit: int, offset: int
+) -> AccountList:
+    zones = await zones_in_use(session)
+    today = owner_today(now, zones)
+    stmt = with_owner(
+        select(
+            Account.id,
+            Account.name,
+            Account.stage,
+            Account.mrr,
+            Owner.name.label("owner_name"),
+            AccountRisk.flags,
+            AccountRisk.renewal_on,
+            today.label("owner_today"),
+        ).join(AccountRisk, AccountRisk.account_id == Account.id)
+    ).where(
+        readable_accounts(actor),
+        or_(Account.churned_on.is_(None), Account.churned_on > today),
+    )
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    ordered = stmt.order_by(
+        AccountRisk.flag_count.desc(),
+        AccountRisk.renewal_on.is_(None),
+        AccountRisk.renewal_on,
+        Account.name_key,
+        Account.id,
+    )
+    rows = [
+        AccountRow(
+            row.name,
+            row.id,
+            Stage(row.stage).value,
+            row.owner_name,
+            row.mrr,
+            row.renewal_on,
+            (row.renewal_on - as_date(row.owner_today)).days if row.renewal_on else None,
+            list(row.flags),
+        )
+        for row in await session.execute(ordered.limit(limit).offset(offset))
+    ]
+    return AccountList("at-risk", int(total or 0), rows, offset, limit)

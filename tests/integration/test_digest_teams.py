@@ -1,0 +1,152 @@
+"""Many teams' digests and KPI reports at once (bot.services.kpis.teams), on SQLite and
+PostgreSQL: the same numbers as each team's alone, in every time zone, from a number of
+queries that does not grow with the number of teams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from sqlalchemy import event
+
+from bot.playbooks import load_playbooks
+from bot.services.kpis import IsoWeek, load_kpi_targets, team_kpi_report
+from bot.services.kpis.digest import SERIES_WEEKS, team_digest, team_digests, weeks_ending
+from bot.services.kpis.queries import tally_by_period
+from bot.services.kpis.report import team_kpi_reports
+from bot.services.kpis.tally import Scope
+from bot.services.kpis.teams import tally_teams, team_batch
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import Team
+from tests.integration.teams_book import seed_teams
+
+W07 = IsoWeek(2026, 7)
+PLAYBOOKS = load_playbooks()
+TARGETS = load_kpi_targets()
+SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
+FIRST = "New_York 0"  # the first team seeded
+
+
+@contextmanager
+def selects(db: Database) -> Iterator[list[str]]:
+    """The SELECT statements sent to the database inside the block."""
+    sent: list[str] = []
+
+    def count(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def _digests(db: Database, teams: list[Team]) -> dict[int, Any]:
+    async with db.read_only() as session:
+        return await team_digests(
+            session, teams=teams, week=W07, targets=TARGETS, playbooks=PLAYBOOKS, settings=SETTINGS
+        )
+
+
+async def test_many_teams_digests_equal_each_teams_own(db: Database) -> None:
+    teams = await seed_teams(db, per_zone=2)
+    together = await _digests(db, teams)
+    assert list(together) == [team.id for team in teams]
+    for team in teams:
+        async with db.read_only() as session:
+            alone = await team_digest(
+                session,
+                team=team,
+                week=W07,
+                targets=TARGETS,
+                playbooks=PLAYBOOKS,
+                settings=SETTINGS,
+            )
+        mine = together[team.id]
+        assert mine.report == alone.report, team.name
+        assert mine.previous == alone.previous, team.name
+        assert mine.changes == alone.changes, team.name
+        assert mine.reasons == alone.reasons, team.name
+        assert mine.people == alone.people, team.name
+        assert mine.attention == alone.attention, team.name
+        assert mine.series == alone.series, team.name
+        assert mine.to_dict() == alone.to_dict(), team.name
+
+    # The same story on every wall clock: the same numbers in every zone (but for the first
+    # team, whose Sam met no neighbour's account).
+    kpis = {team.name: together[team.id].report.kpis for team in teams}
+    others = [k for name, k in kpis.items() if name != FIRST]
+    assert all(k == others[0] for k in others)
+    # Mon 00:15 (late), Wed (no recap), Thu (24 h: in time), Sun 23:30 local (the Sunday
+    # 23:30 before is W06's); the neighbour's meeting (late).
+    assert (others[0].meetings, others[0].recap_compliance) == (5, 0.4)
+    assert kpis[FIRST].meetings == 4
+    assert (others[0].open_objections, others[0].escalated_objections) == (3, 1)
+    assert (others[0].steps_done_late, others[0].churned_accounts) == (1, 1)
+    digest = together[teams[0].id]
+    assert digest.reasons and digest.attention and digest.previous is not None
+    assert [p.vacation_until for p in digest.people if p.vacation_until] == [date(2026, 2, 20)]
+
+
+async def test_many_teams_tallies_equal_each_teams_scoped_queries(db: Database) -> None:
+    teams = await seed_teams(db, per_zone=2)
+    async with db.read_only() as session:
+        batch = await team_batch(session, teams)
+        days = [period for _, period in weeks_ending(W07, SERIES_WEEKS, "UTC")]
+        by_person = await tally_teams(session, batch, days, playbooks=PLAYBOOKS)
+        by_account = await tally_teams(session, batch, days[-2:], by="account", playbooks=PLAYBOOKS)
+        for team in teams:
+            periods = [period for _, period in weeks_ending(W07, SERIES_WEEKS, team.timezone)]
+            scope = Scope(team_id=team.id)
+            alone = await tally_by_period(
+                session, periods=periods, scope=scope, playbooks=PLAYBOOKS
+            )
+            assert by_person[team.id] == alone, team.name
+            alone = await tally_by_period(
+                session, periods=periods[-2:], scope=scope, by="account", playbooks=PLAYBOOKS
+            )
+            assert by_account[team.id] == alone, team.name
+    shared = [t for t in by_account.values() if any(len(week) > 6 for week in t)]
+    assert shared, "some team counts a meeting on another team's account"
+
+
+async def test_many_teams_kpi_reports_equal_each_teams_own(db: Database) -> None:
+    teams = await seed_teams(db, per_zone=2)
+    for through in (None, date(2026, 2, 11)):
+        async with db.read_only() as session:
+            together = await team_kpi_reports(
+                session, teams=teams, week=W07, through=through, targets=TARGETS
+            )
+            for team in teams:
+                alone = await team_kpi_report(
+                    session, team=team, week=W07, through=through, targets=TARGETS
+                )
+                assert together[team.id] == alone, (team.name, through)
+
+
+async def test_the_queries_of_many_teams_do_not_grow_with_the_number_of_teams(
+    db: Database,
+) -> None:
+    teams = await seed_teams(db, per_zone=3)
+    one_per_zone = teams[::3]
+    assert len({team.timezone for team in one_per_zone}) == 3
+    with selects(db) as few:
+        await _digests(db, one_per_zone)
+    with selects(db) as many:
+        await _digests(db, teams)
+    assert len(few) == len(many) <= 40, (len(few), len(many))
+
+    async def reports(chosen: list[Team]) -> None:
+        async with db.read_only() as session:
+            await team_kpi_reports(session, teams=chosen, week=W07, targets=TARGETS)
+
+    with selects(db) as few:
+        await reports(one_per_zone)
+    with selects(db) as many:
+        await reports(teams)
+    assert len(few) == len(many) <= 20, (len(few), len(many))

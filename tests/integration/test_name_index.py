@@ -1,0 +1,106 @@
+"""The account names kept in memory: read once, read again when an import changes names, owners
+or teams (or after the TTL, for rows written behind accountbot's back), and scoped like every
+other read."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from bot.errors import NotFound
+from bot.services.lookup import find_account
+from bot.services.name_index import NameIndex
+from storage.db import Database
+from storage.models import Account, Role, User
+from tests.integration.builders import make_account, make_team, make_user
+from tests.integration.test_import import NOW, fixture, import_text
+
+
+async def _find(db: Database, names: NameIndex, email: str, query: str) -> str:
+    async with db.read_only() as session:
+        actor = (await session.scalars(select(User).where(User.email == email))).one()
+        return (await find_account(session, query=query, actor=actor, names=names)).name
+
+
+async def _imported(db: Database) -> None:
+    for kind in ("teams", "users", "accounts"):
+        await import_text(db, kind, fixture(kind))
+
+
+async def test_names_are_read_once_and_again_after_an_import_changes_them(db: Database) -> None:
+    await _imported(db)
+    names = NameIndex()
+    assert await _find(db, names, "ann.lee@example.com", "acme crp") == "Acme Corp"
+    assert await _find(db, names, "ann.lee@example.com", "acme corp.") == "Acme Corp"
+    assert names.loads == 1
+
+    await import_text(
+        db,
+        "accounts",
+        "name,owner_email,stage,started_on\n"
+        "Zephyr Zebra Labs,ann.lee@example.com,growth,2025-02-03\n",
+    )
+    assert await _find(db, names, "ann.lee@example.com", "zephyr zebra lab") == "Zephyr Zebra Labs"
+    assert names.loads == 2
+
+    unchanged = await import_text(db, "accounts", fixture("accounts"))
+    assert unchanged.created == unchanged.updated == 0
+    await _find(db, names, "ann.lee@example.com", "zephyr zebra lab")
+    assert names.loads == 2  # nothing changed: nothing read again
+
+
+async def test_moving_a_person_to_another_team_changes_what_they_find(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        east = await make_team(session, name="East")
+        west = await make_team(session, name="West")
+        ann = await make_user(session, team=east, email="ann@example.com")
+        bob = await make_user(session, team=west, email="bob@example.com")
+        await make_account(session, owner=bob, name="Westward Widgets")
+        await make_user(session, email="hana@example.com", role=Role.HEAD, seniority=None)
+    names = NameIndex()
+    with pytest.raises(NotFound):
+        await _find(db, names, "ann@example.com", "westward widgts")
+    assert await _find(db, names, "hana@example.com", "westward widgts") == "Westward Widgets"
+    await import_text(db, "users", "email,name,role,team\nann@example.com,Ann,am,West\n")
+    assert await _find(db, names, "ann@example.com", "westward widgts") == "Westward Widgets"
+    assert ann.id != bob.id
+
+
+async def test_rows_written_behind_accountbots_back_show_up_after_the_ttl(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        team = await make_team(session, name="East")
+        ann = await make_user(session, team=team, email="ann@example.com")
+        await make_account(session, owner=ann, name="First Light")
+    moment = [0.0]
+    names = NameIndex(ttl_seconds=60, clock=lambda: moment[0])
+    assert await _find(db, names, "ann@example.com", "first lihgt") == "First Light"
+    async with db.unit_of_work() as session:  # no import: the generation stays the same
+        session.add(
+            Account(
+                name="Second Wind",
+                name_key="second wind",
+                owner_id=ann.id,
+                stage_entered_at=NOW,
+                started_on=date(2026, 1, 5),
+            )
+        )
+    with pytest.raises(NotFound):
+        await _find(db, names, "ann@example.com", "second wnd")
+    moment[0] = 61.0
+    assert await _find(db, names, "ann@example.com", "second wnd") == "Second Wind"
+    assert names.loads == 2
+
+
+async def test_an_account_gone_since_it_was_indexed_is_not_found(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        team = await make_team(session, name="East")
+        ann = await make_user(session, team=team, email="ann@example.com")
+        gone = await make_account(session, owner=ann, name="Gone Tomorrow")
+    names = NameIndex()
+    assert await _find(db, names, "ann@example.com", "gone tomorow") == "Gone Tomorrow"
+    async with db.unit_of_work() as session:
+        await session.delete(await session.get(Account, gone.id))
+    with pytest.raises(NotFound):
+        await _find(db, names, "ann@example.com", "gone tomorow")

@@ -1,0 +1,106 @@
+"""The queries that must not grow with history use their indexes, on SQLite and PostgreSQL.
+
+Each test runs the real code on a small book, captures the SELECTs it sends, and asks the
+database for their plans (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN with sequential scans
+discouraged, so a table is scanned whole only when no index can serve the query). A renamed or
+dropped index, or a rewrite that stops using one, fails here instead of slowing a big book."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event
+
+from bot.playbooks import load_playbooks
+from bot.services.lookup import find_account
+from bot.services.nudges import NudgeRules, pending_nudges
+from bot.services.objections.lists import live_objections
+from bot.services.portfolio import list_accounts
+from storage.db import Database
+from tests.integration.account_builders import LIBRARY, fetch_user
+from tests.integration.test_portfolio import Book, seed
+
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+
+
+async def plans(db: Database, run: Callable[[Any], Awaitable[object]]) -> list[tuple[str, str]]:
+    """(statement, plan) of every SELECT ``run(session)`` sends."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        async with db.read_only() as session:
+            await run(session)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    sqlite = db.engine.dialect.name == "sqlite"
+    found = []
+    async with db.engine.connect() as conn:
+        if not sqlite:
+            await conn.exec_driver_sql("SET enable_seqscan = off")
+        for statement, parameters in sent:
+            explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+            rows = (await conn.exec_driver_sql(explain + statement, parameters)).all()
+            found.append((statement, "\n".join(str(row[-1]) for row in rows)))
+    return found
+
+
+def plan_of(found: list[tuple[str, str]], *words: str) -> str:
+    """The plan of the one statement containing every word."""
+    matching = [plan for sql, plan in found if all(w in " ".join(sql.split()) for w in words)]
+    assert len(matching) == 1, (words, [sql[:120] for sql, _ in found])
+    return matching[0]
+
+
+def scans_whole(plan: str, table: str) -> bool:
+    lines = [line.strip() for line in plan.splitlines()]
+    return f"SCAN {table}" in lines or any(f"Seq Scan on {table}" in line for line in lines)
+
+
+async def test_the_nudge_scan_reads_recaps_ticks_and_sent_nudges_through_indexes(
+    db: Database,
+) -> None:
+    await seed(db)
+    rules = NudgeRules()
+    found = await plans(db, lambda s: pending_nudges(s, as_of=NOW, rules=rules, playbooks=LIBRARY))
+    recaps = plan_of(found, "FROM meetings JOIN accounts", "recap_logged_at")
+    assert "ix_meetings_recap_window" in recaps
+    ticks = plan_of(found, "FROM step_completions")
+    assert "ix_step_completions_current" in ticks
+    assert not scans_whole(recaps, "meetings")
+
+
+async def test_an_ams_list_reads_only_their_accounts_signals_and_meetings(db: Database) -> None:
+    book: Book = await seed(db)
+
+    async def run(session: Any) -> None:
+        actor = await fetch_user(session, book.people["ann"])
+        await list_accounts(session, actor=actor, scope="mine", now=NOW, playbooks=LIBRARY)
+
+    found = await plans(db, run)
+    nps = plan_of(found, "FROM satisfaction_signals")
+    assert not scans_whole(nps, "satisfaction_signals")
+    assert not scans_whole(plan_of(found, "FROM step_completions"), "step_completions")
+    assert not scans_whole(plan_of(found, "DISTINCT meetings.account_id"), "meetings")
+
+
+async def test_open_objections_and_exact_names_are_index_lookups(db: Database) -> None:
+    book: Book = await seed(db)
+    walk = load_playbooks().walk
+
+    async def run(session: Any) -> None:
+        actor = await fetch_user(session, book.people["hal"])
+        await live_objections(session, actor=actor, walk=walk, now=NOW, stale_days=3)
+        await find_account(session, query="alpha", actor=actor)
+
+    found = await plans(db, run)
+    objections = plan_of(found, "FROM objections JOIN accounts", "ORDER BY")
+    assert "ix_objections_status" in objections
+    exact = plan_of(found, "accounts.name_key =")
+    assert not scans_whole(exact, "accounts")
