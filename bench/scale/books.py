@@ -20,7 +20,9 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from bench.generate import generate
-from bench.scale.season import NOW, season
+from bench.scale.season import NOW, RULES, season
+from bot.playbooks import load_playbooks
+from bot.services.risk_snapshot import refresh_all, snapshot_taken
 from storage.db import Database
 from storage.migrate import upgrade_async
 from storage.models import (
@@ -144,6 +146,17 @@ async def _prepare(book: Book, *, fresh: bool) -> bool:
             before = await _revision(db)
             await upgrade_async(book.url)  # new indexes, as a deployment would get them
             changed = await season(db) or before != await _revision(db)
+        async with db.read_only() as session:
+            stale = changed or await snapshot_taken(session) != NOW
+        if stale:  # as the serving deployment's scheduler keeps it (every 5 minutes)
+            changed = True
+            await refresh_all(
+                db,
+                now=NOW,
+                playbooks=load_playbooks(),
+                recap_grace_hours=RULES.recap_grace_hours,
+                recap_lookback_days=RULES.recap_lookback_days,
+            )
         if book.backend == "postgresql":
             async with db.engine.connect() as conn:
                 await conn.execute(text("ANALYZE"))

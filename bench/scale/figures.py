@@ -121,7 +121,7 @@ def run_figures(run: dict[str, Any]) -> list[Figure]:
         )
     digests = run.get("digests")
     if digests:
-        label = "all weekly digests: every team's KPI report vs raw SQL aggregates"
+        label = "all weekly digests: every team's week in numbers (grouped) vs raw SQL aggregates"
         out.append(
             _ratio_figure(
                 "digests.time",
@@ -134,6 +134,19 @@ def run_figures(run: dict[str, Any]) -> list[Figure]:
                 digests["equal"],
             )
         )
+        if "whole_digests_seconds" in digests:
+            label = "all weekly digests whole (week before, 8-week chart, reasons, people)"
+            out.append(
+                Figure(
+                    "digests.whole",
+                    label,
+                    run["backend"],
+                    run["size"],
+                    round(digests["whole_digests_seconds"], 3),
+                    "s",
+                    round(digests["whole_digests_seconds"] / digests["sql_seconds"], 2),
+                )
+            )
     serve = run.get("serve")
     if serve:
         peak = serve["peak_rss_mb"]

@@ -59,6 +59,7 @@ async def test_the_scale_benchmark_produces_every_figure_with_its_checks(tmp_pat
         "nudges.time",
         "nudges.memory",
         "digests.time",
+        "digests.whole",
     ]
     expected: set[tuple[str, int | None]] = {(key, size) for key in per_book for size in SIZES}
     expected |= {("serve.rss", SIZES[-1]), ("delivery", None)}
