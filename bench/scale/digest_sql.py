@@ -21,10 +21,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.scale.sql import Query, query_for, zone
+from bot.playbooks import PlaybookLibrary
 
 Tally = dict[str, Any]
 CENT = Decimal("0.01")
-MONEY = frozenset({"churned_mrr_qtd", "mrr_at_quarter_start", "upsell_value_won"})
+MONEY = frozenset(
+    {
+        "churned_mrr_qtd",
+        "mrr_at_quarter_start",
+        "churned_mrr_mtd",
+        "mrr_at_month_start",
+        "upsell_value_won",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +56,7 @@ def _period_row(p: Period) -> list[object]:
         p.last,
         p.last.replace(day=1),  # m0: the month of the last day
         quarter,  # q0
+        date(p.last.year, 1, 1),  # y0
         p.last - timedelta(days=90),  # the trailing 90 days are after this one
         p.last + timedelta(days=30),
         p.last + timedelta(days=90),
@@ -55,7 +65,7 @@ def _period_row(p: Period) -> list[object]:
     ]
 
 
-PERIOD_COLUMNS = ["tz", "p0", "p1", "m0", "q0", "t0", "soon", "horizon", "u0", "u1"]
+PERIOD_COLUMNS = ["tz", "p0", "p1", "m0", "q0", "y0", "t0", "soon", "horizon", "u0", "u1"]
 DIRECTORY = "SELECT u.id, u.email, t.name FROM users u JOIN teams t ON t.id = u.team_id"
 # CROSS JOIN keeps SQLite from looping over the periods outside the big tables (it joins in
 # the order written); PostgreSQL plans it like any inner join.
@@ -70,6 +80,7 @@ class Span:
 
     q: Query
     rows: list[list[object]]
+    playbooks: PlaybookLibrary
 
     def _pick(self, column: str, choose: Callable[..., Any]) -> str:
         return self.q.param(choose(row[PERIOD_COLUMNS.index(column)] for row in self.rows))
@@ -92,6 +103,7 @@ def _active_at_start(day: str) -> str:
 
 def _accounts(q: Query, span: Span) -> str:
     q_churn = "a.churned_on BETWEEN tp.q0 AND tp.p1"
+    m_churn = "a.churned_on BETWEEN tp.m0 AND tp.p1"
     return f"""SELECT a.owner_id,
       {_count(_active_at_end())} AS active_at_end,
       {_count("a.churned_on BETWEEN tp.p0 AND tp.p1")} AS churned_in_period,
@@ -100,7 +112,11 @@ def _accounts(q: Query, span: Span) -> str:
       {_count(q_churn)} AS churned_qtd,
       {_count(_active_at_start("tp.q0"))} AS active_at_quarter_start,
       SUM(CASE WHEN {q_churn} THEN a.mrr ELSE 0 END) AS churned_mrr_qtd,
-      SUM(CASE WHEN {_active_at_start("tp.q0")} THEN a.mrr ELSE 0 END) AS mrr_at_quarter_start
+      SUM(CASE WHEN {_active_at_start("tp.q0")} THEN a.mrr ELSE 0 END) AS mrr_at_quarter_start,
+      {_count("a.churned_on BETWEEN tp.y0 AND tp.p1")} AS churned_ytd,
+      {_count(_active_at_start("tp.y0"))} AS active_at_year_start,
+      SUM(CASE WHEN {m_churn} THEN a.mrr ELSE 0 END) AS churned_mrr_mtd,
+      SUM(CASE WHEN {_active_at_start("tp.m0")} THEN a.mrr ELSE 0 END) AS mrr_at_month_start
     FROM accounts a {OWNER} WHERE {TEAM_PERIOD} GROUP BY a.owner_id"""
 
 
@@ -166,6 +182,48 @@ def _renewals(q: Query, span: Span) -> str:
     GROUP BY a.owner_id"""
 
 
+def _objections(q: Query, span: Span) -> str:
+    still_open = """o.status <> 'draft' AND o.opened_at < tp.u1
+      AND ((o.resolved_at IS NULL AND o.status <> 'resolved') OR o.resolved_at >= tp.u1)"""
+    escalated = "(o.escalated_at < tp.u1 OR (o.escalated_at IS NULL AND o.status = 'escalated'))"
+    return f"""SELECT a.owner_id, COUNT(*) AS open_objections,
+      {_count(escalated)} AS escalated_objections
+    FROM objections o JOIN accounts a ON a.id = o.account_id {OWNER}
+    WHERE o.status IN ('open', 'escalated', 'resolved') AND {TEAM_PERIOD} AND {still_open}
+    GROUP BY a.owner_id"""
+
+
+def _steps_done_late(q: Query, span: Span) -> str:
+    """Required steps of the current stage first ticked in the period (in the team's zone), on a
+    day after their due day (stage entry day + offset, both in the owner's zone), unless due
+    before accountbot knew the account."""
+    offsets = " ".join(
+        f"WHEN a.stage = {q.param(stage)} AND sc.step_id = {q.param(step.id)} "
+        f"THEN {int(step.due_offset_days)}"
+        for stage, playbook in span.playbooks.playbooks.items()
+        for step in playbook.required_steps
+    )
+    owner_zone = "COALESCE(u.timezone, t.timezone, 'UTC')"
+    due = q.plus_days(q.local_date("x.stage_entered_at", "x.zone"), "x.offset_days")
+    return f"""SELECT x.owner_id, COUNT(*) AS steps_done_late FROM (
+      SELECT a.owner_id, a.stage_entered_at, a.known_since, sc.completed_at,
+        {owner_zone} AS zone, CASE {offsets} END AS offset_days
+      FROM step_completions sc JOIN accounts a ON a.id = sc.account_id {OWNER}
+      WHERE {span.between("sc.completed_at", "u0", "u1")} AND {TEAM_PERIOD}
+        AND sc.completed_at >= tp.u0 AND sc.completed_at < tp.u1
+        AND sc.playbook = a.stage AND sc.completed_at >= a.stage_entered_at
+        AND NOT EXISTS (SELECT 1 FROM step_completions e
+          WHERE e.account_id = sc.account_id AND e.playbook = sc.playbook
+            AND e.step_id = sc.step_id AND e.completed_at >= a.stage_entered_at
+            AND (e.completed_at < sc.completed_at
+              OR (e.completed_at = sc.completed_at AND e.id < sc.id)))
+    ) x
+    WHERE x.offset_days IS NOT NULL
+      AND {q.local_date("x.completed_at", "x.zone")} > {due}
+      AND (x.known_since IS NULL OR {due} >= x.known_since)
+    GROUP BY x.owner_id"""
+
+
 TALLY_QUERIES: tuple[Callable[[Query, Span], str], ...] = (
     _accounts,
     _upsells,
@@ -174,6 +232,8 @@ TALLY_QUERIES: tuple[Callable[[Query, Span], str], ...] = (
     _deliverables,
     _meetings,
     _renewals,
+    _objections,
+    _steps_done_late,
 )
 
 
@@ -202,6 +262,11 @@ KPI_FORMULAS: dict[str, Callable[[Tally], Any]] = {
     "recap_compliance": lambda t: _ratio(t["meetings_recapped_in_time"], t["meetings"]),
     "renewals_next_30": lambda t: t["renewals_next_30"],
     "renewals_next_90": lambda t: t["renewals_next_90"],
+    "logo_churn_rate_ytd": lambda t: _ratio(t["churned_ytd"], t["active_at_year_start"]),
+    "open_objections": lambda t: t["open_objections"],
+    "escalated_objections": lambda t: t["escalated_objections"],
+    "steps_done_late": lambda t: t["steps_done_late"],
+    "revenue_churn_rate_mtd": lambda t: _ratio(t["churned_mrr_mtd"], t["mrr_at_month_start"]),
 }
 
 
@@ -227,7 +292,9 @@ class SqlKpis:
     people: dict[str, dict[str, Any]]
 
 
-async def all_team_kpis(session: AsyncSession, periods: dict[str, Period]) -> SqlKpis:
+async def all_team_kpis(
+    session: AsyncSession, periods: dict[str, Period], playbooks: PlaybookLibrary
+) -> SqlKpis:
     """The KPIs of every team whose time zone has a period in ``periods`` (by time zone)."""
     rows = [_period_row(p) for p in periods.values()]
     people: dict[int, Tally] = defaultdict(dict)
@@ -235,7 +302,9 @@ async def all_team_kpis(session: AsyncSession, periods: dict[str, Period]) -> Sq
     for tally_query in TALLY_QUERIES:
         q = Query(dialect)
         tp = q.values("tp", PERIOD_COLUMNS, rows)
-        sql = f"WITH {tp} {tally_query(q, Span(q, rows))}"
+        span = Span(q, rows, playbooks)
+        body = tally_query(q, span)
+        sql = f"WITH {tp} {body}"
         result = await session.execute(q.statement(sql))
         names = list(result.keys())[1:]
         for person, *values in result:

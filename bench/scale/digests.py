@@ -79,7 +79,7 @@ async def sql_kpis(db: Database, now: datetime) -> SqlKpis:
         for tz in zones:
             week = IsoWeek.last_completed(local_today(now, tz))
             periods[tz] = Period(week.first_day, week.last_day, tz)
-        return await all_team_kpis(session, periods)
+        return await all_team_kpis(session, periods, load_playbooks())
 
 
 def same(a: Any, b: Any) -> bool:

@@ -62,6 +62,10 @@ class Query:
         """A date column minus a number of days (an SQL integer expression)."""
         return f"date({day}, '-' || ({days}) || ' days')" if self.sqlite else f"({day} - {days})"
 
+    def plus_days(self, day: str, days: str) -> str:
+        """A date plus a number of days (an SQL integer expression)."""
+        return f"date({day}, '+' || ({days}) || ' days')" if self.sqlite else f"({day} + {days})"
+
     def local_date(self, moment: str, zone_name: str) -> str:
         """The date a stored UTC moment falls on in a zone (SQLite: a registered function)."""
         if self.sqlite:

@@ -29,6 +29,7 @@ class StepCompletion(Base):
     __tablename__ = "step_completions"
     __table_args__ = (
         Index("ix_step_completions_current", "account_id", "playbook", "step_id", "completed_at"),
+        Index("ix_step_completions_completed_at", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

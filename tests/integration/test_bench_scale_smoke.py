@@ -42,6 +42,7 @@ async def test_the_scale_benchmark_produces_every_figure_with_its_checks(tmp_pat
         }
         assert run["digests"]["equal"], run["digests"]["mismatch_examples"]
         assert run["digests"]["kpis_compared"] and run["digests"]["people"] > 0
+        assert run["digests"]["kpis_not_compared"] == []  # every KPI the digest shows
         for key, result in run["chat"]["scenarios"].items():
             assert result["n"] >= 1 and result.get("apologies", 0) == 0, key
     assert "serve" in runs[-1] and runs[-1]["serve"]["apologies"] == 0

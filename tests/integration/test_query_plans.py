@@ -11,14 +11,18 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bot.playbooks import load_playbooks
+from bot.services.kpis import IsoWeek
+from bot.services.kpis.report import team_kpi_reports
+from bot.services.kpis.targets import KpiTargets
 from bot.services.lookup import find_account
 from bot.services.nudges import NudgeRules, pending_nudges
 from bot.services.objections.lists import live_objections
 from bot.services.portfolio import list_accounts
 from storage.db import Database
+from storage.models import Team
 from tests.integration.account_builders import LIBRARY, fetch_user
 from tests.integration.test_portfolio import Book, seed
 
@@ -104,3 +108,23 @@ async def test_open_objections_and_exact_names_are_index_lookups(db: Database) -
     assert "ix_objections_status" in objections
     exact = plan_of(found, "accounts.name_key =")
     assert not scans_whole(exact, "accounts")
+
+
+async def test_the_weeks_kpis_read_the_weeks_ticks_and_meetings_not_their_history(
+    db: Database,
+) -> None:
+    await seed(db)
+    week = IsoWeek.last_completed(NOW.date())
+
+    async def run(session: Any) -> None:
+        teams = list(await session.scalars(select(Team)))
+        await team_kpi_reports(session, teams=teams, week=week, targets=KpiTargets())
+
+    found = await plans(db, run)
+    # the week's ticks (by time), or the current stage's ticks of the scope's accounts: either
+    # way never every tick ever made
+    ticks = plan_of(found, "FROM step_completions JOIN accounts")
+    assert "ix_step_completions_completed_at" in ticks or "ix_step_completions_current" in ticks
+    assert not scans_whole(ticks, "step_completions"), ticks
+    meetings = plan_of(found, "FROM meetings JOIN users")
+    assert not scans_whole(meetings, "meetings")

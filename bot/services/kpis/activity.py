@@ -13,15 +13,21 @@ still open, and playbook steps ticked late.
   a day after their due day (stage-entry day + ``due_offset_days``, both days in the owner's
   time zone, the overdue-step nudge's rule), unless they fell due before accountbot knew the
   account. Ticks of a stage the account has since left are not counted.
+
+Many teams in several time zones are counted in one query per family: each row is placed in
+the periods of its person's team's zone (:class:`Zoning`), so the number of queries does not
+grow with the number of zones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.playbooks import PlaybookLibrary, PlaybookStep
 from bot.services.kpis.tally import (
@@ -35,39 +41,83 @@ from bot.services.kpis.tally import (
     row_keys,
     store,
 )
-from bot.services.owners import Owner, OwnerTeam, owner_zone, with_owner
+from bot.services.owners import Owner, owner_zone, with_owner
 from bot.services.step_rules import before_accountbot, counts_for_current_stage, due_on
 from bot.services.when import local_date_of
-from storage.models import Account, Meeting, Objection, ObjectionStatus, StepCompletion
+from storage.expressions import a_day_after
+from storage.models import Account, Meeting, Objection, ObjectionStatus, StepCompletion, User
+from storage.types import UTCDateTime
 
-RECAP_GRACE = timedelta(hours=24)
+Bounds = tuple[datetime, datetime]  # [first, after) in UTC
 
 
-def recapped_in_time(occurred_at: datetime, recap_logged_at: datetime | None) -> bool:
-    """A recap logged within 24 hours of the meeting (exactly 24 hours still counts)."""
-    return recap_logged_at is not None and recap_logged_at - occurred_at <= RECAP_GRACE
+class Zoning:
+    """The periods' days placed in each time zone of ``zones`` (zone -> the part of the scope
+    counted in it), and the zone each team's people are counted in."""
+
+    def __init__(self, periods: Sequence[Period], zones: Mapping[str, Scope]) -> None:
+        self.zones = zones
+        self.bounds = {
+            zone: [Period(p.start, p.end, zone).utc_bounds() for p in periods] for zone in zones
+        }
+        self._zone_of_team = {
+            team_id: zone for zone, part in zones.items() for team_id in part.team_ids or ()
+        }
+        every = [bound for bounds in self.bounds.values() for bound in bounds]
+        self.earliest = min((first for first, _ in every), default=None)
+        self.latest = max((after for _, after in every), default=None)
+
+    def of_team(self, team_id: int | None) -> list[Bounds]:
+        """The bounds of each period for a person of ``team_id``."""
+        if len(self.bounds) == 1:
+            return next(iter(self.bounds.values()))
+        return self.bounds[self._zone_of_team[team_id]] if team_id is not None else []
+
+    def bound(self, index: int, side: int, team_id: Any) -> Any:
+        """The start (``side`` 0) or end (1) of period ``index`` for the person whose team is
+        the column ``team_id``: a moment, or a CASE over the zones when there are several."""
+        if len(self.bounds) == 1:
+            return next(iter(self.bounds.values()))[index][side]
+        return case(
+            *(
+                (team_id.in_(part.team_ids or ()), literal(self.bounds[zone][index][side], _UTC))
+                for zone, part in self.zones.items()
+            ),
+        )
+
+
+_UTC = UTCDateTime()
 
 
 async def meetings(
-    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
+    session: AsyncSession, zoning: Zoning, scope: Scope, by: GroupBy, out: Tallies
 ) -> None:
-    bounds = [p.utc_bounds() for p in periods]
+    """Meetings held in each period, and those recapped within 24 hours (exactly 24 hours
+    still counts), counted in SQL."""
+    in_time = Meeting.recap_logged_at <= a_day_after(Meeting.occurred_at)
+    columns = []
+    for index in range(len(out)):
+        held = and_(
+            Meeting.occurred_at >= zoning.bound(index, 0, User.team_id),
+            Meeting.occurred_at < zoning.bound(index, 1, User.team_id),
+        )
+        columns += [count_if(held), count_if(held & in_time)]
     keys = row_keys(by, Meeting.am_id, Meeting.account_id)
-    query = select(*keys, Meeting.occurred_at, Meeting.recap_logged_at).where(
-        scope.people(Meeting.am_id),
-        Meeting.occurred_at >= min(first for first, _ in bounds),
-        Meeting.occurred_at < max(after for _, after in bounds),
+    query = (
+        select(*keys, *columns)
+        .join(User, User.id == Meeting.am_id)
+        .where(
+            scope.people(Meeting.am_id),
+            Meeting.occurred_at >= zoning.earliest,
+            Meeting.occurred_at < zoning.latest,
+        )
+        .group_by(*keys)
     )
-    for row in (await session.execute(query)).all():
-        key, (occurred_at, recap_logged_at) = row_key(by, row)
-        for (first, after), tallies in zip(bounds, out, strict=True):
-            if first <= occurred_at < after:
-                tallies[key].meetings += 1
-                if recapped_in_time(occurred_at, recap_logged_at):
-                    tallies[key].meetings_recapped_in_time += 1
+    rows = (await session.execute(query)).all()
+    store(out, rows, ("meetings", "meetings_recapped_in_time"), by)
 
 
-def open_at(moment: datetime) -> ColumnElement[bool]:
+def open_at(moment: Any) -> ColumnElement[bool]:
     """An objection opened before ``moment`` and not resolved by then (a walkthrough started
     with nothing recorded yet is not an objection)."""
     return and_(
@@ -80,7 +130,7 @@ def open_at(moment: datetime) -> ColumnElement[bool]:
     )
 
 
-def escalated_by(moment: datetime) -> ColumnElement[bool]:
+def escalated_by(moment: Any) -> ColumnElement[bool]:
     """Escalated before ``moment``: by the walkthrough's escalated_at, else (objections recorded
     before walkthroughs kept it) by the status now."""
     return or_(
@@ -90,44 +140,60 @@ def escalated_by(moment: datetime) -> ColumnElement[bool]:
 
 
 async def objections(
-    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
+    session: AsyncSession, zoning: Zoning, scope: Scope, by: GroupBy, out: Tallies
 ) -> None:
     columns = []
-    for p in periods:
-        still_open = open_at(p.utc_bounds()[1])
-        columns += [
-            count_if(still_open),
-            count_if(still_open & escalated_by(p.utc_bounds()[1])),
-        ]
+    for index in range(len(out)):
+        end = zoning.bound(index, 1, User.team_id)
+        still_open = open_at(end)
+        columns += [count_if(still_open), count_if(still_open & escalated_by(end))]
     keys = account_keys(by)
-    latest = max(p.utc_bounds()[1] for p in periods)
     query = (
         select(*keys, *columns)
         .select_from(Objection)
         .join(Account, Account.id == Objection.account_id)
-        .where(scope.people(Account.owner_id), Objection.opened_at < latest)
+        .join(User, User.id == Account.owner_id)
+        .where(scope.people(Account.owner_id), Objection.opened_at < zoning.latest)
         .group_by(*keys)
     )
     rows = (await session.execute(query)).all()
     store(out, rows, ("open_objections", "escalated_objections"), by)
 
 
-def _required_step(playbooks: PlaybookLibrary, stage: str, step_id: str) -> PlaybookStep | None:
-    playbook = playbooks.playbooks.get(stage)
-    steps = playbook.required_steps if playbook else []
-    return next((step for step in steps if step.id == step_id), None)
+def _required_steps(playbooks: PlaybookLibrary) -> dict[tuple[str, str], PlaybookStep]:
+    """(stage, step id) -> each required step of the playbooks."""
+    return {
+        (stage, step.id): step
+        for stage, playbook in playbooks.playbooks.items()
+        for step in playbook.required_steps
+    }
 
 
 async def steps_done_late(
     session: AsyncSession,
-    periods: Sequence[Period],
+    zoning: Zoning,
     scope: Scope,
     by: GroupBy,
     out: Tallies,
     playbooks: PlaybookLibrary,
 ) -> None:
-    bounds = [p.utc_bounds() for p in periods]
-    first_tick = func.min(StepCompletion.completed_at)
+    """Read from the ticks made within the periods only (an index on ``completed_at``), each
+    kept if no earlier tick of the same step counts for the current stage: the cost follows
+    the ticks of the periods, not the whole history of ticks."""
+    earlier = aliased(StepCompletion, name="earlier")
+    first_of_stage = ~exists().where(
+        earlier.account_id == StepCompletion.account_id,
+        earlier.playbook == StepCompletion.playbook,
+        earlier.step_id == StepCompletion.step_id,
+        earlier.completed_at >= Account.stage_entered_at,
+        or_(
+            earlier.completed_at < StepCompletion.completed_at,
+            and_(
+                earlier.completed_at == StepCompletion.completed_at,
+                earlier.id < StepCompletion.id,
+            ),
+        ),
+    )
     query = with_owner(
         select(
             *account_keys(by),
@@ -135,37 +201,28 @@ async def steps_done_late(
             Account.stage_entered_at,
             Account.known_since,
             owner_zone(),
+            Owner.team_id,
             StepCompletion.step_id,
-            first_tick,
+            StepCompletion.completed_at,
         )
         .select_from(StepCompletion)
         .join(Account, Account.id == StepCompletion.account_id)
+    ).where(
+        StepCompletion.completed_at >= zoning.earliest,
+        StepCompletion.completed_at < zoning.latest,
+        scope.people(Account.owner_id),
+        counts_for_current_stage(),
+        first_of_stage,
     )
-    query = (
-        query.where(scope.people(Account.owner_id), counts_for_current_stage())
-        .group_by(
-            *account_keys(by),
-            Account.id,
-            Account.stage,
-            Account.stage_entered_at,
-            Account.known_since,
-            Owner.timezone,
-            OwnerTeam.timezone,
-            StepCompletion.step_id,
-        )
-        .having(
-            first_tick >= min(first for first, _ in bounds),
-            first_tick < max(after for _, after in bounds),
-        )
-    )
+    required = _required_steps(playbooks)
     for row in await session.execute(query):
-        key, (stage, entered_at, known_since, zone, step_id, ticked_at) = row_key(by, row)
-        step = _required_step(playbooks, str(stage), step_id)
+        key, (stage, entered_at, known_since, zone, team_id, step_id, ticked_at) = row_key(by, row)
+        step = required.get((str(stage), step_id))
         if step is None:
             continue
         due = due_on(step, local_date_of(entered_at, zone))
         if local_date_of(ticked_at, zone) <= due or before_accountbot(due, known_since):
             continue
-        for (first, after), tallies in zip(bounds, out, strict=True):
+        for (first, after), tallies in zip(zoning.of_team(team_id), out, strict=True):
             if first <= ticked_at < after:
                 tallies[key].steps_done_late += 1

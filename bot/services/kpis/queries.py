@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary, load_playbooks
-from bot.services.kpis.activity import meetings, objections, steps_done_late
+from bot.services.kpis.activity import Zoning, meetings, objections, steps_done_late
 from bot.services.kpis.tally import (
     GroupBy,
     Period,
@@ -251,19 +251,19 @@ async def count_rows(
     ``periods`` (days: their time zones are not used).
 
     The counts made of days run once for ``scope``; those made of moments (meetings, open
-    objections, steps ticked) once per time zone of ``zones``, for that zone's part of the
-    scope, the periods' days placed in that zone. So the cost is a fixed number of queries
-    per zone, however many teams the scope holds.
+    objections, steps ticked) once too, each row placed in the days of its person's part of
+    ``zones`` (zone -> the part of the scope in it, by team ids when there are several). So
+    the cost is a fixed number of queries, however many teams and zones the scope holds.
     """
     out: Tallies = [defaultdict(Tally) for _ in periods]
     if periods:
         for query in _BY_DAY:
             await query(session, periods, scope, by, out)
-        for zone, part in zones.items():
-            zoned = [Period(p.start, p.end, zone) for p in periods]
-            await meetings(session, zoned, part, by, out)
-            await objections(session, zoned, part, by, out)
-            await steps_done_late(session, zoned, part, by, out, playbooks)
+    if periods and zones:
+        zoning = Zoning(periods, zones)
+        await meetings(session, zoning, scope, by, out)
+        await objections(session, zoning, scope, by, out)
+        await steps_done_late(session, zoning, scope, by, out, playbooks)
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -174,20 +175,38 @@ class KpiTargets(BaseModel):
     team: TargetSet = TargetSet()
     seniority: SenioritySections = SenioritySections()
 
+    @cached_property
+    def _resolved(self) -> dict[Seniority | None, dict[str, _Target]]:
+        """The targets that apply to each seniority (and to None), worked out once."""
+        found = {}
+        for seniority in (None, *Seniority):
+            chosen = dict(self.team.present())
+            if seniority is not None:
+                section: TargetSet = getattr(self.seniority, seniority.value)
+                chosen.update(section.present())
+            found[seniority] = {
+                name: chosen[name] for name in TargetSet.model_fields if name in chosen
+            }
+        return found
+
+    @cached_property
+    def _as_dicts(self) -> dict[Seniority | None, dict[str, dict[str, float]]]:
+        return {
+            seniority: {name: t.as_dict() for name, t in chosen.items()}
+            for seniority, chosen in self._resolved.items()
+        }
+
     def for_seniority(self, seniority: Seniority | str | None) -> dict[str, _Target]:
         """The targets that apply, in KPI order: the team's, overridden by the seniority's.
 
         ``None`` (or a person without a seniority) gets the team-level targets.
         """
-        chosen = dict(self.team.present())
-        if seniority is not None:
-            section: TargetSet = getattr(self.seniority, Seniority(seniority).value)
-            chosen.update(section.present())
-        return {name: chosen[name] for name in TargetSet.model_fields if name in chosen}
+        return dict(self._resolved[None if seniority is None else Seniority(seniority)])
 
     def as_dict(self, seniority: Seniority | str | None) -> dict[str, dict[str, float]]:
-        """JSON-safe: ``{"recap_compliance": {"min": 0.9}, "nps_90d": {"above": 0}}``."""
-        return {name: t.as_dict() for name, t in self.for_seniority(seniority).items()}
+        """JSON-safe: ``{"recap_compliance": {"min": 0.9}, "nps_90d": {"above": 0}}`` (shared:
+        read it, do not change it)."""
+        return self._as_dicts[None if seniority is None else Seniority(seniority)]
 
     def misses(self, kpis: KpiSet, seniority: Seniority | str | None) -> list[str]:
         """The names of the KPIs (in KPI order) that miss the targets for ``seniority``."""

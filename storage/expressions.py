@@ -1,0 +1,34 @@
+"""SQL expressions that read the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from storage.types import UTCDateTime
+
+
+class a_day_after(FunctionElement[datetime]):
+    """A stored moment (a UTCDateTime column) plus 24 hours, exact to the microsecond, to
+    compare with another stored moment in SQL."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "a_day_after"
+
+
+@compiles(a_day_after, "sqlite")
+def _a_day_after_sqlite(element: a_day_after, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): datetime() moves the seconds part by a day
+    # and drops the fraction, which a whole day leaves as it was.
+    moment = compiler.process(element.clauses, **kw)
+    return f"(datetime({moment}, '+24 hours') || substr({moment}, 20))"
+
+
+@compiles(a_day_after, "postgresql")
+def _a_day_after_postgresql(element: a_day_after, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} + interval '24 hours')"
