@@ -14,9 +14,9 @@ still open, and playbook steps ticked late.
   time zone, the overdue-step nudge's rule), unless they fell due before accountbot knew the
   account. Ticks of a stage the account has since left are not counted.
 
-Many teams in several time zones are counted in one query per family: each row is placed in
-the periods of its person's team's zone (:class:`Zoning`), so the number of queries does not
-grow with the number of zones.
+Many teams in several time zones are counted together (:class:`Zoning`): open objections and
+steps done late in one query each, each row placed in the periods of its person's team's zone;
+meetings in one query per zone. The number of queries does not grow with the number of teams.
 """
 
 from __future__ import annotations
@@ -25,7 +25,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -45,7 +53,14 @@ from bot.services.owners import Owner, owner_zone, with_owner
 from bot.services.step_rules import before_accountbot, counts_for_current_stage, due_on
 from bot.services.when import local_date_of
 from storage.expressions import a_day_after
-from storage.models import Account, Meeting, Objection, ObjectionStatus, StepCompletion, User
+from storage.models import (
+    Account,
+    Meeting,
+    Objection,
+    ObjectionStatus,
+    StepCompletion,
+    User,
+)
 from storage.types import UTCDateTime
 
 Bounds = tuple[datetime, datetime]  # [first, after) in UTC
@@ -93,28 +108,27 @@ async def meetings(
     session: AsyncSession, zoning: Zoning, scope: Scope, by: GroupBy, out: Tallies
 ) -> None:
     """Meetings held in each period, and those recapped within 24 hours (exactly 24 hours
-    still counts), counted in SQL."""
+    still counts), counted in SQL: one query per time zone (a handful in any book), whose
+    periods' bounds are constants there, so many periods cost little."""
     in_time = Meeting.recap_logged_at <= a_day_after(Meeting.occurred_at)
-    columns = []
-    for index in range(len(out)):
-        held = and_(
-            Meeting.occurred_at >= zoning.bound(index, 0, User.team_id),
-            Meeting.occurred_at < zoning.bound(index, 1, User.team_id),
-        )
-        columns += [count_if(held), count_if(held & in_time)]
     keys = row_keys(by, Meeting.am_id, Meeting.account_id)
-    query = (
-        select(*keys, *columns)
-        .join(User, User.id == Meeting.am_id)
-        .where(
-            scope.people(Meeting.am_id),
-            Meeting.occurred_at >= zoning.earliest,
-            Meeting.occurred_at < zoning.latest,
+    for zone, part in zoning.zones.items():
+        bounds = zoning.bounds[zone]
+        columns = []
+        for first, after in bounds:
+            held = and_(Meeting.occurred_at >= first, Meeting.occurred_at < after)
+            columns += [count_if(held), count_if(held & in_time)]
+        query = (
+            select(*keys, *columns)
+            .where(
+                part.people(Meeting.am_id),
+                Meeting.occurred_at >= min(first for first, _ in bounds),
+                Meeting.occurred_at < max(after for _, after in bounds),
+            )
+            .group_by(*keys)
         )
-        .group_by(*keys)
-    )
-    rows = (await session.execute(query)).all()
-    store(out, rows, ("meetings", "meetings_recapped_in_time"), by)
+        rows = (await session.execute(query)).all()
+        store(out, rows, ("meetings", "meetings_recapped_in_time"), by)
 
 
 def open_at(moment: Any) -> ColumnElement[bool]:

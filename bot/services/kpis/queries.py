@@ -251,9 +251,10 @@ async def count_rows(
     ``periods`` (days: their time zones are not used).
 
     The counts made of days run once for ``scope``; those made of moments (meetings, open
-    objections, steps ticked) once too, each row placed in the days of its person's part of
-    ``zones`` (zone -> the part of the scope in it, by team ids when there are several). So
-    the cost is a fixed number of queries, however many teams and zones the scope holds.
+    objections, steps ticked) place each row in the days of its person's part of ``zones``
+    (zone -> the part of the scope in it, by team ids when there are several): meetings once
+    per zone, the others once. So the cost is a fixed number of queries however many teams
+    the scope holds.
     """
     out: Tallies = [defaultdict(Tally) for _ in periods]
     if periods:
