@@ -13,7 +13,17 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, inspect, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
@@ -112,7 +122,7 @@ def missed_recap_window(
 def _glance_statement() -> Select[Any]:
     """The next contract, the last meeting and two counts of one account, in one round trip.
     Built once, run with its parameters."""
-    account_id = bindparam("account_id")
+    account_id: BindParameter[int] = bindparam("account_id")
     next_contract = (
         select(Contract.end_on)
         .where(Contract.account_id == account_id, Contract.end_on >= bindparam("today"))
