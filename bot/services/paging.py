@@ -7,7 +7,7 @@ and OFFSET). Only a page past the end, which has no row to carry it, costs a sec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVarTuple, Unpack
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,19 +18,19 @@ _Ts = TypeVarTuple("_Ts")
 
 async def page_and_total(
     session: AsyncSession,
-    stmt: Select[Unpack[_Ts]],
+    stmt: Select[*_Ts],
     *,
     order_by: Sequence[Any],
     limit: int | None,
     offset: int,
-) -> tuple[list[Row[Unpack[_Ts], int]], int]:
+) -> tuple[list[Row[*_Ts, int]], int]:
     """The rows of ``stmt`` sorted by ``order_by`` from ``offset`` (at most ``limit`` of them;
     all without), each with the total in an extra last column, and that total."""
     counted = stmt.add_columns(func.count().over().label(TOTAL)).order_by(*order_by)
     counted = counted.offset(offset)
     if limit is not None:
         counted = counted.limit(limit)
-    rows: list[Row[Unpack[_Ts], int]] = list((await session.execute(counted)).all())
+    rows: list[Row[*_Ts, int]] = list((await session.execute(counted)).all())
     if rows:
         return rows, int(rows[0][-1])
     if offset == 0:
