@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks.objection_walk import ObjectionWalk
@@ -63,15 +63,20 @@ async def account_objections(
     session: AsyncSession, *, account: Account, walk: ObjectionWalk, now: datetime, stale_days: int
 ) -> list[ObjectionSummary]:
     """Every live objection of one account (for its status), oldest first."""
-    stmt = (
-        select(Objection)
-        .where(Objection.account_id == account.id, Objection.status.in_(LIVE_OBJECTION_STATUSES))
-        .order_by(Objection.opened_at, Objection.id)
-    )
+    found = await session.scalars(_ACCOUNT_OBJECTIONS, {"account_id": account.id})
     return [
-        summarize(objection, account, walk, now=now, stale_days=stale_days)
-        for objection in await session.scalars(stmt)
+        summarize(objection, account, walk, now=now, stale_days=stale_days) for objection in found
     ]
+
+
+_ACCOUNT_OBJECTIONS = (  # built once: every status reads it
+    select(Objection)
+    .where(
+        Objection.account_id == bindparam("account_id"),
+        Objection.status.in_(LIVE_OBJECTION_STATUSES),
+    )
+    .order_by(Objection.opened_at, Objection.id)
+)
 
 
 @dataclass(frozen=True)
