@@ -1,7 +1,8 @@
 """One page of a query and how many rows the whole query has, in one round trip.
 
-The total rides along each row as a window count (``count(*) OVER ()``, computed before LIMIT
-and OFFSET). Only a page past the end, which has no row to carry it, costs a second query.
+The total rides along each row as an uncorrelated scalar subquery, which the database works out
+once: the page is still sorted top-N (a window count would sort the whole scope first). Only a
+page past the end, which has no row to carry it, costs a second query.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ async def page_and_total(
 ) -> tuple[list[Row[*_Ts, int]], int]:
     """The rows of ``stmt`` sorted by ``order_by`` from ``offset`` (at most ``limit`` of them;
     all without), each with the total in an extra last column, and that total."""
-    counted = stmt.add_columns(func.count().over().label(TOTAL)).order_by(*order_by)
+    count = select(func.count()).select_from(stmt.subquery())
+    counted = stmt.add_columns(count.scalar_subquery().label(TOTAL)).order_by(*order_by)
     counted = counted.offset(offset)
     if limit is not None:
         counted = counted.limit(limit)
@@ -35,5 +37,4 @@ async def page_and_total(
         return rows, int(rows[0][-1])
     if offset == 0:
         return rows, 0
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    return rows, int(total or 0)
+    return rows, int(await session.scalar(count) or 0)
