@@ -13,6 +13,7 @@ exactly like one that does not exist.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, inspect, or_, select, true
@@ -24,6 +25,8 @@ from storage.models import Account, AuditEntry, Role, User
 
 EVERYTHING_ROLES = frozenset({Role.HEAD, Role.OPS})
 FORCING_ROLES = frozenset({Role.LEAD, Role.HEAD, Role.OPS})
+# Built once: aliasing a mapped class is costly, and every request's lookups need it.
+_Teammate = aliased(User, name="teammate")
 
 
 def sees_everything(actor: User) -> bool:
@@ -67,12 +70,17 @@ def readable_accounts(actor: User) -> ColumnElement[bool]:
     """A WHERE clause over ``Account`` selecting what ``actor`` may read."""
     if sees_everything(actor):
         return true()
-    own = Account.owner_id == actor.id
-    if actor.team_id is None:
+    return _readable_by(actor.id, actor.team_id)
+
+
+@lru_cache(maxsize=1024)
+def _readable_by(user_id: int, team_id: int | None) -> ColumnElement[bool]:
+    """Built once per reader (clauses are immutable, so statements can share them)."""
+    own = Account.owner_id == user_id
+    if team_id is None:
         return own
-    teammate = aliased(User, name="teammate")
     # Never correlated: the same subquery works whether or not the outer query joins users.
-    teammates = select(teammate.id).where(teammate.team_id == actor.team_id).correlate(None)
+    teammates = select(_Teammate.id).where(_Teammate.team_id == team_id).correlate(None)
     return or_(own, Account.owner_id.in_(teammates))
 
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
@@ -29,6 +29,11 @@ ID_COLUMNS: dict[Platform, InstrumentedAttribute[str | None]] = {
     "teams": User.teams_aad_object_id,
 }
 ID_ATTRIBUTES: dict[Platform, str] = {"slack": "slack_user_id", "teams": "teams_aad_object_id"}
+# Built once: every request starts with one of these.
+_BY_CHAT_ID = {
+    platform: select(User).where(column == bindparam("chat_id"))
+    for platform, column in ID_COLUMNS.items()
+}
 
 
 async def find_user_by_chat_id(
@@ -38,8 +43,8 @@ async def find_user_by_chat_id(
     cleaned = chat_id.strip()
     if not cleaned:
         return None
-    stmt = select(User).where(ID_COLUMNS[platform] == cleaned)
-    return (await session.scalars(stmt)).one_or_none()
+    found = await session.scalars(_BY_CHAT_ID[platform], {"chat_id": cleaned})
+    return found.one_or_none()
 
 
 async def remember_chat_id(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
@@ -97,22 +97,30 @@ def _stage(account: Account) -> str:
     return Stage(account.stage).value
 
 
+# Built once (every status and checklist reads it): the ticks of one stage entry, with who.
+_COUNTED_TICKS = (
+    select(StepCompletion.step_id, StepCompletion.completed_at, User.name)
+    .outerjoin(User, User.id == StepCompletion.completed_by_id)
+    .where(
+        StepCompletion.account_id == bindparam("account_id"),
+        StepCompletion.playbook == bindparam("stage"),
+        StepCompletion.completed_at >= bindparam("entered_at"),
+    )
+    .order_by(StepCompletion.completed_at, StepCompletion.id)
+)
+
+
 async def _completions(
     session: AsyncSession, account: Account
 ) -> dict[str, tuple[datetime, str | None]]:
     """step id -> (first counted completion time, who ticked it) for the current stage entry."""
-    stmt = (
-        select(StepCompletion.step_id, StepCompletion.completed_at, User.name)
-        .outerjoin(User, User.id == StepCompletion.completed_by_id)
-        .where(
-            StepCompletion.account_id == account.id,
-            StepCompletion.playbook == _stage(account),
-            StepCompletion.completed_at >= account.stage_entered_at,
-        )
-        .order_by(StepCompletion.completed_at, StepCompletion.id)
-    )
+    params = {
+        "account_id": account.id,
+        "stage": _stage(account),
+        "entered_at": account.stage_entered_at,
+    }
     done: dict[str, tuple[datetime, str | None]] = {}
-    for step_id, completed_at, name in await session.execute(stmt):
+    for step_id, completed_at, name in await session.execute(_COUNTED_TICKS, params):
         done.setdefault(step_id, (completed_at, name))
     return done
 

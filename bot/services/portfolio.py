@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
-from sqlalchemy import Subquery, func, or_, select
+from sqlalchemy import ColumnElement, Date, Subquery, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,6 +23,8 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts
 from bot.services.assessment import assess
 from bot.services.owners import owner_today, with_owner, zones_in_use
+from bot.services.paging import page_and_total
+from bot.services.when import local_today
 from storage.models import Account, Contract, Team, User
 
 Scope = Literal["mine", "team", "renewals", "at-risk"]
@@ -113,8 +115,12 @@ async def _page_ids(
     offset: int,
 ) -> tuple[list[int], int]:
     """One page of account ids in ``scope``, sorted, and how many there are: all in SQL."""
-    zones = await zones_in_use(session)
-    today = owner_today(now, zones)
+    if scope == "mine":  # every owner is the actor: their today, without the zones in use
+        zones: list[str] = []
+        today: ColumnElement[date] = literal(local_today(now, actor.effective_timezone), Date)
+    else:
+        zones = await zones_in_use(session)
+        today = owner_today(now, zones)
     conditions = [
         readable_accounts(actor),
         or_(Account.churned_on.is_(None), Account.churned_on > today),
@@ -129,9 +135,8 @@ async def _page_ids(
             renewal.c.renewal_on <= owner_today(now, zones, RENEWALS_HORIZON_DAYS)
         )
         order = [renewal.c.renewal_on, *order]
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    ids = list(await session.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
-    return ids, int(total or 0)
+    rows, total = await page_and_total(session, stmt, order_by=order, limit=limit, offset=offset)
+    return [row.id for row in rows], total
 
 
 async def account_rows(

@@ -14,11 +14,12 @@ An account is flagged for, in this order:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
@@ -40,6 +41,7 @@ NPS_AT_RISK_MAX = 6
 DEADLINE_LOOKBACK_DAYS = 30
 QUIET_RENEWAL_DAYS = 30
 QUIET_MEETING_DAYS = 30
+_NPS, _OBJECTIONS, _RECAPS, _MET = "nps", "objections", "recaps", "met"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +67,9 @@ def _score(value: Decimal) -> str:
     return str(int(value)) if value == value.to_integral_value() else f"{value.normalize()}"
 
 
-async def _low_nps(session: AsyncSession, scope: ColumnElement[bool]) -> dict[int, Decimal]:
-    """account id -> its latest NPS score when that is NPS_AT_RISK_MAX or lower. The latest is
-    looked up per account in scope (an index range each), never over every account's history."""
+def _low_nps(scope: ColumnElement[bool]) -> Select[int, Decimal | None, str]:
+    """(account id, its latest NPS score, nps) when that is NPS_AT_RISK_MAX or lower. The latest
+    is looked up per account in scope (an index range each), never over every account's history."""
     scored = (SatisfactionSignal.kind == SignalKind.NPS, SatisfactionSignal.score.is_not(None))
     earlier = aliased(SatisfactionSignal, name="earlier")
     latest_on = (
@@ -79,8 +81,8 @@ async def _low_nps(session: AsyncSession, scope: ColumnElement[bool]) -> dict[in
         )
         .scalar_subquery()
     )
-    stmt = (
-        select(SatisfactionSignal.account_id, SatisfactionSignal.score)
+    return (
+        select(SatisfactionSignal.account_id, SatisfactionSignal.score, literal(_NPS))
         .join(Account, Account.id == SatisfactionSignal.account_id)
         .where(
             scope,
@@ -89,23 +91,78 @@ async def _low_nps(session: AsyncSession, scope: ColumnElement[bool]) -> dict[in
             SatisfactionSignal.recorded_on == latest_on,
         )
     )
-    rows = await session.execute(stmt)
-    return {account_id: score for account_id, score in rows if score is not None}
 
 
-async def _counts(
-    session: AsyncSession,
+def _counts(
+    fact: str,
     account_id: InstrumentedAttribute[int],
     scope: ColumnElement[bool],
     *conditions: ColumnElement[bool],
-) -> dict[int, int]:
-    stmt = (
-        select(account_id, func.count())
+) -> Select[int, int, str]:
+    """(account id, how many rows matching ``conditions`` it has, fact), when it has any."""
+    return (
+        select(account_id, func.count(), literal(fact))
         .join(Account, Account.id == account_id)
         .where(scope, *conditions)
         .group_by(account_id)
     )
-    return {key: int(count) for key, count in await session.execute(stmt)}
+
+
+def _recently_met(scope: ColumnElement[bool], now: datetime) -> Select[int, int, str]:
+    """(account id, 1, met) of the accounts met in the last QUIET_MEETING_DAYS days."""
+    return (
+        select(Meeting.account_id, literal(1), literal(_MET))
+        .join(Account, Account.id == Meeting.account_id)
+        .where(
+            Meeting.occurred_at >= now - timedelta(days=QUIET_MEETING_DAYS),
+            Meeting.occurred_at <= now,
+            scope,
+        )
+        .distinct()
+    )
+
+
+@dataclass
+class _Facts:
+    """What the flags are made of, by account id."""
+
+    nps: dict[int, Decimal] = field(default_factory=dict)
+    objections: dict[int, int] = field(default_factory=dict)
+    recaps: dict[int, int] = field(default_factory=dict)
+    met: set[int] = field(default_factory=set)
+
+
+async def _facts(
+    session: AsyncSession,
+    scope: ColumnElement[bool],
+    now: datetime,
+    recap_grace_hours: int,
+    recap_lookback_days: int,
+) -> _Facts:
+    """The latest low NPS, open objections, missed recaps and recent meetings of the accounts
+    in scope: one row per (account, fact), in one round trip. The NPS part comes first so the
+    value column keeps its decimal type; counts are whole numbers in it."""
+    window = missed_recap_window(
+        now, grace_hours=recap_grace_hours, lookback_days=recap_lookback_days
+    )
+    live_objection = Objection.status.in_(LIVE_OBJECTION_STATUSES)
+    stmt: CompoundSelect[int, Any, str] = union_all(
+        _low_nps(scope),
+        _counts(_OBJECTIONS, Objection.account_id, scope, live_objection),
+        _counts(_RECAPS, Meeting.account_id, scope, window),
+        _recently_met(scope, now),
+    )
+    facts = _Facts()
+    for account_id, value, fact in await session.execute(stmt):
+        if fact == _NPS and value is not None:
+            facts.nps[account_id] = value
+        elif fact == _OBJECTIONS:
+            facts.objections[account_id] = int(value)
+        elif fact == _RECAPS:
+            facts.recaps[account_id] = int(value)
+        elif fact == _MET:
+            facts.met.add(account_id)
+    return facts
 
 
 async def _overdue_steps(
@@ -155,22 +212,6 @@ async def _missed_deadlines(
     return missed
 
 
-async def _recently_met(
-    session: AsyncSession, scope: ColumnElement[bool], now: datetime
-) -> set[int]:
-    stmt = (
-        select(Meeting.account_id)
-        .join(Account, Account.id == Meeting.account_id)
-        .where(
-            Meeting.occurred_at >= now - timedelta(days=QUIET_MEETING_DAYS),
-            Meeting.occurred_at <= now,
-            scope,
-        )
-        .distinct()
-    )
-    return set(await session.scalars(stmt))
-
-
 def _named(items: list[str], one: str, many: str) -> str:
     return f"{one}: {items[0]}" if len(items) == 1 else f"{len(items)} {many}"
 
@@ -189,17 +230,10 @@ async def risk_flags(
     """account id -> the reasons it is at risk (accounts with none are left out)."""
     if not live:
         return {}
-    nps = await _low_nps(session, scope_filter)
-    objections = await _counts(
-        session, Objection.account_id, scope_filter, Objection.status.in_(LIVE_OBJECTION_STATUSES)
-    )
-    window = missed_recap_window(
-        now, grace_hours=recap_grace_hours, lookback_days=recap_lookback_days
-    )
-    recaps = await _counts(session, Meeting.account_id, scope_filter, window)
+    facts = await _facts(session, scope_filter, now, recap_grace_hours, recap_lookback_days)
+    nps, objections, recaps, met = facts.nps, facts.objections, facts.recaps, facts.met
     steps = await _overdue_steps(session, scope_filter, live, playbooks)
     deadlines = await _missed_deadlines(session, scope_filter, live, now)
-    met = await _recently_met(session, scope_filter, now)
 
     flags: dict[int, list[str]] = {}
     for account in live.values():

@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.services.access import readable_accounts
 from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
+from bot.services.paging import page_and_total
 from bot.services.portfolio import as_date
 from storage.models import Account, Contract, User
 
@@ -93,10 +94,8 @@ async def renewals_page(
         Contract.end_on >= today,
         Contract.end_on <= owner_today(now, zones, days),
     )
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    ordered = stmt.order_by(Contract.end_on, Account.name_key, Contract.id).offset(offset)
-    if limit is not None:
-        ordered = ordered.limit(limit)
+    order = (Contract.end_on, Account.name_key, Contract.id)
+    page, total = await page_and_total(session, stmt, order_by=order, limit=limit, offset=offset)
     rows = [
         RenewalRow(
             name=row.name,
@@ -108,6 +107,6 @@ async def renewals_page(
             owner_name=row.owner_name,
             contract_id=row.id,
         )
-        for row in await session.execute(ordered)
+        for row in page
     ]
-    return rows, int(total or 0)
+    return rows, total

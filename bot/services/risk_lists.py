@@ -17,6 +17,7 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts
 from bot.services.assessment import assess, scope_filter_of
 from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
+from bot.services.paging import page_and_total
 from bot.services.portfolio import AccountList, AccountRow, as_date
 from bot.services.risk_snapshot import snapshot_taken
 from storage.models import Account, AccountRisk, Stage, User
@@ -91,14 +92,14 @@ async def _from_snapshot(
         readable_accounts(actor),
         or_(Account.churned_on.is_(None), Account.churned_on > today),
     )
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    ordered = stmt.order_by(
+    order = (
         AccountRisk.flag_count.desc(),
         AccountRisk.renewal_on.is_(None),
         AccountRisk.renewal_on,
         Account.name_key,
         Account.id,
     )
+    page, total = await page_and_total(session, stmt, order_by=order, limit=limit, offset=offset)
     rows = [
         AccountRow(
             row.name,
@@ -110,6 +111,6 @@ async def _from_snapshot(
             (row.renewal_on - as_date(row.owner_today)).days if row.renewal_on else None,
             list(row.flags),
         )
-        for row in await session.execute(ordered.limit(limit).offset(offset))
+        for row in page
     ]
-    return AccountList("at-risk", int(total or 0), rows, offset, limit)
+    return AccountList("at-risk", total, rows, offset, limit)

@@ -13,7 +13,17 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, inspect, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
@@ -82,49 +92,77 @@ class AccountStatus:
         }
 
 
-def missed_recap_window(
+def recap_window_bounds(
     now: datetime, *, grace_hours: int, lookback_days: int
-) -> ColumnElement[bool]:
-    """Meetings whose recap is overdue as of ``now`` (the missed-recap nudge's rule)."""
+) -> tuple[datetime, datetime, datetime]:
+    """(earliest meeting, latest meeting, now) of the missed-recap rule, all in UTC."""
     now = now.astimezone(UTC)  # durations subtract in real time, not on a local wall clock
+    return now - timedelta(days=lookback_days), now - timedelta(hours=grace_hours), now
+
+
+def recap_overdue(since: Any, until: Any, now: Any) -> ColumnElement[bool]:
+    """Meetings between ``since`` and ``until`` (both included) with no recap logged by
+    ``now``: values, or bound parameters of a statement built once."""
     return (
-        (Meeting.occurred_at >= now - timedelta(days=lookback_days))
-        & (Meeting.occurred_at <= now - timedelta(hours=grace_hours))
+        (Meeting.occurred_at >= since)
+        & (Meeting.occurred_at <= until)
         & or_(Meeting.recap_logged_at.is_(None), Meeting.recap_logged_at > now)
     )
 
 
-async def _next_contract(
-    session: AsyncSession, account: Account, today: date
-) -> tuple[date, bool] | None:
-    stmt = (
-        select(Contract.end_on, Contract.auto_renew)
-        .where(Contract.account_id == account.id, Contract.end_on >= today)
+def missed_recap_window(
+    now: datetime, *, grace_hours: int, lookback_days: int
+) -> ColumnElement[bool]:
+    """Meetings whose recap is overdue as of ``now`` (the missed-recap nudge's rule)."""
+    return recap_overdue(
+        *recap_window_bounds(now, grace_hours=grace_hours, lookback_days=lookback_days)
+    )
+
+
+def _glance_statement() -> Select[Any]:
+    """The next contract, the last meeting and two counts of one account, in one round trip.
+    Built once, run with its parameters."""
+    account_id: BindParameter[int] = bindparam("account_id")
+    next_contract = (
+        select(Contract.end_on)
+        .where(Contract.account_id == account_id, Contract.end_on >= bindparam("today"))
         .order_by(Contract.end_on, Contract.id)
         .limit(1)
     )
-    row = (await session.execute(stmt)).first()
-    return (row.end_on, row.auto_renew) if row else None
-
-
-async def _last_meeting(
-    session: AsyncSession, account: Account, now: datetime
-) -> LastMeeting | None:
-    stmt = (
-        select(Meeting.occurred_at, Meeting.kind, Meeting.recap_logged_at)
-        .where(Meeting.account_id == account.id, Meeting.occurred_at <= now)
+    last_meeting = (
+        select(Meeting.occurred_at)
+        .where(Meeting.account_id == account_id, Meeting.occurred_at <= bindparam("now"))
         .order_by(Meeting.occurred_at.desc())
         .limit(1)
     )
-    row = (await session.execute(stmt)).first()
-    if row is None:
+    missed = recap_overdue(bindparam("recap_since"), bindparam("recap_until"), bindparam("now"))
+    return select(
+        next_contract.scalar_subquery().label("renewal_on"),
+        next_contract.with_only_columns(Contract.auto_renew).scalar_subquery().label("auto_renew"),
+        last_meeting.scalar_subquery().label("met_at"),
+        last_meeting.with_only_columns(Meeting.kind).scalar_subquery().label("met_kind"),
+        last_meeting.with_only_columns(Meeting.recap_logged_at)
+        .scalar_subquery()
+        .label("recap_logged_at"),
+        select(func.count())
+        .where(Meeting.account_id == account_id, missed)
+        .scalar_subquery()
+        .label("missed_recaps"),
+        select(func.count())
+        .where(Objection.account_id == account_id, Objection.status.in_(LIVE_OBJECTION_STATUSES))
+        .scalar_subquery()
+        .label("open_objections"),
+    )
+
+
+_GLANCE = _glance_statement()
+
+
+def _last_meeting(row: Row[Any], now: datetime) -> LastMeeting | None:
+    if row.met_at is None:
         return None
     has_recap = row.recap_logged_at is not None and row.recap_logged_at <= now
-    return LastMeeting(row.occurred_at, str(row.kind), has_recap)
-
-
-async def _count(session: AsyncSession, *conditions: ColumnElement[bool]) -> int:
-    return int(await session.scalar(select(func.count()).where(*conditions)) or 0)
+    return LastMeeting(row.met_at, str(row.met_kind), has_recap)
 
 
 async def account_status(
@@ -140,17 +178,18 @@ async def account_status(
     owner = await load_owner(session, account)
     tz = owner.effective_timezone
     today = local_today(now, tz)
-    renewal = await _next_contract(session, account, today)
-    missed = await _count(
-        session,
-        Meeting.account_id == account.id,
-        missed_recap_window(now, grace_hours=recap_grace_hours, lookback_days=recap_lookback_days),
+    since, until, utc_now = recap_window_bounds(
+        now, grace_hours=recap_grace_hours, lookback_days=recap_lookback_days
     )
-    objections = await _count(
-        session,
-        Objection.account_id == account.id,
-        Objection.status.in_(LIVE_OBJECTION_STATUSES),
-    )
+    params = {
+        "account_id": account.id,
+        "today": today,
+        "now": utc_now,
+        "recap_since": since,
+        "recap_until": until,
+    }
+    glance = (await session.execute(_GLANCE, params)).one()
+    renewal_on: date | None = glance.renewal_on
     if "exec_sponsor" in inspect(account).unloaded:
         await session.refresh(account, attribute_names=["exec_sponsor"])
     sponsor = account.exec_sponsor
@@ -165,12 +204,12 @@ async def account_status(
         exec_sponsor_email=sponsor.email if sponsor else None,
         mrr=Decimal(account.mrr),
         started_on=account.started_on,
-        renewal_on=renewal[0] if renewal else None,
-        days_to_renewal=(renewal[0] - today).days if renewal else None,
-        auto_renew=renewal[1] if renewal else None,
-        last_meeting=await _last_meeting(session, account, now),
-        missed_recaps=missed,
-        open_objections=objections,
+        renewal_on=renewal_on,
+        days_to_renewal=(renewal_on - today).days if renewal_on else None,
+        auto_renew=glance.auto_renew if renewal_on else None,
+        last_meeting=_last_meeting(glance, now),
+        missed_recaps=int(glance.missed_recaps),
+        open_objections=int(glance.open_objections),
         playbook=await playbook_progress(session, account=account, playbooks=playbooks, now=now),
         churned_on=account.churned_on,
     )

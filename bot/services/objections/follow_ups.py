@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks.objection_walk import ObjectionWalk
@@ -69,22 +69,25 @@ async def add_follow_ups(
     return tasks
 
 
+# Built once (every status and checklist reads it): one account's follow-ups still worth showing.
+_SHOWN_FOLLOW_UPS = (
+    select(AccountTask, Objection.summary)
+    .outerjoin(Objection, Objection.id == AccountTask.objection_id)
+    .where(
+        AccountTask.account_id == bindparam("account_id"),
+        or_(
+            AccountTask.done_at.is_(None),
+            Objection.status.in_((ObjectionStatus.OPEN, ObjectionStatus.ESCALATED)),
+        ),
+    )
+    .order_by(AccountTask.due_on, AccountTask.id)
+)
+
+
 async def follow_ups(
     session: AsyncSession, *, account: Account, today: date
 ) -> list[FollowUpState]:
     """The account's follow-ups still worth showing: not done, or their objection is open."""
-    stmt = (
-        select(AccountTask, Objection.summary)
-        .outerjoin(Objection, Objection.id == AccountTask.objection_id)
-        .where(
-            AccountTask.account_id == account.id,
-            or_(
-                AccountTask.done_at.is_(None),
-                Objection.status.in_((ObjectionStatus.OPEN, ObjectionStatus.ESCALATED)),
-            ),
-        )
-        .order_by(AccountTask.due_on, AccountTask.id)
-    )
     return [
         FollowUpState(
             id=task.step_id,
@@ -98,7 +101,7 @@ async def follow_ups(
             done_at=task.done_at,
             overdue=task.done_at is None and task.due_on < today,
         )
-        for task, summary in await session.execute(stmt)
+        for task, summary in await session.execute(_SHOWN_FOLLOW_UPS, {"account_id": account.id})
     ]
 
 

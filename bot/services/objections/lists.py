@@ -7,12 +7,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks.objection_walk import ObjectionWalk
 from bot.services.access import readable_accounts
 from bot.services.objections.views import ObjectionSummary, summarize
+from bot.services.paging import page_and_total
 from storage.models import LIVE_OBJECTION_STATUSES, Account, Objection, User
 
 LIST_LIMIT = 30
@@ -47,32 +48,35 @@ async def live_objections(
     if own_only:
         conditions.append(or_(Account.owner_id == actor.id, Account.exec_sponsor_id == actor.id))
     joined = select(Objection, Account).join(Account, Account.id == Objection.account_id)
-    stmt = joined.where(*conditions).order_by(Objection.opened_at, Objection.id).limit(limit)
-    rows = (await session.execute(stmt)).all()
-    total = await session.scalar(
-        select(func.count(Objection.id))
-        .join(Account, Account.id == Objection.account_id)
-        .where(*conditions)
+    order = (Objection.opened_at, Objection.id)
+    rows, total = await page_and_total(
+        session, joined.where(*conditions), order_by=order, limit=limit, offset=0
     )
     items = [
-        summarize(objection, acc, walk, now=now, stale_days=stale_days) for objection, acc in rows
+        summarize(objection, acc, walk, now=now, stale_days=stale_days)
+        for objection, acc, _ in rows
     ]
-    return ObjectionList(items, int(total or 0))
+    return ObjectionList(items, total)
 
 
 async def account_objections(
     session: AsyncSession, *, account: Account, walk: ObjectionWalk, now: datetime, stale_days: int
 ) -> list[ObjectionSummary]:
     """Every live objection of one account (for its status), oldest first."""
-    stmt = (
-        select(Objection)
-        .where(Objection.account_id == account.id, Objection.status.in_(LIVE_OBJECTION_STATUSES))
-        .order_by(Objection.opened_at, Objection.id)
-    )
+    found = await session.scalars(_ACCOUNT_OBJECTIONS, {"account_id": account.id})
     return [
-        summarize(objection, account, walk, now=now, stale_days=stale_days)
-        for objection in await session.scalars(stmt)
+        summarize(objection, account, walk, now=now, stale_days=stale_days) for objection in found
     ]
+
+
+_ACCOUNT_OBJECTIONS = (  # built once: every status reads it
+    select(Objection)
+    .where(
+        Objection.account_id == bindparam("account_id"),
+        Objection.status.in_(LIVE_OBJECTION_STATUSES),
+    )
+    .order_by(Objection.opened_at, Objection.id)
+)
 
 
 @dataclass(frozen=True)
