@@ -3,9 +3,11 @@ whole book on every request.
 
 The index holds each account's id, name, normalised key, owner and the owner's team, grouped by
 team so a person's readable names are found without a scan. It is reloaded when the catalog
-generation changes (imports of teams, people and accounts bump it, in their transaction) and at
-the latest after ``ttl_seconds``, so accounts written behind accountbot's back show up too.
-Whatever the index returns is read again from the database before it is used.
+generation changes (imports of teams, people and accounts bump it, in their transaction), and
+in the background after ``ttl_seconds`` (the names held serve meanwhile), so accounts written
+behind accountbot's back show up too. Names are read a slice at a time, so a reload of a big
+book never holds up other requests for long. Whatever the index returns is read again from the
+database before it is used.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from storage.keys import name_key
 from storage.models import Account, Role, User
 
 DEFAULT_TTL_SECONDS = 60.0
+SLICE = 500  # names read and indexed between two turns of the event loop
 EVERYTHING_ROLES = frozenset({Role.HEAD, Role.OPS})
 
 
@@ -55,6 +58,7 @@ class NameIndex:
         self.clock = clock
         self._loaded: _Loaded | None = None
         self._lock = asyncio.Lock()
+        self._refreshing: asyncio.Task[None] | None = None
         self.loads = 0  # how many times the names were read from the database
 
     async def readable(self, session: AsyncSession, actor: User) -> list[Named]:
@@ -71,31 +75,51 @@ class NameIndex:
     async def _fresh(self, session: AsyncSession) -> _Loaded:
         generation = await catalog_generation(session)
         loaded = self._loaded
-        if loaded is not None and self._current(loaded, generation):
+        if loaded is not None and loaded.generation == generation:
+            if self.clock() - loaded.loaded_at >= self.ttl_seconds:
+                self._refresh_soon(session, generation)  # meanwhile, the names held serve
             return loaded
         async with self._lock:  # one reload however many requests notice at once
             loaded = self._loaded
-            if loaded is None or not self._current(loaded, generation):
+            if loaded is None or loaded.generation != generation:
                 loaded = await self._load(session, generation)
                 self._loaded = loaded
         return loaded
 
-    def _current(self, loaded: _Loaded, generation: int) -> bool:
-        young = self.clock() - loaded.loaded_at < self.ttl_seconds
-        return loaded.generation == generation and young
+    def _refresh_soon(self, session: AsyncSession, generation: int) -> None:
+        """Read the names again in the background, on a session of its own (rows written
+        behind accountbot's back show up once it is done)."""
+        if self._refreshing is not None and not self._refreshing.done():
+            return
+        engine = session.bind
+
+        async def refresh() -> None:
+            async with self._lock, AsyncSession(engine) as own:
+                self._loaded = await self._load(own, generation)
+
+        self._refreshing = asyncio.get_running_loop().create_task(refresh())
+
+    async def settled(self) -> None:
+        """Wait for a background reload, if one is running."""
+        if self._refreshing is not None:
+            await self._refreshing
 
     async def _load(self, session: AsyncSession, generation: int) -> _Loaded:
+        """Every name, read a slice at a time so that other requests go on between slices."""
         stmt = select(Account.id, Account.name, Account.owner_id, User.team_id).join(
             User, User.id == Account.owner_id
         )
         loaded = _Loaded(generation, self.clock())
         by_team: dict[int | None, list[Named]] = defaultdict(list)
         by_owner: dict[int, list[Named]] = defaultdict(list)
-        for account_id, name, owner_id, team_id in await session.execute(stmt):
-            named = Named(account_id, name, name_key(name), owner_id, team_id)
-            loaded.everyone.append(named)
-            by_team[team_id].append(named)
-            by_owner[owner_id].append(named)
+        result = await session.stream(stmt)
+        async for rows in result.partitions(SLICE):
+            for account_id, name, owner_id, team_id in rows:
+                named = Named(account_id, name, name_key(name), owner_id, team_id)
+                loaded.everyone.append(named)
+                by_team[team_id].append(named)
+                by_owner[owner_id].append(named)
+            await asyncio.sleep(0)
         loaded.by_team, loaded.by_owner = dict(by_team), dict(by_owner)
         self.loads += 1
         return loaded
