@@ -2,12 +2,12 @@
 nudges that are due and not settled, with the columns their messages need.
 
 The database filters and joins: the missed-recap window (ix_meetings_recap_window), each
-owner's today (`Scan.today`: a CASE over the zones in use), the accounts each required step can
-be past due on (ix_accounts_stage_entered: in the step's stage, entered it before local midnight
-``offset`` days before today in the zone in use where that is latest), no tick since the stage
-was entered (ix_step_completions_current) and nothing settled (`Scan.unsettled`). So a scan costs
-what the accounts and the due nudges cost, never what their history does (step completions,
-meetings, sent nudges).
+owner's today (`Scan.today`: a CASE over the zones in use), each account (read once, in order)
+with the required steps of its stage it can be past due on (a VALUES table: the stage must have
+been entered before local midnight ``offset`` days before today, in the zone in use where that
+is latest), no tick since the stage was entered (ix_step_completions_current) and nothing
+settled (`Scan.unsettled`). So a scan costs what the accounts and the due nudges cost, never
+what their history does (step completions, meetings, sent nudges).
 
 Python does what needs a local date of a stored moment (SQLite knows no time zones), with the
 rules every other caller uses: a step's due date in the owner's zone and ``known_since``
@@ -112,11 +112,10 @@ async def overdue_steps(
         utc_date_text(Account.stage_entered_at),
     )
     stmt = (
-        owned_accounts()
+        owned_accounts(deadline, deadline.c.stage == Account.stage)
         .add_columns(
             Account.stage, Account.stage_entered_at, Account.known_since, deadline.c.step_id
         )
-        .join(deadline, deadline.c.stage == Account.stage)
         .where(
             Account.stage_entered_at < deadline.c.entered_before,
             scan.active(),

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     ColumnExpressionArgument,
+    FromClause,
     Select,
     String,
     and_,
@@ -29,9 +30,16 @@ from sqlalchemy import (
     select,
 )
 
-from bot.services.owners import Owner, owner_today, owner_zone, with_owner
+from bot.services.owners import (
+    Owner,
+    accounts_with_owners,
+    owner_today,
+    owner_zone,
+    with_owner,
+)
 from bot.services.when import zone_or_utc
 from storage.models import Account, NudgeItem
+from storage.ordered_join import ordered_join
 
 
 @lru_cache(maxsize=1024)
@@ -71,10 +79,16 @@ def key_sql(*parts: str | ColumnExpressionArgument[Any]) -> ColumnElement[str]:
     return joined
 
 
-def owned_accounts() -> Select[int, str, int, str, str]:
+def owned_accounts(
+    steps: FromClause | None = None, on: ColumnElement[bool] | None = None
+) -> Select[int, str, int, str, str]:
     """Owner id and email, account id and name, and the owner's zone name: the first columns
-    of the statements for the owner's nudges (see `split_owned`)."""
-    return with_owner(select(Account.owner_id, Owner.email, Account.id, Account.name, owner_zone()))
+    of the statements for the owner's nudges (see `split_owned`). With ``steps``: each account
+    joined to its rows there ``on`` a condition, reading the accounts once, in order."""
+    columns = select(Account.owner_id, Owner.email, Account.id, Account.name, owner_zone())
+    if steps is None or on is None:
+        return with_owner(columns)
+    return columns.select_from(ordered_join(accounts_with_owners(), steps, on))
 
 
 class Whom(NamedTuple):

@@ -36,7 +36,6 @@ MEETING_KIND_MAX = 60
 
 class Account(CreatedAt, Base):
     __tablename__ = "accounts"
-    __table_args__ = (Index("ix_accounts_stage_entered", "stage", "stage_entered_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
