@@ -74,6 +74,8 @@ async def test_the_nudge_scan_reads_recaps_ticks_and_sent_nudges_through_indexes
     assert not scans_whole(recaps, "meetings")
     steps = plan_of(found, "FROM step_completions")
     assert "ix_step_completions_current" in steps
+    if db.engine.dialect.name == "sqlite":  # each account once, in order, then its steps
+        assert steps.index("SCAN accounts") < steps.index("SCAN step_deadlines")
     for _, plan in found:
         assert not scans_whole(plan, "step_completions")
         assert not scans_whole(plan, "nudge_items")
