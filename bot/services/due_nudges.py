@@ -19,11 +19,14 @@ statements return.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, case, literal, or_, select
+from sqlalchemy import CTE, Integer, String, case, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import TypeEngine
 
 from bot.playbooks import PlaybookLibrary, PlaybookStep
 from bot.services.nudge_rules import (
@@ -74,12 +77,25 @@ async def missed_recaps(session: AsyncSession, scan: Scan, rules: NudgeRules) ->
     return nudges
 
 
+@lru_cache(maxsize=4096)
 def _midnight(today: date, days_before: int, zone: ZoneInfo) -> datetime:
     """The first moment of the day ``days_before`` days before ``today`` in ``zone`` (the later
     one, should midnight happen twice): a step due that many days after its stage was entered
     is past due today if the stage was entered before it."""
     midnight = datetime.combine(today - timedelta(days=days_before), time.min, tzinfo=zone)
     return max(midnight.astimezone(UTC), midnight.replace(fold=1).astimezone(UTC))
+
+
+@lru_cache(maxsize=16)
+def _step_deadlines(rows: tuple[tuple[str, str, datetime], ...]) -> CTE:
+    """(stage, step id, the moment its stage must have been entered before for it to be past
+    due somewhere): the same all day, so built once."""
+    columns: list[tuple[str, TypeEngine[Any]]] = [
+        ("stage", String()),
+        ("step_id", String()),
+        ("entered_before", UTCDateTime()),
+    ]
+    return values_table("step_deadlines", columns, rows)
 
 
 async def overdue_steps(
@@ -95,13 +111,11 @@ async def overdue_steps(
     if not steps or not scan.zones:
         return []
     latest = [scan.today_of(name) for name in scan.zones]
-    deadline = values_table(
-        "step_deadlines",
-        [("stage", String()), ("step_id", String()), ("entered_before", UTCDateTime())],
-        [
+    deadline = _step_deadlines(
+        tuple(
             (stage, step_id, max(_midnight(today, step.due_offset_days, z) for z, today in latest))
             for (stage, step_id), step in steps.items()
-        ],
+        )
     )
     key_in_sql = key_sql(
         "overdue_step",

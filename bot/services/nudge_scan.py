@@ -11,7 +11,7 @@ nudge's key in SQL so that they can leave settled nudges out themselves, one loo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -114,10 +114,14 @@ class Scan:
     as_of: datetime
     zones: list[str]
     people: Sequence[int] | None
+    _todays: dict[int, ColumnElement[date]] = field(default_factory=dict, compare=False)
 
     def today(self, days: int = 0) -> ColumnElement[date]:
-        """The account owner's today (plus ``days``), for statements `with_owner`."""
-        return owner_today(self.as_of, self.zones, days)
+        """The account owner's today (plus ``days``), for statements `with_owner` (built once
+        per scan: a person's own scan is mostly building statements)."""
+        if days not in self._todays:
+            self._todays[days] = owner_today(self.as_of, self.zones, days)
+        return self._todays[days]
 
     def today_of(self, zone_name: str | None) -> tuple[ZoneInfo, date]:
         """The zone of that name and today there (the same days as `today`)."""
