@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -40,13 +39,6 @@ from bot.services.owners import (
 from bot.services.when import zone_or_utc
 from storage.models import Account, NudgeItem
 from storage.ordered_join import ordered_join
-
-
-@lru_cache(maxsize=1024)
-def zone_today(as_of: datetime, zone_name: str | None) -> tuple[ZoneInfo, date]:
-    """A zone and today there (a book has few zones: each is worked out once per scan)."""
-    zone = zone_or_utc(zone_name)
-    return zone, as_of.astimezone(zone).date()
 
 
 def settled(as_of: datetime) -> ColumnElement[bool]:
@@ -115,6 +107,7 @@ class Scan:
     zones: list[str]
     people: Sequence[int] | None
     _todays: dict[int, ColumnElement[date]] = field(default_factory=dict, compare=False)
+    _zone_days: dict[str | None, tuple[ZoneInfo, date]] = field(default_factory=dict, compare=False)
 
     def today(self, days: int = 0) -> ColumnElement[date]:
         """The account owner's today (plus ``days``), for statements `with_owner` (built once
@@ -124,8 +117,13 @@ class Scan:
         return self._todays[days]
 
     def today_of(self, zone_name: str | None) -> tuple[ZoneInfo, date]:
-        """The zone of that name and today there (the same days as `today`)."""
-        return zone_today(self.as_of, zone_name)
+        """The zone of that name and today there (the same days as `today`); worked out once
+        per zone and scan, looked up for every row."""
+        found = self._zone_days.get(zone_name)
+        if found is None:
+            zone = zone_or_utc(zone_name)
+            found = self._zone_days[zone_name] = (zone, self.as_of.astimezone(zone).date())
+        return found
 
     def active(self) -> ColumnElement[bool]:
         """The Account is active on its owner's today."""
