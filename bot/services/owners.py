@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Date, Label, Select, case, literal, select
+from sqlalchemy import ColumnElement, Date, Join, Label, Select, case, join, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -28,6 +28,13 @@ OwnerTeam = aliased(Team, name="owner_team")
 def with_owner(stmt: Select[*_Ts]) -> Select[*_Ts]:
     """``stmt`` (which has Account) joined to Owner and, if any, OwnerTeam."""
     return stmt.join(Owner, Owner.id == Account.owner_id).outerjoin(
+        OwnerTeam, OwnerTeam.id == Owner.team_id
+    )
+
+
+def accounts_with_owners() -> Join:
+    """Account joined to Owner and, if any, OwnerTeam: `with_owner` as a FROM clause."""
+    return join(Account, Owner, Owner.id == Account.owner_id).outerjoin(
         OwnerTeam, OwnerTeam.id == Owner.team_id
     )
 

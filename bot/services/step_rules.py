@@ -28,6 +28,12 @@ def before_accountbot(due: date, known_since: date | None) -> bool:
     return known_since is not None and due < known_since
 
 
+def past_due(due: date, today: date, known_since: date | None) -> bool:
+    """Whether a step due on ``due`` is overdue ``today``: due before it, and not before
+    accountbot knew the account."""
+    return due < today and not before_accountbot(due, known_since)
+
+
 def required_steps_past_due(
     playbook: Playbook, entered_on: date, today: date, *, known_since: date | None
 ) -> Iterator[tuple[PlaybookStep, date]]:
@@ -37,7 +43,7 @@ def required_steps_past_due(
         if not step.required:
             continue
         due = entered_on + timedelta(days=step.due_offset_days)
-        if due < today and (known_since is None or due >= known_since):  # see before_accountbot
+        if past_due(due, today, known_since):
             yield step, due
 
 
@@ -46,6 +52,20 @@ def counts_for_current_stage() -> ColumnElement[bool]:
     return and_(
         StepCompletion.playbook == Account.stage,
         StepCompletion.completed_at >= Account.stage_entered_at,
+    )
+
+
+def ticked_for_current_stage(step_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether the step ``step_id`` of the Account's current stage has a tick that counts: an
+    index lookup (ix_step_completions_current), whatever the account's history."""
+    return (
+        select(StepCompletion.account_id)  # not *: the index alone answers
+        .where(
+            StepCompletion.account_id == Account.id,
+            StepCompletion.step_id == step_id,
+            counts_for_current_stage(),
+        )
+        .exists()
     )
 
 

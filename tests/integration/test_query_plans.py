@@ -34,7 +34,7 @@ async def plans(db: Database, run: Callable[[Any], Awaitable[object]]) -> list[t
     sent: list[tuple[str, Any]] = []
 
     def capture(_c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             sent.append((statement, parameters))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
@@ -75,9 +75,14 @@ async def test_the_nudge_scan_reads_recaps_ticks_and_sent_nudges_through_indexes
     found = await plans(db, lambda s: pending_nudges(s, as_of=NOW, rules=rules, playbooks=LIBRARY))
     recaps = plan_of(found, "FROM meetings JOIN accounts", "recap_logged_at")
     assert "ix_meetings_recap_window" in recaps
-    ticks = plan_of(found, "FROM step_completions")
-    assert "ix_step_completions_current" in ticks
     assert not scans_whole(recaps, "meetings")
+    steps = plan_of(found, "FROM step_completions")
+    assert "ix_step_completions_current" in steps
+    if db.engine.dialect.name == "sqlite":  # each account once, in order, then its steps
+        assert steps.index("SCAN accounts") < steps.index("SCAN step_deadlines")
+    for _, plan in found:
+        assert not scans_whole(plan, "step_completions")
+        assert not scans_whole(plan, "nudge_items")
 
 
 async def test_an_ams_list_reads_only_their_accounts_signals_and_meetings(db: Database) -> None:
