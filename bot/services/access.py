@@ -76,12 +76,13 @@ def readable_accounts(actor: User) -> ColumnElement[bool]:
 @lru_cache(maxsize=1024)
 def _readable_by(user_id: int, team_id: int | None) -> ColumnElement[bool]:
     """Built once per reader (clauses are immutable, so statements can share them)."""
-    own = Account.owner_id == user_id
     if team_id is None:
-        return own
-    # Never correlated: the same subquery works whether or not the outer query joins users.
-    teammates = select(_Teammate.id).where(_Teammate.team_id == team_id).correlate(None)
-    return or_(own, Account.owner_id.in_(teammates))
+        return Account.owner_id == user_id
+    # One IN over the reader and their teammates (not "own OR IN teammates": PostgreSQL cannot
+    # serve that OR from the owner index and reads every account). Never correlated: the same
+    # subquery works whether or not the outer query joins users.
+    people = select(_Teammate.id).where(or_(_Teammate.team_id == team_id, _Teammate.id == user_id))
+    return Account.owner_id.in_(people.correlate(None))
 
 
 async def load_owner(session: AsyncSession, account: Account) -> User:

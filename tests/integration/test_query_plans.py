@@ -133,3 +133,20 @@ async def test_the_weeks_kpis_read_the_weeks_ticks_and_meetings_not_their_histor
     assert not scans_whole(ticks, "step_completions"), ticks
     meetings = [plan for sql, plan in found if "FROM meetings" in sql]
     assert meetings and not any(scans_whole(plan, "meetings") for plan in meetings), meetings
+
+
+async def test_a_leads_team_lists_read_the_teams_accounts_through_the_owner_index(
+    db: Database,
+) -> None:
+    book: Book = await seed(db)
+
+    async def run(session: Any) -> None:
+        actor = await fetch_user(session, book.people["lea"])
+        for scope in ("team", "at-risk", "renewals"):
+            await list_accounts(session, actor=actor, scope=scope, now=NOW, playbooks=LIBRARY)
+
+    found = await plans(db, run)
+    readers = [(sql, plan) for sql, plan in found if "teammate" in sql]
+    assert readers
+    for sql, plan in readers:
+        assert not scans_whole(plan, "accounts"), (sql[:200], plan)
