@@ -113,7 +113,15 @@ class Database:
             engine_url = _existing_file_url(url, path) if path else async_url(url)
         else:
             engine_url = async_url(url)
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+            # Statements are prepared and cached per connection; after five runs PostgreSQL
+            # may switch a prepared statement to a generic plan that ignores its parameters
+            # (a week's dates, a team's ids), which reads whole tables. Plan each run instead.
+            kwargs.update(
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=10,
+                connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+            )
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         if path:
             _watch_sqlite_file(self.engine, path)

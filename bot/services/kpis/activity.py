@@ -33,6 +33,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -194,6 +195,7 @@ async def steps_done_late(
     """Read from the ticks made within the periods only (an index on ``completed_at``), each
     kept if no earlier tick of the same step counts for the current stage: the cost follows
     the ticks of the periods, not the whole history of ticks."""
+    required = _required_steps(playbooks)
     earlier = aliased(StepCompletion, name="earlier")
     first_of_stage = ~exists().where(
         earlier.account_id == StepCompletion.account_id,
@@ -226,9 +228,9 @@ async def steps_done_late(
         StepCompletion.completed_at < zoning.latest,
         scope.people(Account.owner_id),
         counts_for_current_stage(),
+        tuple_(Account.stage, StepCompletion.step_id).in_(list(required) or [("", "")]),
         first_of_stage,
     )
-    required = _required_steps(playbooks)
     for row in await session.execute(query):
         key, (stage, entered_at, known_since, zone, team_id, step_id, ticked_at) = row_key(by, row)
         step = required.get((str(stage), step_id))

@@ -23,7 +23,7 @@ from bot.services.kpis.queries import count_rows
 from bot.services.kpis.tally import GroupBy, Period, Scope, Tally, split_by_team
 from storage.models import Team, User
 
-TEAMS_PER_BATCH = 200
+TEAMS_PER_BATCH = 1000
 
 _T = TypeVar("_T")
 
