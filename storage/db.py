@@ -9,9 +9,12 @@ back works. SQL parameters (user text) never appear in logs or error messages.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
@@ -102,6 +105,10 @@ def _watch_sqlite_file(engine: AsyncEngine, path: str) -> None:
     event.listen(engine.sync_engine, "handle_error", on_error)
 
 
+# The databases whose SQLite write turn the current task holds (see Database._one_writer).
+_WRITING: ContextVar[frozenset[int]] = ContextVar("sqlite_writing", default=frozenset())
+
+
 class Database:
     """One engine and session factory for the process; nothing connects until used."""
 
@@ -126,17 +133,38 @@ class Database:
         if path:
             _watch_sqlite_file(self.engine, path)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._serialise_writes = is_sqlite(url)
+        self._write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A session that commits when the block ends cleanly and rolls back otherwise."""
-        async with self.sessions() as session:
+        async with self._one_writer(), self.sessions() as session:
             try:
                 yield session
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def _one_writer(self) -> AsyncIterator[None]:
+        """On SQLite, one unit of work at a time per process (and event loop): SQLite allows
+        one writer, and a second one would wait in SQLite's busy handler, which sleeps up to
+        100 ms at a time, instead of in line. A unit of work opened inside another (same
+        task) goes ahead. PostgreSQL needs no such thing."""
+        if not self._serialise_writes or id(self) in _WRITING.get():
+            yield
+            return
+        lock = self._write_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        async with lock:
+            token = _WRITING.set(_WRITING.get() | {id(self)})
+            try:
+                yield
+            finally:
+                _WRITING.reset(token)
 
     @asynccontextmanager
     async def read_only(self) -> AsyncIterator[AsyncSession]:
