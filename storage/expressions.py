@@ -32,3 +32,24 @@ def _a_day_after_sqlite(element: a_day_after, compiler: SQLCompiler, **kw: Any) 
 @compiles(a_day_after, "postgresql")
 def _a_day_after_postgresql(element: a_day_after, compiler: SQLCompiler, **kw: Any) -> str:
     return f"({compiler.process(element.clauses, **kw)} + interval '24 hours')"
+
+
+class days_after(FunctionElement[datetime]):
+    """A stored moment plus a whole number of days given by an SQL integer expression: on
+    SQLite to the second (the fraction dropped), so for coarse comparisons only."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "days_after"
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"datetime({moment}, ({days}) || ' days')"
+
+
+@compiles(days_after, "postgresql")
+def _days_after_postgresql(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({moment} + make_interval(days => ({days})::integer))"

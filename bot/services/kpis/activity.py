@@ -33,6 +33,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,7 +54,7 @@ from bot.services.kpis.tally import (
 from bot.services.owners import Owner, owner_zone, with_owner
 from bot.services.step_rules import before_accountbot, counts_for_current_stage, due_on
 from bot.services.when import local_date_of
-from storage.expressions import a_day_after
+from storage.expressions import a_day_after, days_after
 from storage.models import (
     Account,
     Meeting,
@@ -184,6 +185,28 @@ def _required_steps(playbooks: PlaybookLibrary) -> dict[tuple[str, str], Playboo
     }
 
 
+# A tick this many days before its step's due offset is on time in any time zone (local days
+# differ from UTC ones by under a day, and DST moves a wall clock by an hour or two).
+_SURELY_ON_TIME_DAYS = 2
+
+
+def _maybe_late(required: Mapping[tuple[str, str], PlaybookStep]) -> ColumnElement[bool]:
+    """A coarse test in SQL, so on-time ticks are not shipped to Python: the tick came at least
+    the step's offset (less a margin) after the account entered its stage. Python decides."""
+    if not required:
+        return true()
+    offset = case(
+        *(
+            (
+                and_(Account.stage == stage, StepCompletion.step_id == step_id),
+                step.due_offset_days - _SURELY_ON_TIME_DAYS,
+            )
+            for (stage, step_id), step in required.items()
+        ),
+    )
+    return StepCompletion.completed_at >= days_after(Account.stage_entered_at, offset)
+
+
 async def steps_done_late(
     session: AsyncSession,
     zoning: Zoning,
@@ -229,6 +252,7 @@ async def steps_done_late(
         scope.people(Account.owner_id),
         counts_for_current_stage(),
         tuple_(Account.stage, StepCompletion.step_id).in_(list(required) or [("", "")]),
+        _maybe_late(required),
         first_of_stage,
     )
     for row in await session.execute(query):
