@@ -1,8 +1,8 @@
 """The Teams surface on botbuilder-core: POST /api/messages, and sending cards to conversations.
 
-Every botbuilder import in accountbot is in this module: the Bot Framework SDK for Python is in
-legacy maintenance, so swapping it means rewriting this file only (`teams_surface` and
-`teams_cards` speak plain dicts).
+Every botbuilder import in accountbot is in this module and `teams_delivery` (sending the
+outbox into Teams): the Bot Framework SDK for Python is in legacy maintenance, so swapping it
+means rewriting these two files only (`teams_surface` and `teams_cards` speak plain dicts).
 
 Requests are checked before the SDK sees them. With an app id, a request needs a bearer token
 that claims to come from the Bot Framework for this app and this serviceUrl; anything else is a
@@ -35,20 +35,16 @@ from botbuilder.schema import (
     ActivityTypes,
     Attachment,
     ConversationReference,
-    ErrorResponseException,
 )
 from botframework.connector.auth import AuthenticationConstants, ServiceClientCredentialsFactory
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 
 from bot.channels.teams_cards import CARD_CONTENT_TYPE, CardMessage
 from bot.channels.teams_surface import TeamsMessage, TeamsSurface, command_text
-from bot.delivery.sender import Failed, Sent
 from bot.logs import request_context
 from bot.services.container import Services
-from bot.services.conversations import Conversation, Kind, mark_dead
+from bot.services.conversations import Conversation, Kind
 from bot.settings import Settings
-from storage.db import Database
-from storage.models import ConversationRef, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -336,51 +332,6 @@ class TeamsChannel:
             except Exception as exc:
                 log.warning("could not fetch the Bot Framework signing keys (%s)", exc)
             await asyncio.sleep(SIGNING_KEYS_REFRESH_SECONDS)
-
-
-class TeamsDelivery:
-    """Sending outbox messages into stored Teams conversations (personal chats, channels).
-
-    403 and 404 mean the bot was blocked or removed there: the conversation is marked dead and
-    the message parked, not retried forever. 429 waits its Retry-After; 5xx is retried.
-    """
-
-    platform = "teams"
-
-    def __init__(self, channel: TeamsChannel, db: Database, rate: float) -> None:
-        self.channel = channel
-        self.db = db
-        self.rate = rate
-
-    async def send(self, message: OutboxMessage) -> Sent | Failed:
-        async with self.db.read_only() as session:
-            stored = await session.get(ConversationRef, int(message.target))
-        if stored is None or stored.dead_since is not None:
-            return Failed("the Teams conversation is gone (bot removed or blocked)", final=True)
-        card = CardMessage(str(message.payload.get("text") or ""), message.payload["card"])
-        try:
-            message_id = await self.channel.send(stored.reference, card)
-        except ErrorResponseException as exc:
-            status = getattr(exc.response, "status_code", 0)
-            if status in (403, 404):
-                async with self.db.unit_of_work() as session:
-                    await mark_dead(
-                        session, reference_id=stored.id, reason=str(exc)[:200], now=utcnow()
-                    )
-                return Failed(f"Teams refused the conversation ({status}): {exc}", final=True)
-            retry_after = _header_seconds(getattr(exc.response, "headers", {}), "Retry-After")
-            return Failed(f"Teams answered {status}", retry_after=retry_after)
-        except (OSError, TimeoutError) as exc:
-            return Failed(f"{type(exc).__name__} talking to Teams")
-        return Sent(message_id)
-
-
-def _header_seconds(headers: Any, name: str) -> float | None:
-    try:
-        value = dict(headers or {}).get(name)
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 def build_teams_channel(

@@ -34,7 +34,7 @@ def build_delivery(
 
         senders.append(SlackDelivery(slack_client, settings.slack_messages_per_second))
     if teams is not None:
-        from bot.channels.teams import TeamsDelivery
+        from bot.channels.teams_delivery import TeamsDelivery
 
         senders.append(TeamsDelivery(teams, services.db, settings.teams_messages_per_second))
     sender = OutboxSender(

@@ -40,8 +40,9 @@ from bot.services.nudge_scan import Scan, key_sql, owned_accounts, split_owned
 from bot.services.owners import with_owner
 from bot.services.status import missed_recap_window
 from bot.services.step_rules import due_on, past_due, ticked_for_current_stage
+from storage.expressions import utc_date_text
 from storage.models import Account, Contract, Meeting, User
-from storage.types import UTCDateTime, utc_date_text
+from storage.types import UTCDateTime
 from storage.values_table import values_table
 
 

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from sqlalchemy import CTE, Date, Integer, String, select
 
 from storage.db import Database
+from storage.expressions import utc_date_text
 from storage.ordered_join import ordered_join
-from storage.types import UTCDateTime, utc_date_text
+from storage.types import UTCDateTime
 from storage.values_table import values_table
 
 LATE_EVENING = datetime(2026, 3, 10, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
