@@ -15,6 +15,12 @@ from sqlalchemy import CTE, bindparam, column, select, text
 from sqlalchemy.types import TypeEngine
 
 
+def row_param(name: str, row: int, column: int) -> str:
+    """The name of the parameter holding ``row``'s value of ``column`` (both from 0) in the
+    VALUES table ``name``: pass it to the statement's execution to change that value."""
+    return f"{name}_{row}_{column}"
+
+
 def values_table(
     name: str, columns: Sequence[tuple[str, TypeEngine[Any]]], rows: Sequence[Sequence[Any]]
 ) -> CTE:
@@ -25,7 +31,7 @@ def values_table(
     binds = []
     rendered = []
     for i, row in enumerate(rows):
-        names = [f"{name}_{i}_{j}" for j in range(len(columns))]
+        names = [row_param(name, i, j) for j in range(len(columns))]
         binds += [
             bindparam(key, value, type_=type_)
             for key, value, (_, type_) in zip(names, row, columns, strict=True)

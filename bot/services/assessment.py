@@ -10,14 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts
+from bot.services.account_scope import scoped
 from bot.services.owners import Owner, OwnerTeam
-from bot.services.portfolio_flags import LiveAccount, risk_flags
+from bot.services.portfolio_flags import LiveAccount, moment_params, risk_flags
 from bot.services.when import local_today
 from storage.models import Account, Contract, Stage, User
 from storage.zones import effective_zone
@@ -40,10 +42,8 @@ def scope_filter_of(actor: User, scope: str, now: datetime) -> ColumnElement[boo
     return condition
 
 
-async def live_accounts(
-    session: AsyncSession, scope_filter: ColumnElement[bool], now: datetime
-) -> dict[int, LiveAccount]:
-    stmt = (
+def _live_statement(scope_filter: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    return (
         select(
             Account.id,
             Account.name,
@@ -60,8 +60,18 @@ async def live_accounts(
         .outerjoin(OwnerTeam, OwnerTeam.id == Owner.team_id)
         .where(scope_filter)
     )
+
+
+async def live_accounts(
+    session: AsyncSession,
+    scope_filter: ColumnElement[bool],
+    now: datetime,
+    params: dict[str, Any] | None = None,
+) -> dict[int, LiveAccount]:
+    """The accounts in scope not churned on their owner's today (``params``: the scope's)."""
+    stmt = scoped(_live_statement, scope_filter)
     live: dict[int, LiveAccount] = {}
-    for row in await session.execute(stmt):
+    for row in await session.execute(stmt, params):
         tz = effective_zone(row.owner_tz, row.team_tz)
         today = local_today(now, tz)
         if _is_live(row.churned_on, today):
@@ -79,21 +89,25 @@ async def live_accounts(
     return live
 
 
+def _renewals_statement(scope_filter: ColumnElement[bool]) -> Select[int, date]:
+    return (
+        select(Contract.account_id, Contract.end_on)
+        .join(Account, Account.id == Contract.account_id)
+        .where(scope_filter, Contract.end_on >= bindparam("utc_yesterday"))
+    )
+
+
 async def next_renewals(
     session: AsyncSession,
     scope_filter: ColumnElement[bool],
-    now: datetime,
+    params: dict[str, Any],
     live: dict[int, LiveAccount],
 ) -> dict[int, date]:
-    """account id -> end date of its earliest contract ending today or later (local today)."""
-    utc_yesterday = now.astimezone(UTC).date() - timedelta(days=1)
-    stmt = (
-        select(Contract.account_id, Contract.end_on)
-        .join(Account, Account.id == Contract.account_id)
-        .where(scope_filter, Contract.end_on >= utc_yesterday)
-    )
+    """account id -> end date of its earliest contract ending today or later (local today);
+    ``params``: the scope's and `moment_params`."""
+    stmt = scoped(_renewals_statement, scope_filter)
     renewals: dict[int, date] = {}
-    for account_id, end_on in await session.execute(stmt):
+    for account_id, end_on in await session.execute(stmt, params):
         account = live.get(account_id)
         if account is None or end_on < account.today:
             continue
@@ -119,18 +133,24 @@ async def assess(
     playbooks: PlaybookLibrary,
     recap_grace_hours: int,
     recap_lookback_days: int,
+    scope_params: dict[str, Any] | None = None,
 ) -> Assessed:
-    """Every live account matching ``scope_filter``, its next renewal and why it is at risk."""
-    live = await live_accounts(session, scope_filter, now)
-    renewals = await next_renewals(session, scope_filter, now, live)
+    """Every live account matching ``scope_filter`` (with ``scope_params``, the parameters it
+    takes: see `bot.services.account_scope`), its next renewal and why it is at risk."""
+    params = {
+        **(scope_params or {}),
+        **moment_params(
+            now, recap_grace_hours=recap_grace_hours, recap_lookback_days=recap_lookback_days
+        ),
+    }
+    live = await live_accounts(session, scope_filter, now, params)
+    renewals = await next_renewals(session, scope_filter, params, live)
     flags = await risk_flags(
         session,
         scope_filter=scope_filter,
+        params=params,
         live=live,
         renewals=renewals,
-        now=now,
         playbooks=playbooks,
-        recap_grace_hours=recap_grace_hours,
-        recap_lookback_days=recap_lookback_days,
     )
     return Assessed(live, renewals, flags)

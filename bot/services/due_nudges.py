@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, Integer, String, case, literal, or_, select
+from sqlalchemy import Date, Integer, Select, String, bindparam, case, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeEngine
@@ -36,34 +36,41 @@ from bot.services.nudge_rules import (
     onboarding_last_day,
     onboarding_overdue_on,
 )
-from bot.services.nudge_scan import Scan, key_sql, owned_accounts, split_owned
+from bot.services.nudge_scan import Scan, ScanShape, key_sql, owned_accounts, split_owned
 from bot.services.owners import with_owner
-from bot.services.status import missed_recap_window
+from bot.services.status import recap_overdue, recap_window_bounds
 from bot.services.step_rules import due_on, past_due, ticked_for_current_stage
 from storage.expressions import utc_date_text
 from storage.models import Account, Contract, Meeting, User
 from storage.types import UTCDateTime
-from storage.values_table import values_table
+from storage.values_table import row_param, values_table
 
 
-async def missed_recaps(session: AsyncSession, scan: Scan, rules: NudgeRules) -> list[Nudge]:
-    """Meetings in the recap window with no recap by the scan's moment, to their AM."""
+@lru_cache(maxsize=32)
+def _missed_recaps_statement(shape: ScanShape) -> Select[Any]:
     am = aliased(User, name="am")
-    stmt = with_owner(
+    return with_owner(
         select(Meeting.am_id, am.email, Account.id, Account.name)
         .add_columns(Meeting.id, Meeting.occurred_at, Meeting.kind)
         .join(Account, Account.id == Meeting.account_id)
         .join(am, am.id == Meeting.am_id)
     ).where(
-        missed_recap_window(
-            scan.as_of, grace_hours=rules.recap_grace_hours, lookback_days=rules.recap_lookback_days
-        ),
-        scan.active(),
-        scan.unsettled(Meeting.am_id, key_sql("missed_recap", "meeting", Meeting.id)),
-        *scan.owned(Meeting.am_id),
+        recap_overdue(bindparam("recap_since"), bindparam("recap_until"), bindparam("as_of")),
+        shape.active(),
+        shape.unsettled(Meeting.am_id, key_sql("missed_recap", "meeting", Meeting.id)),
+        *shape.owned(Meeting.am_id),
     )
+
+
+async def missed_recaps(session: AsyncSession, scan: Scan, rules: NudgeRules) -> list[Nudge]:
+    """Meetings in the recap window with no recap by the scan's moment, to their AM."""
+    since, until, _ = recap_window_bounds(
+        scan.as_of, grace_hours=rules.recap_grace_hours, lookback_days=rules.recap_lookback_days
+    )
+    stmt = _missed_recaps_statement(scan.shape)
+    params = scan.params(recap_since=since, recap_until=until)
     nudges = []
-    rows = await session.execute(stmt)
+    rows = await session.execute(stmt, params)
     for am_id, email, account_id, name, meeting_id, occurred_at, kind in rows:
         detail: Detail = {
             "meeting_id": meeting_id,
@@ -87,16 +94,55 @@ def _midnight(today: date, days_before: int, zone: ZoneInfo) -> datetime:
     return max(midnight.astimezone(UTC), midnight.replace(fold=1).astimezone(UTC))
 
 
-@lru_cache(maxsize=16)
-def _step_deadlines(rows: tuple[tuple[str, str, datetime], ...]) -> CTE:
-    """(stage, step id, the moment its stage must have been entered before for it to be past
-    due somewhere): the same all day, so built once."""
-    columns: list[tuple[str, TypeEngine[Any]]] = [
-        ("stage", String()),
-        ("step_id", String()),
-        ("entered_before", UTCDateTime()),
-    ]
-    return values_table("step_deadlines", columns, rows)
+_DEADLINES = "step_deadlines"
+_DEADLINE_COLUMNS: list[tuple[str, TypeEngine[Any]]] = [
+    ("stage", String()),
+    ("step_id", String()),
+    ("entered_before", UTCDateTime()),
+]
+
+
+@lru_cache(maxsize=32)
+def _overdue_steps_statement(shape: ScanShape, steps: tuple[tuple[str, str], ...]) -> Select[Any]:
+    """Over a VALUES table of (stage, step id, the moment its stage must have been entered
+    before for it to be past due somewhere): that moment is a parameter (`_deadline_params`)."""
+    placeholder = datetime.min.replace(tzinfo=UTC)
+    deadline = values_table(
+        _DEADLINES, _DEADLINE_COLUMNS, [(stage, step, placeholder) for stage, step in steps]
+    )
+    key_in_sql = key_sql(
+        "overdue_step",
+        "account",
+        Account.id,
+        Account.stage,
+        deadline.c.step_id,
+        utc_date_text(Account.stage_entered_at),
+    )
+    return (
+        owned_accounts(deadline, deadline.c.stage == Account.stage)
+        .add_columns(
+            Account.stage, Account.stage_entered_at, Account.known_since, deadline.c.step_id
+        )
+        .where(
+            Account.stage_entered_at < deadline.c.entered_before,
+            shape.active(),
+            ~ticked_for_current_stage(deadline.c.step_id),
+            shape.unsettled(Account.owner_id, key_in_sql),
+            *shape.owned(Account.owner_id),
+        )
+    )
+
+
+def _deadline_params(scan: Scan, steps: dict[tuple[str, str], PlaybookStep]) -> dict[str, datetime]:
+    """Each step's moment: its stage entered before local midnight ``offset`` days before
+    today, in the zone in use where that is latest."""
+    latest = [scan.today_of(name) for name in scan.zones]
+    return {
+        row_param(_DEADLINES, i, 2): max(
+            _midnight(today, step.due_offset_days, zone) for zone, today in latest
+        )
+        for i, step in enumerate(steps.values())
+    }
 
 
 async def overdue_steps(
@@ -111,36 +157,10 @@ async def overdue_steps(
     }
     if not steps or not scan.zones:
         return []
-    latest = [scan.today_of(name) for name in scan.zones]
-    deadline = _step_deadlines(
-        tuple(
-            (stage, step_id, max(_midnight(today, step.due_offset_days, z) for z, today in latest))
-            for (stage, step_id), step in steps.items()
-        )
-    )
-    key_in_sql = key_sql(
-        "overdue_step",
-        "account",
-        Account.id,
-        Account.stage,
-        deadline.c.step_id,
-        utc_date_text(Account.stage_entered_at),
-    )
-    stmt = (
-        owned_accounts(deadline, deadline.c.stage == Account.stage)
-        .add_columns(
-            Account.stage, Account.stage_entered_at, Account.known_since, deadline.c.step_id
-        )
-        .where(
-            Account.stage_entered_at < deadline.c.entered_before,
-            scan.active(),
-            ~ticked_for_current_stage(deadline.c.step_id),
-            scan.unsettled(Account.owner_id, key_in_sql),
-            *scan.owned(Account.owner_id),
-        )
-    )
+    stmt = _overdue_steps_statement(scan.shape, tuple(steps))
+    params = scan.params(**_deadline_params(scan, steps))
     nudges = []
-    for row in await session.execute(stmt):
+    for row in await session.execute(stmt, params):
         whom, zone_name, (stage, entered_at, known_since, step_id) = split_owned(row)
         zone, today = scan.today_of(zone_name)
         stage_key = str(stage)
@@ -161,32 +181,39 @@ async def overdue_steps(
     return nudges
 
 
-async def onboarding_overdue(session: AsyncSession, scan: Scan, rules: NudgeRules) -> list[Nudge]:
-    """Onboarding not completed and over target (`onboarding_overdue_on`), to the owner."""
-    target = rules.onboarding_target_days
-    utc_today = scan.as_of.date()
-    stmt = (
+@lru_cache(maxsize=32)
+def _onboarding_statement(shape: ScanShape, target: int) -> Select[Any]:
+    return (
         owned_accounts()
         .add_columns(Account.started_on, Account.onboarding_completed_on, Account.known_since)
         .where(
             # every owner's today is within a day of UTC's: these read no other table
-            Account.started_on <= utc_today + timedelta(days=1 - target),
+            Account.started_on <= bindparam("started_by", type_=Date),
             or_(
                 Account.onboarding_completed_on.is_(None),
-                Account.onboarding_completed_on >= utc_today,
+                Account.onboarding_completed_on >= bindparam("utc_today", type_=Date),
             ),
-            scan.active(),
-            Account.started_on <= scan.today(-target),
+            shape.active(),
+            Account.started_on <= shape.today(-target),
             or_(
                 Account.onboarding_completed_on.is_(None),
-                Account.onboarding_completed_on > scan.today(),
+                Account.onboarding_completed_on > shape.today(),
             ),
-            scan.unsettled(Account.owner_id, key_sql("onboarding_overdue", "account", Account.id)),
-            *scan.owned(Account.owner_id),
+            shape.unsettled(Account.owner_id, key_sql("onboarding_overdue", "account", Account.id)),
+            *shape.owned(Account.owner_id),
         )
     )
+
+
+async def onboarding_overdue(session: AsyncSession, scan: Scan, rules: NudgeRules) -> list[Nudge]:
+    """Onboarding not completed and over target (`onboarding_overdue_on`), to the owner."""
+    target = rules.onboarding_target_days
+    utc_today = scan.as_of.date()
+    stmt = _onboarding_statement(scan.shape, target)
+    started_by = utc_today + timedelta(days=1 - target)
+    params = scan.params((0, -target), utc_today=utc_today, started_by=started_by)
     nudges = []
-    for row in await session.execute(stmt):
+    for row in await session.execute(stmt, params):
         whom, zone_name, (started_on, completed_on, known_since) = split_owned(row)
         _, today = scan.today_of(zone_name)
         if not onboarding_overdue_on(
@@ -208,30 +235,41 @@ async def onboarding_overdue(session: AsyncSession, scan: Scan, rules: NudgeRule
     return nudges
 
 
-async def renewals(session: AsyncSession, scan: Scan, rules: NudgeRules) -> list[Nudge]:
-    """Contracts ending within the largest window, in the smallest window that holds them (the
-    same as `renewal_window`), to the owner."""
-    windows = sorted(set(rules.renewal_windows))
-    if not windows:
-        return []
-    utc_today = scan.as_of.date()
-    window = case(*((Contract.end_on <= scan.today(w), literal(w, Integer)) for w in windows))
-    stmt = (
+@lru_cache(maxsize=32)
+def _renewals_statement(shape: ScanShape, windows: tuple[int, ...]) -> Select[Any]:
+    window = case(*((Contract.end_on <= shape.today(w), literal(w, Integer)) for w in windows))
+    return (
         owned_accounts()
         .add_columns(Contract.id, Contract.end_on, window)
         .join(Contract, Contract.account_id == Account.id)
         .where(
-            Contract.end_on >= utc_today - timedelta(days=1),  # a range ix_contracts_end_on serves
-            Contract.end_on <= utc_today + timedelta(days=windows[-1] + 1),
-            Contract.end_on >= scan.today(),
-            Contract.end_on <= scan.today(windows[-1]),
-            scan.active(),
-            scan.unsettled(Account.owner_id, key_sql("renewal", "contract", Contract.id, window)),
-            *scan.owned(Account.owner_id),
+            # a range ix_contracts_end_on serves: every owner's today is within a day of UTC's
+            Contract.end_on >= bindparam("ends_from", type_=Date),
+            Contract.end_on <= bindparam("ends_by", type_=Date),
+            Contract.end_on >= shape.today(),
+            Contract.end_on <= shape.today(windows[-1]),
+            shape.active(),
+            shape.unsettled(Account.owner_id, key_sql("renewal", "contract", Contract.id, window)),
+            *shape.owned(Account.owner_id),
         )
     )
+
+
+async def renewals(session: AsyncSession, scan: Scan, rules: NudgeRules) -> list[Nudge]:
+    """Contracts ending within the largest window, in the smallest window that holds them (the
+    same as `renewal_window`), to the owner."""
+    windows = tuple(sorted(set(rules.renewal_windows)))
+    if not windows:
+        return []
+    utc_today = scan.as_of.date()
+    stmt = _renewals_statement(scan.shape, windows)
+    params = scan.params(
+        (0, *windows),
+        ends_from=utc_today - timedelta(days=1),
+        ends_by=utc_today + timedelta(days=windows[-1] + 1),
+    )
     nudges = []
-    for row in await session.execute(stmt):
+    for row in await session.execute(stmt, params):
         whom, zone_name, (contract_id, end_on, days) = split_owned(row)
         _, today = scan.today_of(zone_name)
         detail: Detail = {

@@ -2,6 +2,11 @@
 owner's today and activity in SQL, nudge keys built in SQL, and "not settled" as an index
 lookup in ``nudge_items``.
 
+Statements are built once per `ScanShape` (the zones in use, and whether the scan keeps to
+some people) against named parameters, and each scan runs them with its own (`Scan.params`):
+App Home scans one person's nudges on every opening, and building the statements (and their
+cache keys) used to cost more than running them.
+
 A nudge is settled by its person's `NudgeItem` with the same key: done, or sent and not snoozed
 past the moment, or snoozed past it. The statements in `bot.services.due_nudges` build each
 nudge's key in SQL so that they can leave settled nudges out themselves, one lookup in the
@@ -10,19 +15,22 @@ nudge's key in SQL so that they can leave settled nudges out themselves, one loo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
     ColumnExpressionArgument,
+    Date,
     FromClause,
     Select,
     String,
     and_,
+    bindparam,
+    case,
     cast,
     literal,
     or_,
@@ -31,17 +39,19 @@ from sqlalchemy import (
 
 from bot.services.owners import (
     Owner,
+    OwnerTeam,
     accounts_with_owners,
-    owner_today,
     owner_zone,
     with_owner,
 )
-from bot.services.when import zone_or_utc
+from bot.services.when import local_today, zone_or_utc
 from storage.models import Account, NudgeItem
 from storage.ordered_join import ordered_join
+from storage.types import UTCDateTime
+from storage.zones import effective_zone_sql
 
 
-def settled(as_of: datetime) -> ColumnElement[bool]:
+def settled(as_of: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """A `NudgeItem` that keeps its nudge from being due: done, or sent and not snoozed past
     ``as_of``, or snoozed past it."""
     return or_(
@@ -99,31 +109,28 @@ def split_owned(row: Sequence[Any]) -> tuple[Whom, str | None, Sequence[Any]]:
     return Whom(*row[:4]), row[4], row[5:]
 
 
-@dataclass(frozen=True)
-class Scan:
-    """One scan: its moment (UTC), every zone in use, and whose nudges (None: everyone's)."""
+def _today_param(days: int, zone: int | None) -> str:
+    return f"today_{days}_{'utc' if zone is None else zone}".replace("-", "minus")
 
-    as_of: datetime
-    zones: list[str]
-    people: Sequence[int] | None
-    _todays: dict[int, ColumnElement[date]] = field(default_factory=dict, compare=False)
-    _zone_days: dict[str | None, tuple[ZoneInfo, date]] = field(default_factory=dict, compare=False)
+
+@dataclass(frozen=True)
+class ScanShape:
+    """What a scan's statements are built from, besides the rules: the zones in use and whether
+    the scan is of everyone. The moment, the people and each zone's today are parameters."""
+
+    zones: tuple[str, ...]
+    everyone: bool
 
     def today(self, days: int = 0) -> ColumnElement[date]:
-        """The account owner's today (plus ``days``), for statements `with_owner` (built once
-        per scan: a person's own scan is mostly building statements)."""
-        if days not in self._todays:
-            self._todays[days] = owner_today(self.as_of, self.zones, days)
-        return self._todays[days]
-
-    def today_of(self, zone_name: str | None) -> tuple[ZoneInfo, date]:
-        """The zone of that name and today there (the same days as `today`); worked out once
-        per zone and scan, looked up for every row."""
-        found = self._zone_days.get(zone_name)
-        if found is None:
-            zone = zone_or_utc(zone_name)
-            found = self._zone_days[zone_name] = (zone, self.as_of.astimezone(zone).date())
-        return found
+        """The account owner's today (plus ``days``), for statements `with_owner`: a CASE over
+        the zones in use, each zone's day a parameter (`Scan.params` with ``days``)."""
+        utc = bindparam(_today_param(days, None), type_=Date)
+        if not self.zones:
+            return utc
+        whens = {
+            zone: bindparam(_today_param(days, i), type_=Date) for i, zone in enumerate(self.zones)
+        }
+        return case(whens, value=effective_zone_sql(Owner.timezone, OwnerTeam.timezone), else_=utc)
 
     def active(self) -> ColumnElement[bool]:
         """The Account is active on its owner's today."""
@@ -137,12 +144,50 @@ class Scan:
         self, user_id: ColumnExpressionArgument[int], key: ColumnElement[str]
     ) -> ColumnElement[bool]:
         """No `NudgeItem` of this person and key settles the nudge (one index lookup)."""
+        as_of = bindparam("as_of", type_=UTCDateTime())
         return ~(
             select(NudgeItem.id)
-            .where(NudgeItem.user_id == user_id, NudgeItem.item_key == key, settled(self.as_of))
+            .where(NudgeItem.user_id == user_id, NudgeItem.item_key == key, settled(as_of))
             .exists()
         )
 
     def owned(self, person: Any) -> list[ColumnElement[bool]]:
         """The conditions that keep to the scan's people (none for everyone)."""
-        return [] if self.people is None else [person.in_(self.people)]
+        return [] if self.everyone else [person.in_(bindparam("people", expanding=True))]
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One scan: its moment (UTC), every zone in use, and whose nudges (None: everyone's)."""
+
+    as_of: datetime
+    zones: list[str]
+    people: Sequence[int] | None
+    _zone_days: dict[str | None, tuple[ZoneInfo, date]] = field(default_factory=dict, compare=False)
+
+    @property
+    def shape(self) -> ScanShape:
+        return ScanShape(tuple(self.zones), self.people is None)
+
+    def params(self, days: Iterable[int] = (0,), /, **more: Any) -> dict[str, Any]:
+        """The parameters of statements built on `shape`: the moment, the people, and each
+        zone's today plus each of ``days`` (those the statement's `ScanShape.today` used)."""
+        values: dict[str, Any] = {"as_of": self.as_of, **more}
+        if self.people is not None:
+            values["people"] = list(self.people)
+        utc_today = self.as_of.astimezone(UTC).date()
+        local = [local_today(self.as_of, zone) for zone in self.zones]
+        for n in days:
+            values[_today_param(n, None)] = utc_today + timedelta(days=n)
+            for i, today in enumerate(local):
+                values[_today_param(n, i)] = today + timedelta(days=n)
+        return values
+
+    def today_of(self, zone_name: str | None) -> tuple[ZoneInfo, date]:
+        """The zone of that name and today there (the same days as `ScanShape.today`); worked
+        out once per zone and scan, looked up for every row."""
+        found = self._zone_days.get(zone_name)
+        if found is None:
+            zone = zone_or_utc(zone_name)
+            found = self._zone_days[zone_name] = (zone, self.as_of.astimezone(zone).date())
+        return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Date, Join, Label, Select, case, join, literal, select
@@ -44,15 +45,19 @@ def owner_zone() -> Label[str]:
     return effective_zone_sql(Owner.timezone, OwnerTeam.timezone).label("zone_name")
 
 
-async def zones_in_use(session: AsyncSession) -> list[str]:
-    """Every effective zone a person has (a book has a handful)."""
+@cache
+def _zones_statement() -> Select[str]:
     team = aliased(Team, name="zone_team")
-    stmt = (
+    return (
         select(effective_zone_sql(User.timezone, team.timezone))
         .outerjoin(team, team.id == User.team_id)
         .distinct()
     )
-    return [str(zone) for zone in await session.scalars(stmt)]
+
+
+async def zones_in_use(session: AsyncSession) -> list[str]:
+    """Every effective zone a person has (a book has a handful)."""
+    return [str(zone) for zone in await session.scalars(_zones_statement())]
 
 
 def owner_today(

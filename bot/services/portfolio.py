@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from bot.errors import InvalidInput
 from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts
+from bot.services.account_scope import BY_IDS, ids_params
 from bot.services.assessment import assess
 from bot.services.owners import owner_today, with_owner, zones_in_use
 from bot.services.paging import page_and_total
@@ -153,7 +154,8 @@ async def account_rows(
         return []
     found = await assess(
         session,
-        Account.id.in_(ids),
+        BY_IDS,
+        scope_params=ids_params(ids),
         now=now,
         playbooks=playbooks,
         recap_grace_hours=recap_grace_hours,

@@ -15,16 +15,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.playbooks import PlaybookLibrary
-from bot.services.status import missed_recap_window
+from bot.services.account_scope import scoped
+from bot.services.status import recap_overdue, recap_window_bounds
 from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.services.when import local_date_of
 from storage.models import (
@@ -108,17 +119,49 @@ def _counts(
     )
 
 
-def _recently_met(scope: ColumnElement[bool], now: datetime) -> Select[int, int, str]:
+def _recently_met(scope: ColumnElement[bool]) -> Select[int, int, str]:
     """(account id, 1, met) of the accounts met in the last QUIET_MEETING_DAYS days."""
     return (
         select(Meeting.account_id, literal(1), literal(_MET))
         .join(Account, Account.id == Meeting.account_id)
         .where(
-            Meeting.occurred_at >= now - timedelta(days=QUIET_MEETING_DAYS),
-            Meeting.occurred_at <= now,
+            Meeting.occurred_at >= bindparam("met_since"),
+            Meeting.occurred_at <= bindparam("now"),
             scope,
         )
         .distinct()
+    )
+
+
+def moment_params(
+    now: datetime, *, recap_grace_hours: int, recap_lookback_days: int
+) -> dict[str, Any]:
+    """The moments the flags' statements are run with (they are built without them)."""
+    since, until, now = recap_window_bounds(
+        now, grace_hours=recap_grace_hours, lookback_days=recap_lookback_days
+    )
+    utc_today = now.date()
+    return {
+        "now": now,
+        "recap_since": since,
+        "recap_until": until,
+        "met_since": now - timedelta(days=QUIET_MEETING_DAYS),
+        "utc_yesterday": utc_today - timedelta(days=1),
+        "deadlines_from": utc_today - timedelta(days=DEADLINE_LOOKBACK_DAYS + 1),
+        "deadlines_to": utc_today + timedelta(days=1),
+    }
+
+
+def _facts_statement(scope: ColumnElement[bool]) -> CompoundSelect[int, Any, str]:
+    """The NPS part comes first so the value column keeps its decimal type; counts are whole
+    numbers in it."""
+    window = recap_overdue(bindparam("recap_since"), bindparam("recap_until"), bindparam("now"))
+    live_objection = Objection.status.in_(LIVE_OBJECTION_STATUSES)
+    return union_all(
+        _low_nps(scope),
+        _counts(_OBJECTIONS, Objection.account_id, scope, live_objection),
+        _counts(_RECAPS, Meeting.account_id, scope, window),
+        _recently_met(scope),
     )
 
 
@@ -133,27 +176,13 @@ class _Facts:
 
 
 async def _facts(
-    session: AsyncSession,
-    scope: ColumnElement[bool],
-    now: datetime,
-    recap_grace_hours: int,
-    recap_lookback_days: int,
+    session: AsyncSession, scope: ColumnElement[bool], params: dict[str, Any]
 ) -> _Facts:
     """The latest low NPS, open objections, missed recaps and recent meetings of the accounts
-    in scope: one row per (account, fact), in one round trip. The NPS part comes first so the
-    value column keeps its decimal type; counts are whole numbers in it."""
-    window = missed_recap_window(
-        now, grace_hours=recap_grace_hours, lookback_days=recap_lookback_days
-    )
-    live_objection = Objection.status.in_(LIVE_OBJECTION_STATUSES)
-    stmt: CompoundSelect[int, Any, str] = union_all(
-        _low_nps(scope),
-        _counts(_OBJECTIONS, Objection.account_id, scope, live_objection),
-        _counts(_RECAPS, Meeting.account_id, scope, window),
-        _recently_met(scope, now),
-    )
+    in scope: one row per (account, fact), in one round trip."""
+    stmt = scoped(_facts_statement, scope)
     facts = _Facts()
-    for account_id, value, fact in await session.execute(stmt):
+    for account_id, value, fact in await session.execute(stmt, params):
         if fact == _NPS and value is not None:
             facts.nps[account_id] = value
         elif fact == _OBJECTIONS:
@@ -168,10 +197,11 @@ async def _facts(
 async def _overdue_steps(
     session: AsyncSession,
     scope: ColumnElement[bool],
+    params: dict[str, Any],
     live: dict[int, LiveAccount],
     playbooks: PlaybookLibrary,
 ) -> dict[int, list[str]]:
-    done = await completed_steps(session, scope)
+    done = await completed_steps(session, scope, params)
     overdue: dict[int, list[str]] = defaultdict(list)
     for account in live.values():
         playbook = playbooks.playbooks.get(account.stage)
@@ -187,23 +217,29 @@ async def _overdue_steps(
     return overdue
 
 
-async def _missed_deadlines(
-    session: AsyncSession, scope: ColumnElement[bool], live: dict[int, LiveAccount], now: datetime
-) -> dict[int, list[str]]:
-    utc_today = now.astimezone(UTC).date()
-    stmt = (
+def _deadlines_statement(scope: ColumnElement[bool]) -> Select[int, str, date]:
+    return (
         select(Deliverable.account_id, Deliverable.title, Deliverable.due_on)
         .join(Account, Account.id == Deliverable.account_id)
         .where(
-            Deliverable.due_on >= utc_today - timedelta(days=DEADLINE_LOOKBACK_DAYS + 1),
-            Deliverable.due_on <= utc_today + timedelta(days=1),
+            Deliverable.due_on >= bindparam("deadlines_from"),
+            Deliverable.due_on <= bindparam("deadlines_to"),
             or_(Deliverable.delivered_on.is_(None), Deliverable.delivered_on > Deliverable.due_on),
             scope,
         )
         .order_by(Deliverable.due_on, Deliverable.title)
     )
+
+
+async def _missed_deadlines(
+    session: AsyncSession,
+    scope: ColumnElement[bool],
+    params: dict[str, Any],
+    live: dict[int, LiveAccount],
+) -> dict[int, list[str]]:
+    stmt = scoped(_deadlines_statement, scope)
     missed: dict[int, list[str]] = defaultdict(list)
-    for account_id, title, due_on in await session.execute(stmt):
+    for account_id, title, due_on in await session.execute(stmt, params):
         account = live.get(account_id)
         if account is None:
             continue
@@ -220,20 +256,19 @@ async def risk_flags(
     session: AsyncSession,
     *,
     scope_filter: ColumnElement[bool],
+    params: dict[str, Any],
     live: dict[int, LiveAccount],
     renewals: dict[int, date],
-    now: datetime,
     playbooks: PlaybookLibrary,
-    recap_grace_hours: int,
-    recap_lookback_days: int,
 ) -> dict[int, list[str]]:
-    """account id -> the reasons it is at risk (accounts with none are left out)."""
+    """account id -> the reasons it is at risk (accounts with none are left out); ``params``
+    are the scope's and `moment_params`."""
     if not live:
         return {}
-    facts = await _facts(session, scope_filter, now, recap_grace_hours, recap_lookback_days)
+    facts = await _facts(session, scope_filter, params)
     nps, objections, recaps, met = facts.nps, facts.objections, facts.recaps, facts.met
-    steps = await _overdue_steps(session, scope_filter, live, playbooks)
-    deadlines = await _missed_deadlines(session, scope_filter, live, now)
+    steps = await _overdue_steps(session, scope_filter, params, live, playbooks)
+    deadlines = await _missed_deadlines(session, scope_filter, params, live)
 
     flags: dict[int, list[str]] = {}
     for account in live.values():

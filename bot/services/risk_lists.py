@@ -8,16 +8,15 @@ one (a head or ops over a big book) is sorted and paged in SQL from the risk sna
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
-from bot.services.access import readable_accounts
+from bot.services.access import readable_accounts, sees_everything
 from bot.services.assessment import assess, scope_filter_of
 from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
-from bot.services.paging import page_and_total
 from bot.services.portfolio import AccountList, AccountRow, as_date
 from bot.services.risk_snapshot import snapshot_taken
 from storage.models import Account, AccountRisk, Stage, User
@@ -72,6 +71,37 @@ async def at_risk_page(
     return AccountList("at-risk", len(rows), rows[offset : offset + limit], offset, limit)
 
 
+def _snapshot_count(actor: User) -> Select[int]:
+    """The snapshot rows ``actor`` may read (every row, for those who read everything)."""
+    if sees_everything(actor):
+        return select(func.count()).select_from(AccountRisk)
+    return (
+        select(func.count())
+        .select_from(AccountRisk)
+        .join(Account, Account.id == AccountRisk.account_id)
+        .where(readable_accounts(actor))
+    )
+
+
+async def _snapshot_total(
+    session: AsyncSession, actor: User, now: datetime, today: ColumnElement[date]
+) -> int:
+    """How many accounts the at-risk list holds: the snapshot's rows ``actor`` may read, less
+    those churned since it was taken (a range of ix_accounts_churned_on), never a check of
+    every listed account."""
+    churned_since = with_owner(
+        select(func.count())
+        .select_from(Account)
+        .join(AccountRisk, AccountRisk.account_id == Account.id)
+    ).where(
+        Account.churned_on <= now.astimezone(UTC).date() + timedelta(days=1),
+        Account.churned_on <= today,
+        readable_accounts(actor),
+    )
+    listed = await session.scalar(_snapshot_count(actor)) or 0
+    return int(listed) - int(await session.scalar(churned_since) or 0)
+
+
 async def _from_snapshot(
     session: AsyncSession, actor: User, now: datetime, limit: int, offset: int
 ) -> AccountList:
@@ -99,7 +129,8 @@ async def _from_snapshot(
         Account.name_key,
         Account.id,
     )
-    page, total = await page_and_total(session, stmt, order_by=order, limit=limit, offset=offset)
+    page = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).all()
+    total = await _snapshot_total(session, actor, now, today)
     rows = [
         AccountRow(
             row.name,

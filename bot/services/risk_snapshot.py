@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
+from bot.services.account_scope import BY_IDS, ids_params
 from bot.services.assessment import assess
 from storage.catalog import ROW_ID
 from storage.db import Database
@@ -43,7 +44,8 @@ async def refresh_accounts(
         return 0
     found = await assess(
         session,
-        Account.id.in_(account_ids),
+        BY_IDS,
+        scope_params=ids_params(account_ids),
         now=now,
         playbooks=playbooks,
         recap_grace_hours=recap_grace_hours,

@@ -9,13 +9,15 @@ and only since it entered it, so re-entering a stage starts its checklist afresh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import Playbook, PlaybookStep
+from bot.services.account_scope import scoped
 from storage.models import Account, StepCompletion
 
 
@@ -69,13 +71,17 @@ def ticked_for_current_stage(step_id: ColumnElement[str]) -> ColumnElement[bool]
     )
 
 
-async def completed_steps(
-    session: AsyncSession, *conditions: ColumnElement[bool]
-) -> set[tuple[int, str]]:
-    """(account id, step id) of every counted tick on the accounts matching ``conditions``."""
-    stmt = (
+def _completed_statement(scope: ColumnElement[bool]) -> Select[int, str]:
+    return (
         select(StepCompletion.account_id, StepCompletion.step_id)
         .join(Account, Account.id == StepCompletion.account_id)
-        .where(counts_for_current_stage(), *conditions)
+        .where(counts_for_current_stage(), scope)
     )
-    return {(account_id, step_id) for account_id, step_id in await session.execute(stmt)}
+
+
+async def completed_steps(
+    session: AsyncSession, scope: ColumnElement[bool], params: Mapping[str, Any] | None = None
+) -> set[tuple[int, str]]:
+    """(account id, step id) of every counted tick on the accounts in ``scope``."""
+    stmt = scoped(_completed_statement, scope)
+    return {(account_id, step_id) for account_id, step_id in await session.execute(stmt, params)}

@@ -36,6 +36,10 @@ MEETING_KIND_MAX = 60
 
 class Account(CreatedAt, Base):
     __tablename__ = "accounts"
+    __table_args__ = (
+        Index("ix_accounts_churned_on", "churned_on"),
+        Index("ix_accounts_exec_sponsor_id", "exec_sponsor_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

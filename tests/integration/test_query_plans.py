@@ -21,6 +21,8 @@ from bot.services.lookup import find_account
 from bot.services.nudges import NudgeRules, pending_nudges
 from bot.services.objections.lists import live_objections
 from bot.services.portfolio import list_accounts
+from bot.services.risk_lists import at_risk_page
+from bot.services.risk_snapshot import refresh_all
 from storage.db import Database
 from storage.models import Team
 from tests.integration.account_builders import LIBRARY, fetch_user
@@ -150,3 +152,31 @@ async def test_a_leads_team_lists_read_the_teams_accounts_through_the_owner_inde
     assert readers
     for sql, plan in readers:
         assert not scans_whole(plan, "accounts"), (sql[:200], plan)
+
+
+async def test_a_large_at_risk_list_counts_the_snapshot_without_reading_every_account(
+    db: Database,
+) -> None:
+    book: Book = await seed(db)
+    await refresh_all(db, now=NOW, playbooks=LIBRARY, recap_grace_hours=24, recap_lookback_days=14)
+
+    async def head_at_risk(session: Any) -> object:
+        hal = await fetch_user(session, book.people["hal"])
+        return await at_risk_page(
+            session,
+            actor=hal,
+            now=NOW,
+            playbooks=LIBRARY,
+            limit=20,
+            offset=0,
+            recap_grace_hours=24,
+            recap_lookback_days=14,
+            live_limit=0,
+        )
+
+    found = await plans(db, head_at_risk)
+    churned = plan_of(found, "count(*)", "FROM accounts JOIN account_risks")
+    assert "ix_accounts_churned_on" in churned
+    assert not scans_whole(churned, "accounts")
+    listed = plan_of(found, "count(*)", "FROM account_risks")
+    assert "accounts" not in listed  # a head reads every row: no account is looked up

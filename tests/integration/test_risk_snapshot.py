@@ -116,3 +116,22 @@ async def test_a_refresh_forgets_accounts_no_longer_at_risk(db: Database) -> Non
     assert all("objection" not in flag for flag in charlie_flags)
     assert any("objection" in flag for flags in rows.values() for flag in flags)  # India's
     assert len(rows) <= int(before or 0)
+
+
+async def test_an_account_churned_since_the_snapshot_leaves_the_page_and_the_total(
+    db: Database,
+) -> None:
+    book = await seed(db)
+    await snapshot(db)
+    before = {who: await page(db, book.people[who], live_limit=0) for who in ("hal", "lea")}
+    assert "Charlie" in [row.name for row in before["hal"].items]
+    async with db.unit_of_work() as session:  # behind accountbot's back: no refresh
+        charlie = await session.get(Account, book.accounts["Charlie"])
+        assert charlie is not None
+        charlie.churned_on = NOW.date() - timedelta(days=1)
+    for who, earlier in before.items():
+        after = await page(db, book.people[who], live_limit=0)
+        assert "Charlie" not in [row.name for row in after.items], who
+        assert after.total == earlier.total - 1, who
+        assert shown(after) == shown(await page(db, book.people[who], live_limit=10**6)), who
+        assert after.total == (await page(db, book.people[who], live_limit=10**6)).total, who

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -193,15 +194,24 @@ _SURELY_ON_TIME_DAYS = 2
 def _maybe_late(required: Mapping[tuple[str, str], PlaybookStep]) -> ColumnElement[bool]:
     """A coarse test in SQL, so on-time ticks are not shipped to Python: the tick came at least
     the step's offset (less a margin) after the account entered its stage. Python decides."""
-    if not required:
+    return _maybe_late_by_offsets(
+        tuple((key, step.due_offset_days) for key, step in required.items())
+    )
+
+
+@lru_cache(maxsize=8)
+def _maybe_late_by_offsets(offsets: tuple[tuple[tuple[str, str], int], ...]) -> ColumnElement[bool]:
+    """`_maybe_late` for (stage, step id) -> due offset: the same for every digest, so built
+    once (a CASE over every required step)."""
+    if not offsets:
         return true()
     offset = case(
         *(
             (
                 and_(Account.stage == stage, StepCompletion.step_id == step_id),
-                step.due_offset_days - _SURELY_ON_TIME_DAYS,
+                days - _SURELY_ON_TIME_DAYS,
             )
-            for (stage, step_id), step in required.items()
+            for (stage, step_id), days in offsets
         ),
     )
     return StepCompletion.completed_at >= days_after(Account.stage_entered_at, offset)
