@@ -24,7 +24,6 @@ RESULTS = ROOT / "bench" / "results" / "scale.json"
 README = ROOT / "README.md"
 QUICK = Options(
     plan=Plan(8, 4, 1.0, 4),
-    serve_plan=Plan(2, 2, 0.5, 1),
     repeat=1,
     delivery_ams=12,
     delivery_rate=40.0,
@@ -54,7 +53,6 @@ def options_from(args: argparse.Namespace) -> Options:
         sizes=args.sizes,
         backends=args.backends,
         plan=plan,
-        serve_plan=base.serve_plan,
         repeat=args.repeat or base.repeat,
         parts=tuple(args.parts),
         book_dir=args.book_dir,

@@ -1,5 +1,7 @@
 """Chat answers for every role, against a bare Bolt app, over real HTTP on loopback.
 
+Both servers run as deployed, each in a process of its own (`bench.scale.serve`): accountbot
+``serve`` on the book, and the bare app. The load generator and the fake Slack stay here.
 Each scenario (a role and what they ask) is sent ``Plan.requests`` times, ``Plan.concurrency``
 at a time, after one untimed warm-up, and stops early once ``Plan.budget`` seconds have gone
 by (after at least ``Plan.minimum`` requests). A request is timed from just before it is posted
@@ -18,6 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -26,10 +29,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.scale.books import Actor, Book
-from bench.scale.season import NOW
+from bench.scale.processes import Running
+from bench.scale.serve import accountbot_process, bare_process
 from bench.scale.slack import BOT_TOKEN, SIGNING_SECRET, Asker, Slack
 from bench.scale.timing import percentile
-from bot.app import build_app
 from bot.channels.slack_http import events_endpoint
 from bot.channels.slack_replies import ResponseUrls, web_client
 from bot.settings import Settings
@@ -132,11 +135,11 @@ async def sample(ask: Ask, plan: Plan, *, warm_up: bool = True) -> list[float]:
     return latencies
 
 
-def bare_app(slack: Slack) -> web.Application:
+def bare_app(slack_api_url: str) -> web.Application:
     """A Bolt app that acks and answers a constant: the floor a chat answer can reach."""
     app = AsyncApp(
         name="bare",
-        client=web_client(BOT_TOKEN, slack.api_url, 10),
+        client=web_client(BOT_TOKEN, slack_api_url, 10),
         signing_secret=SIGNING_SECRET,
         process_before_response=False,
     )
@@ -166,6 +169,7 @@ def bare_app(slack: Slack) -> web.Application:
 
 
 def accountbot_settings(url: str, slack: Slack) -> Settings:
+    """accountbot's settings on a book and the fake Slack (for a server in this process)."""
     values: dict[str, Any] = {
         "database_url": url,
         "slack_bot_token": BOT_TOKEN,
@@ -177,12 +181,20 @@ def accountbot_settings(url: str, slack: Slack) -> Settings:
 
 @asynccontextmanager
 async def served(app: web.Application, slack: Slack) -> AsyncIterator[Asker]:
+    """An app served in this process (the channel tests' way; profiling scripts use it)."""
     runner, base = await start_server(app)
     try:
         async with aiohttp.ClientSession() as http:
             yield Asker(f"{base}/slack/events", slack, http)
     finally:
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def asking(server: Running, slack: Slack) -> AsyncIterator[Asker]:
+    """An asker of a server in a process of its own."""
+    async with aiohttp.ClientSession() as http:
+        yield Asker(f"{server.base}/slack/events", slack, http)
 
 
 async def run_scenarios(asker: Asker, chosen: list[Scenario], plan: Plan) -> dict[str, Any]:
@@ -224,16 +236,22 @@ async def mixed(asker: Asker, light: Scenario, heavy: Scenario, plan: Plan) -> d
     return {"label": label, **stats(latencies), "heavy_requests": heavy_done}
 
 
-async def measure_chat(book: Book, plan: Plan) -> dict[str, Any]:
+async def measure_chat(book: Book, plan: Plan, workdir: Path) -> dict[str, Any]:
     """Every scenario, with a pass of the bare app before each role's and after the last, so
-    that the bare figures see the same moments of a busy machine as the scenarios do."""
+    that the bare figures see the same moments of a busy machine as the scenarios do; and the
+    server's memory under it all."""
     slack = Slack()
     await slack.start()
     bare: dict[str, list[float]] = {"command": [], "home": []}
     chosen = scenarios(book.actors)
-    app = build_app(accountbot_settings(book.url, slack), clock=lambda: NOW)
     try:
-        async with served(bare_app(slack), slack) as floor, served(app.web, slack) as asker:
+        async with (
+            bare_process(slack, workdir) as bare_server,
+            accountbot_process(book, slack, workdir) as server,
+            asking(bare_server, slack) as floor,
+            asking(server, slack) as asker,
+        ):
+            idle = server.memory_mb()
             n = max(1, plan.requests // 2)
             bare_plan = Plan(n, plan.concurrency, plan.budget, n)
 
@@ -251,10 +269,18 @@ async def measure_chat(book: Book, plan: Plan) -> dict[str, Any]:
                 asker, by_key["am.status"], by_key["head.home"], plan
             )
             await bare_pass()
+            memory = server.memory_mb()
     finally:
         await slack.stop()
     floors = {kind: stats(samples) for kind, samples in bare.items()}
     for key, result in results.items():
         floor_p99 = floors["home" if key.endswith(".home") else "command"]["p99_ms"]
         result["ratio"] = round(result["p99_ms"] / floor_p99, 2)
-    return {"bare": floors, "scenarios": results}
+    serve = {
+        "peak_rss_mb": round(memory["VmHWM"], 1),
+        "rss_after_mb": round(memory["VmRSS"], 1),
+        "rss_idle_mb": round(idle["VmRSS"], 1),
+        "requests": sum(r["n"] + ("heavy_requests" not in r) for r in results.values()),
+        "apologies": sum(r.get("apologies", 0) for r in results.values()),
+    }
+    return {"bare": floors, "scenarios": results, "serve": serve}

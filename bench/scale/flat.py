@@ -1,33 +1,26 @@
 """An AM's own views on books of every size, alternating between them: flat or not.
 
-One server per book, all up at once, asked in turns (``ROUNDS`` rounds of a few requests on
-each book, one at a time), so that a busy moment of the machine falls on every book alike;
-the figure is the p50 on the largest book against the smallest.
+One server per book (`accountbot serve` in a process of its own), all up at once, asked in
+turns (``ROUNDS`` rounds of a few requests on each book, one at a time), so that a busy moment
+of the machine falls on every book alike; the figure is the p50 on the largest book against
+the smallest.
 """
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 from bench.scale.books import Book
-from bench.scale.chat import (
-    AM_OWN_VIEWS,
-    Plan,
-    accountbot_settings,
-    sample,
-    scenarios,
-    served,
-    stats,
-)
-from bench.scale.season import NOW
+from bench.scale.chat import AM_OWN_VIEWS, Plan, asking, sample, scenarios, stats
+from bench.scale.serve import accountbot_process
 from bench.scale.slack import Slack
-from bot.app import build_app
 
 ROUNDS = 4
 
 
-async def measure_flat(books: list[Book], plan: Plan) -> dict[str, Any]:
+async def measure_flat(books: list[Book], plan: Plan, workdir: Path) -> dict[str, Any]:
     slack = Slack()
     await slack.start()
     samples: dict[str, list[list[float]]] = {key: [[] for _ in books] for key in AM_OWN_VIEWS}
@@ -36,8 +29,8 @@ async def measure_flat(books: list[Book], plan: Plan) -> dict[str, Any]:
         async with AsyncExitStack() as stack:
             askers = []
             for book in books:
-                app = build_app(accountbot_settings(book.url, slack), clock=lambda: NOW)
-                askers.append(await stack.enter_async_context(served(app.web, slack)))
+                server = await stack.enter_async_context(accountbot_process(book, slack, workdir))
+                askers.append(await stack.enter_async_context(asking(server, slack)))
             for key in AM_OWN_VIEWS:
                 asks = []
                 for book, asker in zip(books, askers, strict=True):

@@ -21,11 +21,10 @@ from bench.scale.flat import measure_flat
 from bench.scale.nudges import measure_nudges
 from bench.scale.report import machine
 from bench.scale.season import NOW
-from bench.scale.serve import measure_serve
 from storage.db import Database
 from tests.support.postgres import PostgresServer, PostgresServerError
 
-PARTS = ("chat", "nudges", "digests", "serve", "delivery")
+PARTS = ("chat", "nudges", "digests", "delivery")
 
 
 @dataclass
@@ -33,7 +32,6 @@ class Options:
     sizes: list[int] = field(default_factory=lambda: [5000, 50000])
     backends: list[str] = field(default_factory=lambda: ["sqlite", "postgresql"])
     plan: Plan = field(default_factory=Plan)
-    serve_plan: Plan = field(default_factory=lambda: Plan(5, 4, 5.0, 2))
     repeat: int = 3
     parts: tuple[str, ...] = PARTS
     book_dir: Path | None = None
@@ -45,9 +43,7 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-async def measure_book(
-    book: Book, options: Options, workdir: Path, *, largest: bool
-) -> dict[str, Any]:
+async def measure_book(book: Book, options: Options, workdir: Path) -> dict[str, Any]:
     run: dict[str, Any] = {
         "backend": book.backend,
         "size": book.size,
@@ -61,9 +57,11 @@ async def measure_book(
     made = f"generated in {book.seconds_to_generate} s" if book.seconds_to_generate else "kept"
     say(f"{book.label} ({made})")
     if "chat" in options.parts:
-        run["chat"] = await measure_chat(book, options.plan)
+        run["chat"] = await measure_chat(book, options.plan, workdir)
+        run["serve"] = s = run["chat"].pop("serve")  # its memory under the chat load
         worst = max(run["chat"]["scenarios"].values(), key=lambda r: r["ratio"])
         say(f"  chat: worst p99 {worst['p99_ms']} ms ({worst['ratio']}x bare), {worst['label']}")
+        say(f"  serve: peak RSS {s['peak_rss_mb']} MiB")
     db = Database(book.url)
     try:
         if "nudges" in options.parts:
@@ -74,9 +72,6 @@ async def measure_book(
             say(f"  digests: {d['teams']} teams, {d['ratio']:.2f}x SQL, same: {d['equal']}")
     finally:
         await db.dispose()
-    if "serve" in options.parts and largest:  # the deployment's memory, on the largest book
-        run["serve"] = s = await measure_serve(book, options.serve_plan, workdir)
-        say(f"  serve: peak RSS {s['peak_rss_mb']} MiB")
     return run
 
 
@@ -92,10 +87,9 @@ async def _backend_runs(
         for size in sorted(options.sizes):
             book = await stack.enter_async_context(opener(size))
             books.append(book)
-            largest = size == max(options.sizes)
-            report["runs"].append(await measure_book(book, options, workdir, largest=largest))
+            report["runs"].append(await measure_book(book, options, workdir))
         if "chat" in options.parts and len(books) > 1:
-            report["flat"][backend] = await measure_flat(books, options.plan)
+            report["flat"][backend] = await measure_flat(books, options.plan, workdir)
             say(f"  flat: the AM's own views on {len(books)} books, in turns")
 
 
@@ -124,7 +118,6 @@ async def measure(options: Options) -> dict[str, Any]:
             "sizes": options.sizes,
             "backends": options.backends,
             "plan": asdict(options.plan),
-            "serve_plan": asdict(options.serve_plan),
             "repeat": options.repeat,
             "parts": list(options.parts),
         },
