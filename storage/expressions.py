@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, String
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -35,6 +35,26 @@ def _a_day_after_postgresql(element: a_day_after, compiler: SQLCompiler, **kw: A
     return f"({compiler.process(element.clauses, **kw)} + interval '24 hours')"
 
 
+def _rendered(sqlite: str, postgresql: str) -> Any:
+    """A class decorator: the function element compiles to ``sqlite`` or ``postgresql``, each
+    a template of its SQL arguments ``{0}``, ``{1}``…"""
+
+    def register(cls: Any) -> Any:
+        for dialect, template in (("sqlite", sqlite), ("postgresql", postgresql)):
+
+            def render(element: Any, compiler: SQLCompiler, _t: str = template, **kw: Any) -> str:
+                return _t.format(*(compiler.process(clause, **kw) for clause in element.clauses))
+
+            compiles(cls, dialect)(render)
+        return cls
+
+    return register
+
+
+@_rendered(
+    sqlite="datetime({0}, ({1}) || ' days')",
+    postgresql="({0} + make_interval(days => ({1})::integer))",
+)
 class days_after(FunctionElement[datetime]):
     """A stored moment plus a whole number of days given by an SQL integer expression: on
     SQLite to the second (the fraction dropped), so for coarse comparisons only."""
@@ -44,16 +64,13 @@ class days_after(FunctionElement[datetime]):
     name = "days_after"
 
 
-@compiles(days_after, "sqlite")
-def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
-    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"datetime({moment}, ({days}) || ' days')"
+@_rendered(sqlite="CAST(julianday({0}) - julianday({1}) AS INTEGER)", postgresql="({0} - {1})")
+class days_between(FunctionElement[int]):
+    """Whole days from the second Date expression to the first (``later - earlier``)."""
 
-
-@compiles(days_after, "postgresql")
-def _days_after_postgresql(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
-    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({moment} + make_interval(days => ({days})::integer))"
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
 
 
 class _UTCDateText(FunctionElement[str]):

@@ -45,6 +45,9 @@ def owner_zone() -> Label[str]:
     return effective_zone_sql(Owner.timezone, OwnerTeam.timezone).label("zone_name")
 
 
+_ZONES = "accountbot.zones_in_use"
+
+
 @cache
 def _zones_statement() -> Select[str]:
     team = aliased(Team, name="zone_team")
@@ -56,8 +59,12 @@ def _zones_statement() -> Select[str]:
 
 
 async def zones_in_use(session: AsyncSession) -> list[str]:
-    """Every effective zone a person has (a book has a handful)."""
-    return [str(zone) for zone in await session.scalars(_zones_statement())]
+    """Every effective zone a person has (a book has a handful); read once per session (App
+    Home's nudges and lists all need them)."""
+    found = session.info.get(_ZONES)
+    if found is None:
+        found = session.info[_ZONES] = [str(z) for z in await session.scalars(_zones_statement())]
+    return list(found)
 
 
 def owner_today(

@@ -37,8 +37,7 @@ async def at_risk_page(
     recap_lookback_days: int,
     live_limit: int = LIVE_LIMIT,
 ) -> AccountList:
-    size = await session.scalar(select(func.count(Account.id)).where(readable_accounts(actor)))
-    if int(size or 0) > live_limit:
+    if await _more_than(session, actor, live_limit):
         taken = await snapshot_taken(session)
         if taken is not None and now - taken <= SNAPSHOT_MAX_AGE:
             return await _from_snapshot(session, actor, now, limit, offset)
@@ -69,6 +68,14 @@ async def at_risk_page(
         )
     rows.sort(key=lambda r: (-len(r.flags), r.renewal_on or date.max, r.name.casefold(), r.id))
     return AccountList("at-risk", len(rows), rows[offset : offset + limit], offset, limit)
+
+
+async def _more_than(session: AsyncSession, actor: User, limit: int) -> bool:
+    """Whether ``actor`` may read more than ``limit`` accounts: counted up to one more, never
+    over the whole book."""
+    readable = select(Account.id).where(readable_accounts(actor)).limit(limit + 1).subquery()
+    found = await session.scalar(select(func.count()).select_from(readable))
+    return int(found or 0) > limit
 
 
 def _snapshot_count(actor: User) -> Select[int]:

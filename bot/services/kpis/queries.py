@@ -34,10 +34,10 @@ from bot.services.kpis.tally import (
     any_of,
     collapse,
     count_if,
-    row_key,
     store,
     sum_if,
 )
+from storage.expressions import days_between
 from storage.models import (
     Account,
     Contract,
@@ -162,21 +162,24 @@ async def _nps(
 async def _onboarding(
     session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
 ) -> None:
-    # Day differences are not portable SQL, so fetch the (few) completions of the windows.
     completed_on = Account.onboarding_completed_on
-    query = select(*account_keys(by), Account.started_on, completed_on).where(
-        scope.people(Account.owner_id),
-        completed_on > min(p.trailing_after for p in periods),
-        completed_on <= max(p.end for p in periods),
+    days = days_between(completed_on, Account.started_on)
+    columns: list[Any] = []
+    for p in periods:
+        done = and_(completed_on > p.trailing_after, completed_on <= p.end)
+        columns += [sum_if(done, days), count_if(done)]
+    keys = account_keys(by)
+    query = (
+        select(*keys, *columns)
+        .where(
+            scope.people(Account.owner_id),
+            completed_on > min(p.trailing_after for p in periods),
+            completed_on <= max(p.end for p in periods),
+        )
+        .group_by(*keys)
     )
-    for row in (await session.execute(query)).all():
-        key, (started_on, finished_on) = row_key(by, row)
-        if finished_on is None:  # excluded by the query; this tells the type checker
-            continue
-        for p, tallies in zip(periods, out, strict=True):
-            if p.trailing_after < finished_on <= p.end:
-                tallies[key].onboarding_days += (finished_on - started_on).days
-                tallies[key].onboarded_accounts += 1
+    names = ("onboarding_days", "onboarded_accounts")
+    store(out, (await session.execute(query)).all(), names, by)
 
 
 def missed_deadline() -> ColumnElement[bool]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from operator import add, attrgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -124,10 +125,11 @@ class Tally:
     steps_done_late: int = 0
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(*(getattr(self, name) + getattr(other, name) for name in _FIELDS))
+        return Tally(*map(add, _values(self), _values(other)))
 
 
 _FIELDS = tuple(f.name for f in fields(Tally))
+_values = attrgetter(*_FIELDS)  # every field's value, in order (a whole team is summed often)
 _MONEY = frozenset(f.name for f in fields(Tally) if isinstance(f.default, Decimal))
 
 
@@ -139,6 +141,8 @@ Tallies = list[defaultdict[RowKey, Tally]]
 
 def _money(value: Any) -> Decimal:
     """SQLite sums money as a float; round back to cents so both backends agree."""
+    if isinstance(value, Decimal):  # PostgreSQL's sums
+        return value.quantize(_CENT)
     return Decimal(str(value or 0)).quantize(_CENT)
 
 
@@ -204,7 +208,9 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def sum_if(condition: ColumnElement[bool], value: InstrumentedAttribute[Decimal]) -> Any:
+def sum_if(
+    condition: ColumnElement[bool], value: ColumnElement[Any] | InstrumentedAttribute[Any]
+) -> Any:
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 

@@ -210,11 +210,8 @@ class KpiTargets(BaseModel):
 
     def misses(self, kpis: KpiSet, seniority: Seniority | str | None) -> list[str]:
         """The names of the KPIs (in KPI order) that miss the targets for ``seniority``."""
-        return [
-            name
-            for name, target in self.for_seniority(seniority).items()
-            if target.missed_by(getattr(kpis, name))
-        ]
+        chosen = self._resolved[None if seniority is None else Seniority(seniority)]
+        return [name for name, target in chosen.items() if target.missed_by(getattr(kpis, name))]
 
 
 def onboarding_rule_problem(targets: KpiTargets, target_days: int) -> str | None:
