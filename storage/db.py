@@ -28,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.zones import LOCAL_DATE_FUNCTION, local_date_text
+
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
@@ -105,6 +107,11 @@ def _watch_sqlite_file(engine: AsyncEngine, path: str) -> None:
     event.listen(engine.sync_engine, "handle_error", on_error)
 
 
+def _sqlite_functions(dbapi_connection: Any, _record: Any) -> None:
+    """What SQLite lacks and accountbot's SQL uses: local dates (`storage.expressions`)."""
+    dbapi_connection.create_function(LOCAL_DATE_FUNCTION, 2, local_date_text, deterministic=True)
+
+
 # The databases whose SQLite write turn the current task holds (see Database._one_writer).
 _WRITING: ContextVar[frozenset[int]] = ContextVar("sqlite_writing", default=frozenset())
 
@@ -130,6 +137,8 @@ class Database:
                 connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
             )
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
+        if is_sqlite(url):
+            event.listen(self.engine.sync_engine, "connect", _sqlite_functions)
         if path:
             _watch_sqlite_file(self.engine, path)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

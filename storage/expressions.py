@@ -1,96 +1,96 @@
-"""SQL expressions that read the same on SQLite and PostgreSQL."""
+"""SQL expressions that read the same on SQLite and PostgreSQL.
+
+Each is an SQL function of its own (``days_after(moment, days)``…) that compiles to each
+database's way of saying it, from a template of its arguments ``{0}``, ``{1}``…
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, Integer, String
+from sqlalchemy import ColumnElement, Date, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
 
 from storage.types import UTCDateTime
+from storage.zones import LOCAL_DATE_FUNCTION
 
 
-class a_day_after(FunctionElement[datetime]):
+def _function(name: str, type_: TypeEngine[Any], doc: str, *, sqlite: str, postgresql: str) -> Any:
+    """An SQL function element ``name(…)`` of ``type_``, rendered from ``sqlite`` or
+    ``postgresql``, each a template of its compiled arguments."""
+    element = type(
+        name,
+        (FunctionElement,),
+        {"type": type_, "inherit_cache": True, "name": name, "__doc__": doc},
+    )
+    for dialect, template in (("sqlite", sqlite), ("postgresql", postgresql)):
+
+        def render(fn: Any, compiler: SQLCompiler, _template: str = template, **kw: Any) -> str:
+            return _template.format(*(compiler.process(arg, **kw) for arg in fn.clauses))
+
+        compiles(element, dialect)(render)
+    return element
+
+
+a_day_after = _function(
+    "a_day_after",
+    UTCDateTime(),
     """A stored moment (a UTCDateTime column) plus 24 hours, exact to the microsecond, to
-    compare with another stored moment in SQL."""
-
-    type = UTCDateTime()
-    inherit_cache = True
-    name = "a_day_after"
-
-
-@compiles(a_day_after, "sqlite")
-def _a_day_after_sqlite(element: a_day_after, compiler: SQLCompiler, **kw: Any) -> str:
+    compare with another stored moment in SQL.""",
     # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): datetime() moves the seconds part by a day
     # and drops the fraction, which a whole day leaves as it was.
-    moment = compiler.process(element.clauses, **kw)
-    return f"(datetime({moment}, '+24 hours') || substr({moment}, 20))"
+    sqlite="(datetime({0}, '+24 hours') || substr({0}, 20))",
+    postgresql="({0} + interval '24 hours')",
+)
 
-
-@compiles(a_day_after, "postgresql")
-def _a_day_after_postgresql(element: a_day_after, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} + interval '24 hours')"
-
-
-def _rendered(sqlite: str, postgresql: str) -> Any:
-    """A class decorator: the function element compiles to ``sqlite`` or ``postgresql``, each
-    a template of its SQL arguments ``{0}``, ``{1}``…"""
-
-    def register(cls: Any) -> Any:
-        for dialect, template in (("sqlite", sqlite), ("postgresql", postgresql)):
-
-            def render(element: Any, compiler: SQLCompiler, _t: str = template, **kw: Any) -> str:
-                return _t.format(*(compiler.process(clause, **kw) for clause in element.clauses))
-
-            compiles(cls, dialect)(render)
-        return cls
-
-    return register
-
-
-@_rendered(
+days_after = _function(
+    "days_after",
+    UTCDateTime(),
+    """A stored moment plus a whole number of days given by an SQL integer expression: on
+    SQLite to the second (the fraction dropped), so for coarse comparisons only.""",
     sqlite="datetime({0}, ({1}) || ' days')",
     postgresql="({0} + make_interval(days => ({1})::integer))",
 )
-class days_after(FunctionElement[datetime]):
-    """A stored moment plus a whole number of days given by an SQL integer expression: on
-    SQLite to the second (the fraction dropped), so for coarse comparisons only."""
 
-    type = UTCDateTime()
-    inherit_cache = True
-    name = "days_after"
+days_between = _function(
+    "days_between",
+    Integer(),
+    """Whole days from the second Date expression to the first (``later - earlier``).""",
+    sqlite="CAST(julianday({0}) - julianday({1}) AS INTEGER)",
+    postgresql="({0} - {1})",
+)
+
+local_date = _function(
+    "local_date",
+    Date(),
+    """The date a stored moment falls on in a time zone named by an SQL text expression (on
+    SQLite through a function `storage.db` registers, by the same rule as Python's).""",
+    sqlite=LOCAL_DATE_FUNCTION + "({0}, {1})",
+    postgresql="CAST(({0}) AT TIME ZONE {1} AS DATE)",
+)
+
+plus_days = _function(
+    "plus_days",
+    Date(),
+    """A date plus a whole number of days given by an SQL integer expression.""",
+    sqlite="date({0}, ({1}) || ' days')",
+    postgresql="({0} + ({1})::integer)",
+)
+
+_utc_date_text = _function(
+    "utc_date_text",
+    String(),
+    """The UTC date of a stored moment as ``YYYY-MM-DD`` text.""",
+    sqlite="substr({0}, 1, 10)",  # SQLite stores the UTC moment as text that starts with it
+    postgresql="to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+)
 
 
-@_rendered(sqlite="CAST(julianday({0}) - julianday({1}) AS INTEGER)", postgresql="({0} - {1})")
-class days_between(FunctionElement[int]):
-    """Whole days from the second Date expression to the first (``later - earlier``)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "days_between"
-
-
-class _UTCDateText(FunctionElement[str]):
-    type = String()
-    inherit_cache = True
-    name = "utc_date_text"
-
-
-def utc_date_text(moment: ColumnExpressionArgument[datetime]) -> ColumnElement[str]:
+def utc_date_text(moment: Any) -> ColumnElement[str]:
     """The UTC date of a `UTCDateTime` column as ``YYYY-MM-DD`` text, as ``date.isoformat()``
-    writes it (SQLite stores the UTC moment as text that starts with it)."""
-    return _UTCDateText(moment)
-
-
-@compiles(_UTCDateText, "sqlite")
-def _utc_date_text_sqlite(element: _UTCDateText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
-
-
-@compiles(_UTCDateText)
-def _utc_date_text(element: _UTCDateText, compiler: SQLCompiler, **kw: Any) -> str:
-    moment = compiler.process(element.clauses, **kw)
-    return f"to_char({moment} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    writes it."""
+    found: ColumnElement[str] = _utc_date_text(moment)
+    return found

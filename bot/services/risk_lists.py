@@ -129,10 +129,9 @@ async def _from_snapshot(
         readable_accounts(actor),
         or_(Account.churned_on.is_(None), Account.churned_on > today),
     )
-    order = (
+    order = (  # as ix_account_risks_order reads (PostgreSQL puts NULLs last when ascending)
         AccountRisk.flag_count.desc(),
-        AccountRisk.renewal_on.is_(None),
-        AccountRisk.renewal_on,
+        AccountRisk.renewal_on.asc().nulls_last(),
         Account.name_key,
         Account.id,
     )

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
+from storage.zones import zone_or_utc as zone_or_utc  # the rule SQLite's local dates use too
 
 MAX_WHEN_LENGTH = 60
 LOCAL_NOON = time(12, 0)
@@ -43,15 +43,6 @@ _ISO = re.compile(
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 EXAMPLES = "`now`, `yesterday 14:30`, `2h ago`, `3 days ago` or `2026-11-20 14:00`"
-
-
-@cache
-def zone_or_utc(name: str | None) -> ZoneInfo:
-    """The named timezone; UTC when there is no name or it is not a zone this system knows."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def local_today(now: datetime, tz: str | None) -> date:

@@ -138,7 +138,6 @@ class AccountRisk(Base):
     sorted and paged from (`bot.services.risk_snapshot`). Only accounts with a reason are kept."""
 
     __tablename__ = "account_risks"
-    __table_args__ = (Index("ix_account_risks_order", "flag_count", "renewal_on"),)
 
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
@@ -147,3 +146,7 @@ class AccountRisk(Base):
     flags: Mapped[list[str]] = mapped_column(JSON)
     renewal_on: Mapped[date | None] = mapped_column(Date)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Most reasons first, then the soonest renewal, none last: the at-risk list's order.
+Index("ix_account_risks_order", AccountRisk.flag_count.desc(), AccountRisk.renewal_on)

@@ -154,7 +154,7 @@ async def test_a_leads_team_lists_read_the_teams_accounts_through_the_owner_inde
         assert not scans_whole(plan, "accounts"), (sql[:200], plan)
 
 
-async def test_a_large_at_risk_list_counts_the_snapshot_without_reading_every_account(
+async def test_a_large_at_risk_list_is_read_in_order_and_counted_without_every_account(
     db: Database,
 ) -> None:
     book: Book = await seed(db)
@@ -180,3 +180,5 @@ async def test_a_large_at_risk_list_counts_the_snapshot_without_reading_every_ac
     assert not scans_whole(churned, "accounts")
     listed = plan_of(found, "count(*)", "FROM account_risks")
     assert "accounts" not in listed  # a head reads every row: no account is looked up
+    page = plan_of(found, "account_risks.flags", "LIMIT")
+    assert "ix_account_risks_order" in page  # read in order, not a sort of every listed row

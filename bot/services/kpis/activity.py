@@ -52,10 +52,10 @@ from bot.services.kpis.tally import (
     row_keys,
     store,
 )
-from bot.services.owners import Owner, owner_zone, with_owner
+from bot.services.owners import Owner, OwnerTeam, owner_zone, with_owner
 from bot.services.step_rules import before_accountbot, counts_for_current_stage, due_on
 from bot.services.when import local_date_of
-from storage.expressions import a_day_after, days_after
+from storage.expressions import a_day_after, days_after, local_date, plus_days
 from storage.models import (
     Account,
     Meeting,
@@ -65,6 +65,7 @@ from storage.models import (
     User,
 )
 from storage.types import UTCDateTime
+from storage.zones import effective_zone_sql
 
 Bounds = tuple[datetime, datetime]  # [first, after) in UTC
 
@@ -191,30 +192,37 @@ def _required_steps(playbooks: PlaybookLibrary) -> dict[tuple[str, str], Playboo
 _SURELY_ON_TIME_DAYS = 2
 
 
-def _maybe_late(required: Mapping[tuple[str, str], PlaybookStep]) -> ColumnElement[bool]:
-    """A coarse test in SQL, so on-time ticks are not shipped to Python: the tick came at least
-    the step's offset (less a margin) after the account entered its stage. Python decides."""
-    return _maybe_late_by_offsets(
-        tuple((key, step.due_offset_days) for key, step in required.items())
-    )
+def _late(required: Mapping[tuple[str, str], PlaybookStep]) -> ColumnElement[bool]:
+    """The tick was made after its step's due day, in SQL, so on-time ticks are not shipped to
+    Python (most are): first a coarse test an index range can serve (at least the offset less
+    a margin after the stage was entered), then the rule itself on local days in the owner's
+    zone, not before accountbot knew the account. Python checks each tick again."""
+    return _late_by_offsets(tuple((key, step.due_offset_days) for key, step in required.items()))
 
 
 @lru_cache(maxsize=8)
-def _maybe_late_by_offsets(offsets: tuple[tuple[tuple[str, str], int], ...]) -> ColumnElement[bool]:
-    """`_maybe_late` for (stage, step id) -> due offset: the same for every digest, so built
-    once (a CASE over every required step)."""
+def _late_by_offsets(offsets: tuple[tuple[tuple[str, str], int], ...]) -> ColumnElement[bool]:
+    """`_late` for (stage, step id) -> due offset: the same for every digest, so built once
+    (a CASE over every required step)."""
     if not offsets:
         return true()
-    offset = case(
-        *(
-            (
-                and_(Account.stage == stage, StepCompletion.step_id == step_id),
-                days - _SURELY_ON_TIME_DAYS,
-            )
-            for (stage, step_id), days in offsets
-        ),
+
+    def offset(less: int) -> ColumnElement[int]:
+        return case(
+            *(
+                (and_(Account.stage == stage, StepCompletion.step_id == step_id), days - less)
+                for (stage, step_id), days in offsets
+            ),
+        )
+
+    zone = effective_zone_sql(Owner.timezone, OwnerTeam.timezone)
+    due = plus_days(local_date(Account.stage_entered_at, zone), offset(0))
+    return and_(
+        StepCompletion.completed_at
+        >= days_after(Account.stage_entered_at, offset(_SURELY_ON_TIME_DAYS)),
+        local_date(StepCompletion.completed_at, zone) > due,
+        or_(Account.known_since.is_(None), Account.known_since <= due),
     )
-    return StepCompletion.completed_at >= days_after(Account.stage_entered_at, offset)
 
 
 async def steps_done_late(
@@ -262,7 +270,7 @@ async def steps_done_late(
         scope.people(Account.owner_id),
         counts_for_current_stage(),
         tuple_(Account.stage, StepCompletion.step_id).in_(list(required) or [("", "")]),
-        _maybe_late(required),
+        _late(required),
         first_of_stage,
     )
     for row in await session.execute(query):
