@@ -18,6 +18,7 @@ whatever they pick is read again from the database.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.access import readable_accounts
-from bot.services.name_index import Named, NameIndex
+from bot.services.name_index import Named, NameIndex, NameList
 from storage.keys import name_key
 from storage.models import Account, User
 
@@ -38,6 +39,7 @@ FUZZY_LEAD = 5.0
 SUGGESTION_MIN = 50.0
 MAX_SUGGESTIONS = 3
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+SCORE_OFF_THE_LOOP_FROM = 20000  # names: from here, fuzzy scores are worked out on a thread
 
 
 def normalise_name(text: str) -> str:
@@ -102,9 +104,7 @@ async def find_account(
     if (account := exact.first()) is not None:
         return account
     candidates = await _candidates(session, actor, names)
-    containing = sorted((n for n in candidates if key in n.key), key=lambda n: (n.key, n.id))[
-        : max(limit, 2)
-    ]
+    containing = sorted(candidates.containing(key), key=lambda n: (n.key, n.id))[: max(limit, 2)]
     if len(containing) == 1:
         return await _by_id(session, containing[0].id, actor, shown)
     if containing:
@@ -112,14 +112,16 @@ async def find_account(
     return await _fuzzy(session, shown, actor, candidates)
 
 
-async def _candidates(session: AsyncSession, actor: User, names: NameIndex | None) -> list[Named]:
+async def _candidates(session: AsyncSession, actor: User, names: NameIndex | None) -> NameList:
     if names is not None:
         return await names.readable(session, actor)
     stmt = select(Account.id, Account.name, Account.owner_id).where(readable_accounts(actor))
-    return [
-        Named(row.id, row.name, name_key(row.name), row.owner_id, None)
-        for row in await session.execute(stmt)
-    ]
+    return NameList(
+        [
+            Named(row.id, row.name, name_key(row.name), row.owner_id, None)
+            for row in await session.execute(stmt)
+        ]
+    )
 
 
 async def _by_id(session: AsyncSession, account_id: int, actor: User, shown: str) -> Account:
@@ -131,14 +133,14 @@ async def _by_id(session: AsyncSession, account_id: int, actor: User, shown: str
     return account
 
 
-async def _fuzzy(
-    session: AsyncSession, shown: str, actor: User, candidates: list[Named]
-) -> Account:
-    scores = fuzzy_scores(
-        normalise_name(shown), [n.key for n in candidates], best=max(MAX_SUGGESTIONS, 2)
-    )
+async def _fuzzy(session: AsyncSession, shown: str, actor: User, candidates: NameList) -> Account:
+    query, kept = normalise_name(shown), max(MAX_SUGGESTIONS, 2)
+    if len(candidates) < SCORE_OFF_THE_LOOP_FROM:
+        scores = fuzzy_scores(query, candidates.keys, best=kept)
+    else:  # tenths of a second on a big book: rapidfuzz lets go of the GIL, so others go on
+        scores = await asyncio.to_thread(fuzzy_scores, query, candidates.keys, best=kept)
     ranked = sorted(
-        ((score, candidates[index]) for index, score in scores.items()),
+        ((score, candidates.names[index]) for index, score in scores.items()),
         key=lambda hit: (-hit[0], hit[1].name.casefold()),
     )
     if ranked:

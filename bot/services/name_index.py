@@ -13,7 +13,10 @@ database before it is used.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from array import array
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ from storage.models import Account, Role, User
 DEFAULT_TTL_SECONDS = 60.0
 SLICE = 500  # names read and indexed between two turns of the event loop
 EVERYTHING_ROLES = frozenset({Role.HEAD, Role.OPS})
+SEARCH_IN_C_FROM = 5000  # names: from here, "keys containing" is one regex pass over them all
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +43,45 @@ class Named:
     team_id: int | None
 
 
+class NameList:
+    """The names a person may read, to match a query against: their keys for the fuzzy
+    scorer, and the names whose key contains a text. A head's list is the whole book, so that
+    search runs in C, one pass over all the keys joined (built on first use, then kept)."""
+
+    def __init__(self, names: list[Named]) -> None:
+        self.names = names
+        self._keys: list[str] | None = None
+        self._joined: tuple[str, array[int]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def keys(self) -> list[str]:
+        if self._keys is None:
+            self._keys = [n.key for n in self.names]
+        return self._keys
+
+    def containing(self, part: str) -> list[Named]:
+        """The names whose key contains ``part``, in list order."""
+        if len(self.names) < SEARCH_IN_C_FROM:
+            return [n for n in self.names if part in n.key]
+        if self._joined is None:
+            starts, at = array("q"), 0
+            for key in self.keys:
+                starts.append(at)
+                at += len(key) + 1
+            self._joined = ("\n".join(self.keys), starts)
+        text, starts = self._joined
+        found = {bisect_right(starts, m.start()) - 1 for m in re.finditer(re.escape(part), text)}
+        return [self.names[i] for i in sorted(found)]
+
+
 @dataclass
 class _Loaded:
     generation: int
     loaded_at: float
-    everyone: list[Named] = field(default_factory=list)
+    everyone: NameList = field(default_factory=lambda: NameList([]))
     by_team: dict[int | None, list[Named]] = field(default_factory=dict)
     by_owner: dict[int, list[Named]] = field(default_factory=dict)
 
@@ -61,16 +99,16 @@ class NameIndex:
         self._refreshing: asyncio.Task[None] | None = None
         self.loads = 0  # how many times the names were read from the database
 
-    async def readable(self, session: AsyncSession, actor: User) -> list[Named]:
+    async def readable(self, session: AsyncSession, actor: User) -> NameList:
         """The names ``actor`` may read (the same rule as `access.readable_accounts`)."""
         loaded = await self._fresh(session)
         if actor.role in EVERYTHING_ROLES:
             return loaded.everyone
         own = loaded.by_owner.get(actor.id, [])
         if actor.team_id is None:
-            return own
+            return NameList(own)
         team = loaded.by_team.get(actor.team_id, [])
-        return team + [n for n in own if n.team_id != actor.team_id]
+        return NameList(team + [n for n in own if n.team_id != actor.team_id])
 
     async def _fresh(self, session: AsyncSession) -> _Loaded:
         generation = await catalog_generation(session)
@@ -116,7 +154,7 @@ class NameIndex:
         async for rows in result.partitions(SLICE):
             for account_id, name, owner_id, team_id in rows:
                 named = Named(account_id, name, name_key(name), owner_id, team_id)
-                loaded.everyone.append(named)
+                loaded.everyone.names.append(named)
                 by_team[team_id].append(named)
                 by_owner[owner_id].append(named)
             await asyncio.sleep(0)
