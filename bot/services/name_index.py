@@ -43,6 +43,15 @@ class Named:
     team_id: int | None
 
 
+def _kept(before: Named | None, row: tuple[int, str, int, int | None]) -> Named:
+    """The name loaded before if it is still the same (its key worked out already), else a new
+    one from ``row`` (id, name, owner id, team id)."""
+    if before is not None and (before.id, before.name, before.owner_id, before.team_id) == row:
+        return before
+    account_id, name, owner_id, team_id = row
+    return Named(account_id, name, name_key(name), owner_id, team_id)
+
+
 class NameList:
     """The names a person may read, to match a query against: their keys for the fuzzy
     scorer, and the names whose key contains a text. A head's list is the whole book, so that
@@ -143,17 +152,26 @@ class NameIndex:
             await self._refreshing
 
     async def _load(self, session: AsyncSession, generation: int) -> _Loaded:
-        """Every name, read a slice at a time so that other requests go on between slices."""
-        stmt = select(Account.id, Account.name, Account.owner_id, User.team_id).join(
-            User, User.id == Account.owner_id
+        """Every name, read a slice at a time so that other requests go on between slices. In
+        id order, so the names of the load before that have not changed are kept as they are:
+        a reload of a big book then holds little more than the names that changed."""
+        stmt = (
+            select(Account.id, Account.name, Account.owner_id, User.team_id)
+            .join(User, User.id == Account.owner_id)
+            .order_by(Account.id)
         )
         loaded = _Loaded(generation, self.clock())
         by_team: dict[int | None, list[Named]] = defaultdict(list)
         by_owner: dict[int, list[Named]] = defaultdict(list)
+        before = self._loaded.everyone.names if self._loaded is not None else []
+        at = 0  # the first name loaded before whose id is not below the row's
         result = await session.stream(stmt)
         async for rows in result.partitions(SLICE):
             for account_id, name, owner_id, team_id in rows:
-                named = Named(account_id, name, name_key(name), owner_id, team_id)
+                while at < len(before) and before[at].id < account_id:
+                    at += 1
+                row = (account_id, name, owner_id, team_id)
+                named = _kept(before[at] if at < len(before) else None, row)
                 loaded.everyone.names.append(named)
                 by_team[team_id].append(named)
                 by_owner[owner_id].append(named)

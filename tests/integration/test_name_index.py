@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.errors import NotFound
 from bot.services.lookup import find_account
-from bot.services.name_index import NameIndex
+from bot.services.name_index import Named, NameIndex
 from storage.db import Database
 from storage.models import Account, Role, User
 from tests.integration.builders import make_account, make_team, make_user
@@ -110,3 +110,34 @@ async def test_an_account_gone_since_it_was_indexed_is_not_found(db: Database) -
         await session.delete(await session.get(Account, gone.id))
     with pytest.raises(NotFound):
         await _find(db, names, "ann@example.com", "gone tomorow")
+
+
+async def test_a_reload_keeps_the_names_that_did_not_change_and_renews_those_that_did(
+    db: Database,
+) -> None:
+    async with db.unit_of_work() as session:
+        team = await make_team(session, name="East")
+        ann = await make_user(session, team=team, email="ann@example.com")
+        for name in ("Acme Corp", "Birch Labs", "Cedar Works"):
+            await make_account(session, owner=ann, name=name)
+    moment = [0.0]
+    names = NameIndex(ttl_seconds=60, clock=lambda: moment[0])
+
+    async def held() -> dict[str, Named]:
+        async with db.read_only() as session:
+            actor = (await session.scalars(select(User).where(User.id == ann.id))).one()
+            return {n.name: n for n in (await names.readable(session, actor)).names}
+
+    before = await held()
+    async with db.unit_of_work() as session:  # renamed behind accountbot's back
+        birch = (await session.scalars(select(Account).where(Account.name == "Birch Labs"))).one()
+        birch.name = "Birch Labs International"
+    moment[0] = 61.0
+    await held()  # past the TTL: read again behind
+    await names.settled()
+    after = await held()
+    assert names.loads == 2
+    assert after["Acme Corp"] is before["Acme Corp"]  # the same object: no second copy held
+    assert after["Cedar Works"] is before["Cedar Works"]
+    assert "Birch Labs" not in after
+    assert after["Birch Labs International"].key == "birch labs international"
