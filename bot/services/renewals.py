@@ -8,14 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
-from bot.services.access import readable_accounts
+from bot.services.access import readable_accounts, sees_everything
 from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
-from bot.services.paging import page_and_total
 from bot.services.portfolio import as_date
 from storage.models import Account, Contract, User
 
@@ -49,6 +48,53 @@ class RenewalRow:
             "auto_renew": self.auto_renew,
             "owner_name": self.owner_name,
         }
+
+
+def _counted() -> Select[int]:
+    """count(*) of contracts joined to their accounts."""
+    return (
+        select(func.count()).select_from(Contract).join(Account, Account.id == Contract.account_id)
+    )
+
+
+async def _renewals_total(
+    session: AsyncSession, *, actor: User, days: int, now: datetime, zones: list[str]
+) -> int:
+    """How many renewals `renewals_page` finds, without reading every one's account and owner
+    (a head's 90 days hold tens of thousands). Every owner's today is within a day of UTC's, so
+    a contract ending from UTC's tomorrow to ``days`` - 1 days after UTC's today is in every
+    owner's window: those are counted from ix_contracts_end_on, less the ones whose account has
+    churned (a range of ix_accounts_churned_on); the two days at each end are checked in full."""
+    utc_today = now.astimezone(UTC).date()
+    today = owner_today(now, zones)
+    readable = readable_accounts(actor)
+    inner = Contract.end_on.between(
+        utc_today + timedelta(days=1), utc_today + timedelta(days=days - 1)
+    )
+    if sees_everything(actor):
+        listed = select(func.count()).select_from(Contract).where(inner)
+    else:
+        listed = _counted().where(inner, readable)
+    gone = with_owner(select(Account.id)).where(
+        Account.churned_on <= utc_today + timedelta(days=1),
+        Account.churned_on <= today,
+        readable,
+    )
+    churned = select(func.count()).select_from(Contract).where(inner, Contract.account_id.in_(gone))
+    edges = with_owner(_counted()).where(
+        or_(
+            Contract.end_on.between(utc_today - timedelta(days=1), utc_today),
+            Contract.end_on.between(
+                utc_today + timedelta(days=days), utc_today + timedelta(days=days + 1)
+            ),
+        ),
+        readable,
+        or_(Account.churned_on.is_(None), Account.churned_on > today),
+        Contract.end_on >= today,
+        Contract.end_on <= owner_today(now, zones, days),
+    )
+    counts = [int(await session.scalar(query) or 0) for query in (listed, churned, edges)]
+    return counts[0] - counts[1] + counts[2]
 
 
 async def upcoming_renewals(
@@ -95,7 +141,8 @@ async def renewals_page(
         Contract.end_on <= owner_today(now, zones, days),
     )
     order = (Contract.end_on, Account.name_key, Contract.id)
-    page, total = await page_and_total(session, stmt, order_by=order, limit=limit, offset=offset)
+    page = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).all()
+    total = await _renewals_total(session, actor=actor, days=days, now=now, zones=zones)
     rows = [
         RenewalRow(
             name=row.name,
