@@ -14,24 +14,24 @@ still open, and playbook steps ticked late.
   time zone, the overdue-step nudge's rule), unless they fell due before accountbot knew the
   account. Ticks of a stage the account has since left are not counted.
 
-Many teams in several time zones are counted together (:class:`Zoning`): open objections and
+Many teams in several time zones are counted together (`kpis.bound.Run`): open objections and
 steps done late in one query each, each row placed in the periods of its person's team's zone;
 meetings in one query per zone. The number of queries does not grow with the number of teams.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     case,
     exists,
-    literal,
     or_,
     select,
     true,
@@ -41,10 +41,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.playbooks import PlaybookLibrary, PlaybookStep
+from bot.services.kpis.bound import Bound, Run, ScopeKind, scope_kind
 from bot.services.kpis.tally import (
     GroupBy,
-    Period,
-    Scope,
     Tallies,
     account_keys,
     count_if,
@@ -64,74 +63,53 @@ from storage.models import (
     StepCompletion,
     User,
 )
-from storage.types import UTCDateTime
 from storage.zones import effective_zone_sql
 
 Bounds = tuple[datetime, datetime]  # [first, after) in UTC
 
 
-class Zoning:
-    """The periods' days placed in each time zone of ``zones`` (zone -> the part of the scope
-    counted in it), and the zone each team's people are counted in."""
-
-    def __init__(self, periods: Sequence[Period], zones: Mapping[str, Scope]) -> None:
-        self.zones = zones
-        self.bounds = {
-            zone: [Period(p.start, p.end, zone).utc_bounds() for p in periods] for zone in zones
-        }
-        self._zone_of_team = {
-            team_id: zone for zone, part in zones.items() for team_id in part.team_ids or ()
-        }
-        every = [bound for bounds in self.bounds.values() for bound in bounds]
-        self.earliest = min((first for first, _ in every), default=None)
-        self.latest = max((after for _, after in every), default=None)
-
-    def of_team(self, team_id: int | None) -> list[Bounds]:
-        """The bounds of each period for a person of ``team_id``."""
-        if len(self.bounds) == 1:
-            return next(iter(self.bounds.values()))
-        return self.bounds[self._zone_of_team[team_id]] if team_id is not None else []
-
-    def bound(self, index: int, side: int, team_id: Any) -> Any:
-        """The start (``side`` 0) or end (1) of period ``index`` for the person whose team is
-        the column ``team_id``: a moment, or a CASE over the zones when there are several."""
-        if len(self.bounds) == 1:
-            return next(iter(self.bounds.values()))[index][side]
-        return case(
-            *(
-                (team_id.in_(part.team_ids or ()), literal(self.bounds[zone][index][side], _UTC))
-                for zone, part in self.zones.items()
-            ),
-        )
+def bounds_of_team(run: Run) -> Callable[[int | None], Sequence[Bounds]]:
+    """The bounds of each period for a person of a team: those of the team's zone."""
+    if len(run.zones) == 1:
+        only = run.zones[0][1]
+        return lambda _team_id: only
+    zone_of_team = {
+        team_id: bounds for part, bounds in run.zones for team_id in part.team_ids or ()
+    }
+    return lambda team_id: zone_of_team[team_id] if team_id is not None else []
 
 
-_UTC = UTCDateTime()
-
-
-async def meetings(
-    session: AsyncSession, zoning: Zoning, scope: Scope, by: GroupBy, out: Tallies
-) -> None:
-    """Meetings held in each period, and those recapped within 24 hours (exactly 24 hours
-    still counts), counted in SQL: one query per time zone (a handful in any book), whose
-    periods' bounds are constants there, so many periods cost little."""
+@cache
+def _meetings(periods: int, kind: ScopeKind, by: GroupBy) -> tuple[Select[Any], Bound]:
+    """The meetings of one zone's part of the scope (the run's only zone)."""
+    bound = Bound()
     in_time = Meeting.recap_logged_at <= a_day_after(Meeting.occurred_at)
     keys = row_keys(by, Meeting.am_id, Meeting.account_id)
-    for zone, part in zoning.zones.items():
-        bounds = zoning.bounds[zone]
-        columns = []
-        for first, after in bounds:
-            held = and_(Meeting.occurred_at >= first, Meeting.occurred_at < after)
-            columns += [count_if(held), count_if(held & in_time)]
-        query = (
-            select(*keys, *columns)
-            .where(
-                part.people(Meeting.am_id),
-                Meeting.occurred_at >= min(first for first, _ in bounds),
-                Meeting.occurred_at < max(after for _, after in bounds),
-            )
-            .group_by(*keys)
+    columns = []
+    for index in range(periods):
+        first, after = bound.bound(0, index, 0), bound.bound(0, index, 1)
+        held = and_(Meeting.occurred_at >= first, Meeting.occurred_at < after)
+        columns += [count_if(held), count_if(held & in_time)]
+    query = (
+        select(*keys, *columns)
+        .where(
+            bound.zone_scope(kind, 0).people(Meeting.am_id),
+            Meeting.occurred_at >= bound.moment("earliest"),
+            Meeting.occurred_at < bound.moment("latest"),
         )
-        rows = (await session.execute(query)).all()
+        .group_by(*keys)
+    )
+    return query, bound
+
+
+async def meetings(session: AsyncSession, run: Run, by: GroupBy, out: Tallies) -> None:
+    """Meetings held in each period, and those recapped within 24 hours (exactly 24 hours
+    still counts), counted in SQL: one query per time zone (a handful in any book), whose
+    periods' bounds are parameters there, so many periods cost little."""
+    query, bound = _meetings(len(run.periods), scope_kind(run.scope), by)
+    for zone in run.zones:
+        values = bound.values(Run(run.periods, run.scope, [zone]))
+        rows = (await session.execute(query, values)).all()
         store(out, rows, ("meetings", "meetings_recapped_in_time"), by)
 
 
@@ -157,12 +135,24 @@ def escalated_by(moment: Any) -> ColumnElement[bool]:
     )
 
 
-async def objections(
-    session: AsyncSession, zoning: Zoning, scope: Scope, by: GroupBy, out: Tallies
-) -> None:
+@cache
+def _objections(
+    periods: int, zones: int, kind: ScopeKind, by: GroupBy
+) -> tuple[Select[Any], Bound]:
+    bound = Bound()
     columns = []
-    for index in range(len(out)):
-        end = zoning.bound(index, 1, User.team_id)
+    for index in range(periods):
+        end: Any = bound.bound(0, index, 1)
+        if zones > 1:  # the end of the period in the zone of the owner's team
+            end = case(
+                *(
+                    (
+                        User.team_id.in_(bound.zone_scope(kind, zone).teams()),
+                        bound.bound(zone, index, 1),
+                    )
+                    for zone in range(zones)
+                ),
+            )
         still_open = open_at(end)
         columns += [count_if(still_open), count_if(still_open & escalated_by(end))]
     keys = account_keys(by)
@@ -171,10 +161,17 @@ async def objections(
         .select_from(Objection)
         .join(Account, Account.id == Objection.account_id)
         .join(User, User.id == Account.owner_id)
-        .where(scope.people(Account.owner_id), Objection.opened_at < zoning.latest)
+        .where(
+            bound.scope(kind).people(Account.owner_id), Objection.opened_at < bound.moment("latest")
+        )
         .group_by(*keys)
     )
-    rows = (await session.execute(query)).all()
+    return query, bound
+
+
+async def objections(session: AsyncSession, run: Run, by: GroupBy, out: Tallies) -> None:
+    query, bound = _objections(len(run.periods), len(run.zones), scope_kind(run.scope), by)
+    rows = (await session.execute(query, bound.values(run))).all()
     store(out, rows, ("open_objections", "escalated_objections"), by)
 
 
@@ -192,18 +189,13 @@ def _required_steps(playbooks: PlaybookLibrary) -> dict[tuple[str, str], Playboo
 _SURELY_ON_TIME_DAYS = 2
 
 
-def _late(required: Mapping[tuple[str, str], PlaybookStep]) -> ColumnElement[bool]:
+@lru_cache(maxsize=8)
+def _late_by_offsets(offsets: tuple[tuple[tuple[str, str], int], ...]) -> ColumnElement[bool]:
     """The tick was made after its step's due day, in SQL, so on-time ticks are not shipped to
     Python (most are): first a coarse test an index range can serve (at least the offset less
     a margin after the stage was entered), then the rule itself on local days in the owner's
-    zone, not before accountbot knew the account. Python checks each tick again."""
-    return _late_by_offsets(tuple((key, step.due_offset_days) for key, step in required.items()))
-
-
-@lru_cache(maxsize=8)
-def _late_by_offsets(offsets: tuple[tuple[tuple[str, str], int], ...]) -> ColumnElement[bool]:
-    """`_late` for (stage, step id) -> due offset: the same for every digest, so built once
-    (a CASE over every required step)."""
+    zone, not before accountbot knew the account (a CASE over every required step, by (stage,
+    step id) -> due offset). Python checks each tick again."""
     if not offsets:
         return true()
 
@@ -225,18 +217,14 @@ def _late_by_offsets(offsets: tuple[tuple[tuple[str, str], int], ...]) -> Column
     )
 
 
-async def steps_done_late(
-    session: AsyncSession,
-    zoning: Zoning,
-    scope: Scope,
-    by: GroupBy,
-    out: Tallies,
-    playbooks: PlaybookLibrary,
-) -> None:
-    """Read from the ticks made within the periods only (an index on ``completed_at``), each
-    kept if no earlier tick of the same step counts for the current stage: the cost follows
-    the ticks of the periods, not the whole history of ticks."""
-    required = _required_steps(playbooks)
+@cache
+def _steps_done_late(
+    offsets: tuple[tuple[tuple[str, str], int], ...], kind: ScopeKind, by: GroupBy
+) -> tuple[Select[Any], Bound]:
+    """The ticks of the required steps (stage, step id) -> due offset made late within the
+    run's moments (see `steps_done_late`)."""
+    bound = Bound()
+    required = [key for key, _ in offsets]
     earlier = aliased(StepCompletion, name="earlier")
     first_of_stage = ~exists().where(
         earlier.account_id == StepCompletion.account_id,
@@ -265,15 +253,32 @@ async def steps_done_late(
         .select_from(StepCompletion)
         .join(Account, Account.id == StepCompletion.account_id)
     ).where(
-        StepCompletion.completed_at >= zoning.earliest,
-        StepCompletion.completed_at < zoning.latest,
-        scope.people(Account.owner_id),
+        StepCompletion.completed_at >= bound.moment("earliest"),
+        StepCompletion.completed_at < bound.moment("latest"),
+        bound.scope(kind).people(Account.owner_id),
         counts_for_current_stage(),
-        tuple_(Account.stage, StepCompletion.step_id).in_(list(required) or [("", "")]),
-        _late(required),
+        tuple_(Account.stage, StepCompletion.step_id).in_(required or [("", "")]),
+        _late_by_offsets(offsets),
         first_of_stage,
     )
-    for row in await session.execute(query):
+    return query, bound
+
+
+async def steps_done_late(
+    session: AsyncSession,
+    run: Run,
+    by: GroupBy,
+    out: Tallies,
+    playbooks: PlaybookLibrary,
+) -> None:
+    """Read from the ticks made within the periods only (an index on ``completed_at``), each
+    kept if no earlier tick of the same step counts for the current stage: the cost follows
+    the ticks of the periods, not the whole history of ticks."""
+    required = _required_steps(playbooks)
+    offsets = tuple((key, step.due_offset_days) for key, step in required.items())
+    query, bound = _steps_done_late(offsets, scope_kind(run.scope), by)
+    bounds_of = bounds_of_team(run)
+    for row in await session.execute(query, bound.values(run)):
         key, (stage, entered_at, known_since, zone, team_id, step_id, ticked_at) = row_key(by, row)
         step = required.get((str(stage), step_id))
         if step is None:
@@ -281,6 +286,6 @@ async def steps_done_late(
         due = due_on(step, local_date_of(entered_at, zone))
         if local_date_of(ticked_at, zone) <= due or before_accountbot(due, known_since):
             continue
-        for (first, after), tallies in zip(zoning.of_team(team_id), out, strict=True):
+        for (first, after), tallies in zip(bounds_of(team_id), out, strict=True):
             if first <= ticked_at < after:
                 tallies[key].steps_done_late += 1

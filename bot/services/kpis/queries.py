@@ -6,22 +6,23 @@ aggregate queries, so a team's numbers are the sum of its people's tallies and t
 breakdown can never disagree with the team total; and many teams' numbers come from the same
 few queries, split back by person (:func:`count_rows`). Grouped per account instead, the same
 queries say which accounts a number is made of (the digest's reasons). All date arithmetic
-happens in Python on the bound parameters, so the SQL is the same on SQLite and PostgreSQL.
+happens in Python on the bound parameters, so the SQL is the same on SQLite and PostgreSQL;
+and each statement is built once per shape, its days and people parameters (`kpis.bound`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary, load_playbooks
-from bot.services.kpis.activity import Zoning, meetings, objections, steps_done_late
+from bot.services.kpis.activity import meetings, objections, steps_done_late
+from bot.services.kpis.bound import Bound, Days, Run, ScopeKind, ScopeShape, scope_kind, zones_of
 from bot.services.kpis.tally import (
     GroupBy,
     Period,
@@ -56,11 +57,13 @@ NPS_PROMOTER_MIN = 9
 NPS_DETRACTOR_MAX = 6
 
 
-async def _accounts(
-    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
-) -> None:
+Built = tuple[Select[Any], Bound]
+Builder = Callable[[Sequence[Days], ScopeShape, Bound, GroupBy], Select[Any]]
+
+
+def _accounts(days: Sequence[Days], scope: ScopeShape, bound: Bound, by: GroupBy) -> Select[Any]:
     churned_on, columns = Account.churned_on, []
-    for p in periods:
+    for p in days:
         m0, q0, y0 = p.month_start, p.quarter_start, p.year_start
         columns += [
             count_if(active_at_end_of(p.end)),
@@ -77,37 +80,36 @@ async def _accounts(
             sum_if(active_at_start_of(m0), Account.mrr),
         ]
     keys = account_keys(by)
-    query = select(*keys, *columns).where(scope.people(Account.owner_id)).group_by(*keys)
-    names = (
-        "active_at_end",
-        "churned_in_period",
-        "churned_mtd",
-        "active_at_month_start",
-        "churned_qtd",
-        "active_at_quarter_start",
-        "churned_ytd",
-        "active_at_year_start",
-        "churned_mrr_qtd",
-        "mrr_at_quarter_start",
-        "churned_mrr_mtd",
-        "mrr_at_month_start",
-    )
-    store(out, (await session.execute(query)).all(), names, by)
+    return select(*keys, *columns).where(scope.people(Account.owner_id)).group_by(*keys)
 
 
-def _won(p: Period) -> ColumnElement[bool]:
+_ACCOUNT_NAMES = (
+    "active_at_end",
+    "churned_in_period",
+    "churned_mtd",
+    "active_at_month_start",
+    "churned_qtd",
+    "active_at_quarter_start",
+    "churned_ytd",
+    "active_at_year_start",
+    "churned_mrr_qtd",
+    "mrr_at_quarter_start",
+    "churned_mrr_mtd",
+    "mrr_at_month_start",
+)
+
+
+def _won(p: Days) -> ColumnElement[bool]:
     return and_(Upsell.status == UpsellStatus.WON, Upsell.closed_on.between(p.start, p.end))
 
 
-def _pitched(p: Period) -> ColumnElement[bool]:
+def _pitched(p: Days) -> ColumnElement[bool]:
     return and_(Upsell.pitched_on.between(p.quarter_start, p.end), active_at_end_of(p.end))
 
 
-async def _upsells(
-    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
-) -> None:
+def _upsells(days: Sequence[Days], scope: ScopeShape, bound: Bound, by: GroupBy) -> Select[Any]:
     columns: list[Any] = []
-    for p in periods:
+    for p in days:
         won = _won(p)
         columns += [
             count_if(won),
@@ -115,26 +117,22 @@ async def _upsells(
             func.count(distinct(case((_pitched(p), Upsell.account_id)))),
         ]
     keys = account_keys(by)
-    query = (
+    return (
         select(*keys, *columns)
         .select_from(Upsell)
         .join(Account, Account.id == Upsell.account_id)
         .where(
             scope.people(Account.owner_id),
-            any_of(_won(p) for p in periods) | any_of(_pitched(p) for p in periods),
+            any_of(_won(p) for p in days) | any_of(_pitched(p) for p in days),
         )
         .group_by(*keys)
     )
-    names = ("upsells_won", "upsell_value_won", "pitched_active_accounts")
-    store(out, (await session.execute(query)).all(), names, by)
 
 
-async def _nps(
-    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
-) -> None:
+def _nps(days: Sequence[Days], scope: ScopeShape, bound: Bound, by: GroupBy) -> Select[Any]:
     score, recorded_on = SatisfactionSignal.score, SatisfactionSignal.recorded_on
     columns = []
-    for p in periods:
+    for p in days:
         window = and_(recorded_on > p.trailing_after, recorded_on <= p.end)
         columns += [
             count_if(window & (score >= NPS_PROMOTER_MIN)),
@@ -142,7 +140,7 @@ async def _nps(
             count_if(window),
         ]
     keys = account_keys(by)
-    query = (
+    return (
         select(*keys, *columns)
         .select_from(SatisfactionSignal)
         .join(Account, Account.id == SatisfactionSignal.account_id)
@@ -150,36 +148,30 @@ async def _nps(
             scope.people(Account.owner_id),
             SatisfactionSignal.kind == SignalKind.NPS,
             score.is_not(None),
-            recorded_on > min(p.trailing_after for p in periods),
-            recorded_on <= max(p.end for p in periods),
+            recorded_on > bound.earliest("trailing_after"),
+            recorded_on <= bound.latest("end"),
         )
         .group_by(*keys)
     )
-    names = ("nps_promoters", "nps_detractors", "nps_responses")
-    store(out, (await session.execute(query)).all(), names, by)
 
 
-async def _onboarding(
-    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
-) -> None:
+def _onboarding(days: Sequence[Days], scope: ScopeShape, bound: Bound, by: GroupBy) -> Select[Any]:
     completed_on = Account.onboarding_completed_on
-    days = days_between(completed_on, Account.started_on)
+    taken = days_between(completed_on, Account.started_on)
     columns: list[Any] = []
-    for p in periods:
+    for p in days:
         done = and_(completed_on > p.trailing_after, completed_on <= p.end)
-        columns += [sum_if(done, days), count_if(done)]
+        columns += [sum_if(done, taken), count_if(done)]
     keys = account_keys(by)
-    query = (
+    return (
         select(*keys, *columns)
         .where(
             scope.people(Account.owner_id),
-            completed_on > min(p.trailing_after for p in periods),
-            completed_on <= max(p.end for p in periods),
+            completed_on > bound.earliest("trailing_after"),
+            completed_on <= bound.latest("end"),
         )
         .group_by(*keys)
     )
-    names = ("onboarding_days", "onboarded_accounts")
-    store(out, (await session.execute(query)).all(), names, by)
 
 
 def missed_deadline() -> ColumnElement[bool]:
@@ -187,49 +179,52 @@ def missed_deadline() -> ColumnElement[bool]:
     return or_(Deliverable.delivered_on.is_(None), Deliverable.delivered_on > Deliverable.due_on)
 
 
-async def _deliverables(
-    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
-) -> None:
+def _deliverables(
+    days: Sequence[Days], scope: ScopeShape, bound: Bound, by: GroupBy
+) -> Select[Any]:
     due_on = Deliverable.due_on
     keys = account_keys(by)
-    query = (
-        select(*keys, *(count_if(due_on.between(p.start, p.end)) for p in periods))
+    return (
+        select(*keys, *(count_if(due_on.between(p.start, p.end)) for p in days))
         .select_from(Deliverable)
         .join(Account, Account.id == Deliverable.account_id)
         .where(
             scope.people(Account.owner_id),
-            due_on.between(min(p.start for p in periods), max(p.end for p in periods)),
+            due_on.between(bound.earliest("start"), bound.latest("end")),
             missed_deadline(),
         )
         .group_by(*keys)
     )
-    store(out, (await session.execute(query)).all(), ("missed_deadlines",), by)
 
 
-async def _renewals(
-    session: AsyncSession, periods: Sequence[Period], scope: Scope, by: GroupBy, out: Tallies
-) -> None:
+def _renewals(days: Sequence[Days], scope: ScopeShape, bound: Bound, by: GroupBy) -> Select[Any]:
     end_on, columns = Contract.end_on, []
-    for p in periods:
+    for p in days:
         ahead = and_(active_at_end_of(p.end), end_on > p.end)
         columns += [
-            count_if(ahead & (end_on <= p.end + timedelta(days=RENEWAL_SOON_DAYS))),
-            count_if(ahead & (end_on <= p.end + timedelta(days=RENEWAL_HORIZON_DAYS))),
+            count_if(ahead & (end_on <= p.end_plus(RENEWAL_SOON_DAYS))),
+            count_if(ahead & (end_on <= p.end_plus(RENEWAL_HORIZON_DAYS))),
         ]
     keys = account_keys(by)
-    query = (
+    return (
         select(*keys, *columns)
         .select_from(Contract)
         .join(Account, Account.id == Contract.account_id)
         .where(
             scope.people(Account.owner_id),
-            end_on > min(p.end for p in periods),
-            end_on <= max(p.end for p in periods) + timedelta(days=RENEWAL_HORIZON_DAYS),
+            end_on > bound.earliest("end"),
+            end_on <= bound.latest("end", RENEWAL_HORIZON_DAYS),
         )
         .group_by(*keys)
     )
-    rows = (await session.execute(query)).all()
-    store(out, rows, ("renewals_next_30", "renewals_next_90"), by)
+
+
+@cache
+def _built(builder: Builder, periods: int, kind: ScopeKind, by: GroupBy) -> Built:
+    """``builder``'s statement for this shape, built once, and its parameters."""
+    bound = Bound()
+    days = [bound.days(i) for i in range(periods)]
+    return builder(days, bound.scope(kind), bound, by), bound
 
 
 @cache
@@ -237,8 +232,15 @@ def bundled_playbooks() -> PlaybookLibrary:
     return load_playbooks()
 
 
-# The counts made of days only: the same for every time zone.
-_BY_DAY = (_accounts, _upsells, _nps, _onboarding, _deliverables, _renewals)
+# The counts made of days only (the same for every time zone), and the tallies they fill.
+_BY_DAY: tuple[tuple[Builder, tuple[str, ...]], ...] = (
+    (_accounts, _ACCOUNT_NAMES),
+    (_upsells, ("upsells_won", "upsell_value_won", "pitched_active_accounts")),
+    (_nps, ("nps_promoters", "nps_detractors", "nps_responses")),
+    (_onboarding, ("onboarding_days", "onboarded_accounts")),
+    (_deliverables, ("missed_deadlines",)),
+    (_renewals, ("renewals_next_30", "renewals_next_90")),
+)
 
 
 async def count_rows(
@@ -260,14 +262,16 @@ async def count_rows(
     the scope holds.
     """
     out: Tallies = [defaultdict(Tally) for _ in periods]
-    if periods:
-        for query in _BY_DAY:
-            await query(session, periods, scope, by, out)
-    if periods and zones:
-        zoning = Zoning(periods, zones)
-        await meetings(session, zoning, scope, by, out)
-        await objections(session, zoning, scope, by, out)
-        await steps_done_late(session, zoning, scope, by, out, playbooks)
+    if not periods:
+        return out
+    run = Run(periods, scope, zones_of(periods, zones))
+    for builder, names in _BY_DAY:
+        query, bound = _built(builder, len(periods), scope_kind(scope), by)
+        store(out, (await session.execute(query, bound.values(run))).all(), names, by)
+    if zones:
+        await meetings(session, run, by, out)
+        await objections(session, run, by, out)
+        await steps_done_late(session, run, by, out, playbooks)
     return out
 
 

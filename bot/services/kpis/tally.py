@@ -223,14 +223,14 @@ def account_keys(by: GroupBy) -> list[Any]:
     return row_keys(by, Account.owner_id, Account.id)
 
 
-def active_at_start_of(day: date) -> ColumnElement[bool]:
+def active_at_start_of(day: date | ColumnElement[date]) -> ColumnElement[bool]:
     """Started by ``day`` and not churned before it (churning that day still counts)."""
     return and_(
         Account.started_on <= day, or_(Account.churned_on.is_(None), Account.churned_on >= day)
     )
 
 
-def active_at_end_of(day: date) -> ColumnElement[bool]:
+def active_at_end_of(day: date | ColumnElement[date]) -> ColumnElement[bool]:
     """Started by ``day`` and not churned by its end."""
     return and_(
         Account.started_on <= day, or_(Account.churned_on.is_(None), Account.churned_on > day)
