@@ -64,7 +64,7 @@ async def _renewals_total(
     (a head's 90 days hold tens of thousands). Every owner's today is within a day of UTC's, so
     a contract ending from UTC's tomorrow to ``days`` - 1 days after UTC's today is in every
     owner's window: those are counted from ix_contracts_end_on, less the ones whose account has
-    churned (a range of ix_accounts_churned_on); the two days at each end are checked in full."""
+    churned (ranges of ix_accounts_churned_on); the two days at each end are checked in full."""
     utc_today = now.astimezone(UTC).date()
     today = owner_today(now, zones)
     readable = readable_accounts(actor)
@@ -75,12 +75,25 @@ async def _renewals_total(
         listed = select(func.count()).select_from(Contract).where(inner)
     else:
         listed = _counted().where(inner, readable)
-    gone = with_owner(select(Account.id)).where(
-        Account.churned_on <= utc_today + timedelta(days=1),
+    # Churned by the owner's today: surely so by UTC's yesterday (a range of the index alone),
+    # and for the two days after it, by the owner's own today.
+    surely_gone = select(Account.id).where(
+        Account.churned_on <= utc_today - timedelta(days=1), readable
+    )
+    lately_gone = with_owner(select(Account.id)).where(
+        Account.churned_on.between(utc_today, utc_today + timedelta(days=1)),
         Account.churned_on <= today,
         readable,
     )
-    churned = select(func.count()).select_from(Contract).where(inner, Contract.account_id.in_(gone))
+    churned = select(
+        *(
+            select(func.count())
+            .select_from(Contract)
+            .where(inner, Contract.account_id.in_(gone))
+            .scalar_subquery()
+            for gone in (surely_gone, lately_gone)
+        )
+    )
     edges = with_owner(_counted()).where(
         or_(
             Contract.end_on.between(utc_today - timedelta(days=1), utc_today),
@@ -93,8 +106,10 @@ async def _renewals_total(
         Contract.end_on >= today,
         Contract.end_on <= owner_today(now, zones, days),
     )
-    counts = [int(await session.scalar(query) or 0) for query in (listed, churned, edges)]
-    return counts[0] - counts[1] + counts[2]
+    listed_count = int(await session.scalar(listed) or 0)
+    surely, lately = (await session.execute(churned)).one()
+    edge_count = int(await session.scalar(edges) or 0)
+    return listed_count - int(surely or 0) - int(lately or 0) + edge_count
 
 
 async def upcoming_renewals(
