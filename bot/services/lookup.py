@@ -30,7 +30,7 @@ from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.access import readable_accounts
 from bot.services.name_index import Named, NameIndex, NameList
-from storage.keys import name_key
+from storage.keys import name_key, words_sorted
 from storage.models import Account, User
 
 MAX_QUERY_LENGTH = 200
@@ -47,24 +47,37 @@ def normalise_name(text: str) -> str:
     return name_key(text)
 
 
-def fuzzy_scores(query: str, keys: Sequence[str], *, best: int | None = None) -> dict[int, float]:
+def fuzzy_scores(
+    query: str,
+    keys: Sequence[str],
+    *,
+    best: int | None = None,
+    sorted_keys: Sequence[str] | None = None,
+) -> dict[int, float]:
     """How alike ``query`` is to every key (0..100, the better of rapidfuzz's ``ratio`` and
     ``token_sort_ratio``), for the keys at or above SUGGESTION_MIN, by position
     (with ``best``: only those scoring at least the ``best``-th highest score, ties included).
-    Scored by rapidfuzz in C for all keys at once, one pass per scorer: no Python per name."""
+    Scored by rapidfuzz in C for all keys at once, one pass per scorer: no Python per name.
+    ``sorted_keys`` (each key's `words_sorted`, kept for a big list) spare the second scorer
+    sorting every key's words again: ``ratio`` on them is ``token_sort_ratio``, 4x faster."""
     if not keys:
         return {}
+    passes = [(fuzz.ratio, query, keys)]
+    if sorted_keys is None:
+        passes.append((fuzz.token_sort_ratio, query, keys))
+    else:
+        passes.append((fuzz.ratio, words_sorted(query), sorted_keys))
     scores = np.maximum(
         *(
             process.cdist(
-                [query],
-                keys,
+                [text],
+                choices,
                 scorer=scorer,
                 processor=None,
                 score_cutoff=SUGGESTION_MIN,
                 dtype=np.float64,
             )[0]
-            for scorer in (fuzz.ratio, fuzz.token_sort_ratio)
+            for scorer, text, choices in passes
         )
     )
     hits = np.nonzero(scores >= SUGGESTION_MIN)[0]
@@ -138,7 +151,12 @@ async def _fuzzy(session: AsyncSession, shown: str, actor: User, candidates: Nam
     if len(candidates) < SCORE_OFF_THE_LOOP_FROM:
         scores = fuzzy_scores(query, candidates.keys, best=kept)
     else:  # tenths of a second on a big book: rapidfuzz lets go of the GIL, so others go on
-        scores = await asyncio.to_thread(fuzzy_scores, query, candidates.keys, best=kept)
+
+        def score() -> dict[int, float]:
+            keys, sorted_keys = candidates.keys, candidates.sorted_keys
+            return fuzzy_scores(query, keys, best=kept, sorted_keys=sorted_keys)
+
+        scores = await asyncio.to_thread(score)
     ranked = sorted(
         ((score, candidates.names[index]) for index, score in scores.items()),
         key=lambda hit: (-hit[0], hit[1].name.casefold()),

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.catalog import catalog_generation
-from storage.keys import name_key
+from storage.keys import name_key, words_sorted
 from storage.models import Account, Role, User
 
 DEFAULT_TTL_SECONDS = 60.0
@@ -53,13 +53,15 @@ def _kept(before: Named | None, row: tuple[int, str, int, int | None]) -> Named:
 
 
 class NameList:
-    """The names a person may read, to match a query against: their keys for the fuzzy
-    scorer, and the names whose key contains a text. A head's list is the whole book, so that
-    search runs in C, one pass over all the keys joined (built on first use, then kept)."""
+    """The names a person may read, to match a query against: their keys (and the keys'
+    words sorted) for the fuzzy scorer, and the names whose key contains a text. A head's list
+    is the whole book, so that search runs in C, one pass over all the keys joined; each is
+    worked out on first use, then kept."""
 
     def __init__(self, names: list[Named]) -> None:
         self.names = names
         self._keys: list[str] | None = None
+        self._sorted_keys: list[str] | None = None
         self._joined: tuple[str, array[int]] | None = None
 
     def __len__(self) -> int:
@@ -70,6 +72,13 @@ class NameList:
         if self._keys is None:
             self._keys = [n.key for n in self.names]
         return self._keys
+
+    @property
+    def sorted_keys(self) -> list[str]:
+        if self._sorted_keys is None:
+            # keys are normalised: one word has no space, and is its own sorted self
+            self._sorted_keys = [words_sorted(k) if " " in k else k for k in self.keys]
+        return self._sorted_keys
 
     def containing(self, part: str) -> list[Named]:
         """The names whose key contains ``part``, in list order."""

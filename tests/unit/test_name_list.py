@@ -1,5 +1,6 @@
 """A head's name search runs over the whole book at once (one regex pass over the keys joined):
-it finds exactly the names a plain scan finds, in the same order, whatever the query holds."""
+it finds exactly the names a plain scan finds, in the same order, whatever the query holds; and
+its fuzzy scores are exactly those of rapidfuzz's scorers, name by name."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
+from bot.services.lookup import SUGGESTION_MIN, fuzzy_scores
 from bot.services.name_index import SEARCH_IN_C_FROM, Named, NameList
 from storage.keys import name_key
 
@@ -54,3 +57,26 @@ def test_a_text_at_the_edges_of_keys_matches_once_and_never_across_two() -> None
     assert BIG.containing(across) == [n for n in BIG.names if across in n.key]
     hits = BIG.containing("acme")
     assert len(hits) == len({n.id for n in hits})  # a key holding it twice is listed once
+
+
+QUERIES = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join) | st.text(
+    alphabet="acmeno. +*()[]'24", min_size=1, max_size=12
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(query=QUERIES)
+def test_a_big_lists_fuzzy_scores_are_rapidfuzzs_own(query: str) -> None:
+    """A big list scores swapped words on its keys' words sorted once; every score is still
+    the better of rapidfuzz's ratio and token_sort_ratio, name by name."""
+    key = name_key(query) or query
+    scores = fuzzy_scores(key, BIG.keys, sorted_keys=BIG.sorted_keys)
+    expected = {
+        index: best
+        for index, name in enumerate(BIG.names)
+        if (best := max(fuzz.ratio(key, name.key), fuzz.token_sort_ratio(key, name.key)))
+        >= SUGGESTION_MIN
+    }
+    assert scores.keys() == expected.keys()
+    assert all(abs(scores[i] - expected[i]) < 1e-9 for i in expected)
+    assert scores == fuzzy_scores(key, BIG.keys)
