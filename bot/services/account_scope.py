@@ -1,24 +1,48 @@
 """The accounts a list or a refresh works on, and statements over them built once.
 
 Lists and App Home assess a page of accounts on every request, and the risk refresh a batch at
-a time: `BY_IDS` is "these accounts", their ids a parameter (``ids``), so the statements over it
-are built once (`scoped`) and each run only binds its ids and moments. Any other scope (a
-person's readable accounts) is built for its request.
+a time: `BY_IDS` is "these accounts", their ids a parameter (``ids``); `readable_live` is the
+accounts a person may read that may be live (the at-risk list of an AM's or a lead's team), the
+person and the day parameters. So the statements over them are built once (`scoped`) and each
+run only binds its ids, person and moments. Any other scope is built for its request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam
+from sqlalchemy import ColumnElement, Date, Integer, and_, bindparam, or_, select
+from sqlalchemy.orm import aliased
 
-from storage.models import Account
+from bot.services.access import sees_everything
+from storage.models import Account, User
 
 BY_IDS: ColumnElement[bool] = Account.id.in_(bindparam("ids", expanding=True))
 
+_Teammate = aliased(User, name="teammate")
+# Not churned by UTC's yesterday: a coarse test (a day of slack for time zones) of being live.
+_MAYBE_LIVE = or_(
+    Account.churned_on.is_(None), Account.churned_on > bindparam("live_after", type_=Date)
+)
+# `access.readable_accounts` of the person ``reader`` of team ``reader_team`` (None: no team).
+_READABLE = Account.owner_id.in_(
+    select(_Teammate.id)
+    .where(
+        or_(
+            _Teammate.team_id == bindparam("reader_team", type_=Integer),
+            _Teammate.id == bindparam("reader", type_=Integer),
+        )
+    )
+    .correlate(None)
+)
+EVERY_LIVE: ColumnElement[bool] = and_(_MAYBE_LIVE)
+READABLE_LIVE: ColumnElement[bool] = and_(_READABLE, _MAYBE_LIVE)
+_PARAMETERISED = (BY_IDS, EVERY_LIVE, READABLE_LIVE)
+
 _Built = TypeVar("_Built")
-_built: dict[Callable[..., Any], Any] = {}
+_built: dict[tuple[Callable[..., Any], int], Any] = {}
 
 
 def ids_params(ids: Collection[int]) -> dict[str, Any]:
@@ -26,12 +50,22 @@ def ids_params(ids: Collection[int]) -> dict[str, Any]:
     return {"ids": list(ids)}
 
 
+def readable_live(actor: User, now: datetime) -> tuple[ColumnElement[bool], dict[str, Any]]:
+    """The accounts ``actor`` may read that may be live ``now`` (exactly: those live on their
+    owner's today, the assessment's own test), and the parameters that make it so."""
+    params: dict[str, Any] = {"live_after": now.astimezone(UTC).date() - timedelta(days=1)}
+    if sees_everything(actor):
+        return EVERY_LIVE, params
+    return READABLE_LIVE, {**params, "reader": actor.id, "reader_team": actor.team_id}
+
+
 def scoped(build: Callable[[ColumnElement[bool]], _Built], scope: ColumnElement[bool]) -> _Built:
-    """``build(scope)``: built once when ``scope`` is `BY_IDS` (``build`` is a module-level
-    function of the scope alone; moments are parameters), else for this scope."""
-    if scope is not BY_IDS:
+    """``build(scope)``: built once when ``scope`` is one of the scopes above whose ids,
+    person and days are parameters (``build`` is a module-level function of the scope alone;
+    moments are parameters too), else for this scope."""
+    if not any(scope is known for known in _PARAMETERISED):
         return build(scope)
-    found = _built.get(build)
+    found = _built.get((build, id(scope)))
     if found is None:
-        found = _built[build] = build(scope)
+        found = _built[(build, id(scope))] = build(scope)
     return found

@@ -8,38 +8,24 @@ by then. SQL narrows with a day of slack for time zones; the exact test is made 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
-from bot.services.access import readable_accounts
 from bot.services.account_scope import scoped
 from bot.services.owners import Owner, OwnerTeam
 from bot.services.portfolio_flags import LiveAccount, moment_params, risk_flags
 from bot.services.when import local_today
-from storage.models import Account, Contract, Stage, User
+from storage.models import Account, Contract, Stage
 from storage.zones import effective_zone
-
-
-def _maybe_live(now: datetime) -> ColumnElement[bool]:
-    """A coarse SQL filter (a day of slack for timezones); the exact test is ``_is_live``."""
-    utc_yesterday = now.astimezone(UTC).date() - timedelta(days=1)
-    return or_(Account.churned_on.is_(None), Account.churned_on > utc_yesterday)
 
 
 def _is_live(churned_on: date | None, today: date) -> bool:
     return churned_on is None or churned_on > today
-
-
-def scope_filter_of(actor: User, scope: str, now: datetime) -> ColumnElement[bool]:
-    condition = and_(readable_accounts(actor), _maybe_live(now))
-    if scope == "mine":
-        condition = and_(condition, Account.owner_id == actor.id)
-    return condition
 
 
 def _live_statement(scope_filter: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts, sees_everything
-from bot.services.assessment import assess, scope_filter_of
+from bot.services.account_scope import readable_live
+from bot.services.assessment import assess
 from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
 from bot.services.portfolio import AccountList, AccountRow, as_date
 from bot.services.risk_snapshot import snapshot_taken
@@ -41,9 +42,11 @@ async def at_risk_page(
         taken = await snapshot_taken(session)
         if taken is not None and now - taken <= SNAPSHOT_MAX_AGE:
             return await _from_snapshot(session, actor, now, limit, offset)
+    scope, scope_params = readable_live(actor, now)
     found = await assess(
         session,
-        scope_filter_of(actor, "at-risk", now),
+        scope,
+        scope_params=scope_params,
         now=now,
         playbooks=playbooks,
         recap_grace_hours=recap_grace_hours,
