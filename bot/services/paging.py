@@ -24,10 +24,13 @@ async def page_and_total(
     order_by: Sequence[Any],
     limit: int | None,
     offset: int,
+    count: Select[int] | None = None,
 ) -> tuple[list[Row[*_Ts, int]], int]:
     """The rows of ``stmt`` sorted by ``order_by`` from ``offset`` (at most ``limit`` of them;
-    all without), each with the total in an extra last column, and that total."""
-    count = select(func.count()).select_from(stmt.subquery())
+    all without), each with the total in an extra last column, and that total (``count``: a
+    cheaper statement counting the same rows, e.g. without a join that filters nothing)."""
+    if count is None:
+        count = select(func.count()).select_from(stmt.subquery())
     counted = stmt.add_columns(count.scalar_subquery().label(TOTAL)).order_by(*order_by)
     counted = counted.offset(offset)
     if limit is not None:

@@ -7,11 +7,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks.objection_walk import ObjectionWalk
-from bot.services.access import readable_accounts
+from bot.services.access import readable_accounts, sees_everything
 from bot.services.objections.views import ObjectionSummary, summarize
 from bot.services.paging import page_and_total
 from storage.models import LIVE_OBJECTION_STATUSES, Account, Objection, User
@@ -49,8 +49,11 @@ async def live_objections(
         conditions.append(or_(Account.owner_id == actor.id, Account.exec_sponsor_id == actor.id))
     joined = select(Objection, Account).join(Account, Account.id == Objection.account_id)
     order = (Objection.opened_at, Objection.id)
+    count: Select[int] | None = None
+    if sees_everything(actor) and account is None and not own_only:  # every account: no join
+        count = select(func.count()).where(Objection.status.in_(LIVE_OBJECTION_STATUSES))
     rows, total = await page_and_total(
-        session, joined.where(*conditions), order_by=order, limit=limit, offset=0
+        session, joined.where(*conditions), order_by=order, limit=limit, offset=0, count=count
     )
     items = [
         summarize(objection, acc, walk, now=now, stale_days=stale_days)
