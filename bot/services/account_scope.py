@@ -37,6 +37,7 @@ _READABLE = Account.owner_id.in_(
     )
     .correlate(None)
 )
+READABLE: ColumnElement[bool] = _READABLE
 EVERY_LIVE: ColumnElement[bool] = and_(_MAYBE_LIVE)
 READABLE_LIVE: ColumnElement[bool] = and_(_READABLE, _MAYBE_LIVE)
 _PARAMETERISED = (BY_IDS, EVERY_LIVE, READABLE_LIVE)
@@ -50,13 +51,18 @@ def ids_params(ids: Collection[int]) -> dict[str, Any]:
     return {"ids": list(ids)}
 
 
+def reader_params(actor: User) -> dict[str, Any]:
+    """The parameters that make `READABLE` what ``actor`` may read."""
+    return {"reader": actor.id, "reader_team": actor.team_id}
+
+
 def readable_live(actor: User, now: datetime) -> tuple[ColumnElement[bool], dict[str, Any]]:
     """The accounts ``actor`` may read that may be live ``now`` (exactly: those live on their
     owner's today, the assessment's own test), and the parameters that make it so."""
     params: dict[str, Any] = {"live_after": now.astimezone(UTC).date() - timedelta(days=1)}
     if sees_everything(actor):
         return EVERY_LIVE, params
-    return READABLE_LIVE, {**params, "reader": actor.id, "reader_team": actor.team_id}
+    return READABLE_LIVE, {**params, **reader_params(actor)}
 
 
 def scoped(build: Callable[[ColumnElement[bool]], _Built], scope: ColumnElement[bool]) -> _Built:

@@ -1,20 +1,35 @@
 """`renewals`: contracts of live, readable accounts ending in the next days, soonest first,
-filtered, sorted and paged in SQL (each owner's today worked out per time zone in use)."""
+filtered, sorted and paged in SQL (each owner's today worked out per time zone in use). The
+statements are built once per shape (the zones in use, whether the reader reads everything, how
+many days ahead); the days and the reader are parameters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Select,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
-from bot.services.access import readable_accounts, sees_everything
-from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
+from bot.services.access import sees_everything
+from bot.services.account_scope import READABLE, reader_params
+from bot.services.nudge_scan import Scan, ScanShape
+from bot.services.owners import Owner, with_owner, zones_in_use
 from bot.services.portfolio import as_date
 from storage.models import Account, Contract, User
 
@@ -57,31 +72,60 @@ def _counted() -> Select[int]:
     )
 
 
-async def _renewals_total(
-    session: AsyncSession, *, actor: User, days: int, now: datetime, zones: list[str]
-) -> int:
-    """How many renewals `renewals_page` finds, without reading every one's account and owner
-    (a head's 90 days hold tens of thousands). Every owner's today is within a day of UTC's, so
-    a contract ending from UTC's tomorrow to ``days`` - 1 days after UTC's today is in every
-    owner's window: those are counted from ix_contracts_end_on, less the ones whose account has
-    churned (ranges of ix_accounts_churned_on); the two days at each end are checked in full."""
-    utc_today = now.astimezone(UTC).date()
-    today = owner_today(now, zones)
-    readable = readable_accounts(actor)
-    inner = Contract.end_on.between(
-        utc_today + timedelta(days=1), utc_today + timedelta(days=days - 1)
+def _day(name: str) -> BindParameter[date]:
+    return bindparam(name, type_=Date)
+
+
+class _Built(NamedTuple):
+    page: Select[*tuple[Any, ...]]
+    listed: Select[int]
+    churned: Select[Any]
+    edges: Select[int]
+
+
+@lru_cache(maxsize=64)
+def _statements(zones: tuple[str, ...], everyone: bool, days: int, paged: bool) -> _Built:
+    """The renewals page and its total for this shape, built once; the moment's days (UTC's
+    and each zone's today, `_params`) and the reader are parameters."""
+    shape = ScanShape(zones, everyone=True)
+    today, last_day = shape.today(0), shape.today(days)
+    readable: ColumnElement[bool] = true() if everyone else READABLE
+    page = with_owner(
+        select(
+            Contract.id,
+            Contract.account_id,
+            Contract.end_on,
+            Contract.value,
+            Contract.auto_renew,
+            Account.name,
+            Owner.name.label("owner_name"),
+            today.label("owner_today"),
+        ).join(Account, Account.id == Contract.account_id)
+    ).where(
+        readable,
+        or_(Account.churned_on.is_(None), Account.churned_on > today),
+        Contract.end_on.between(_day("utc_first"), _day("utc_last")),
+        Contract.end_on >= today,
+        Contract.end_on <= last_day,
     )
-    if sees_everything(actor):
+    page = page.order_by(Contract.end_on, Account.name_key, Contract.id)
+    if paged:
+        page = page.offset(bindparam("offset")).limit(bindparam("limit"))
+    # The total, without reading every renewal's account and owner (a head's 90 days hold tens
+    # of thousands). Every owner's today is within a day of UTC's, so a contract ending from
+    # UTC's tomorrow to ``days`` - 1 days after UTC's today is in every owner's window: those
+    # are counted from ix_contracts_end_on, less the ones whose account has churned (ranges of
+    # ix_accounts_churned_on); the two days at each end are checked in full.
+    inner = Contract.end_on.between(_day("inner_first"), _day("inner_last"))
+    if everyone:
         listed = select(func.count()).select_from(Contract).where(inner)
     else:
         listed = _counted().where(inner, readable)
     # Churned by the owner's today: surely so by UTC's yesterday (a range of the index alone),
     # and for the two days after it, by the owner's own today.
-    surely_gone = select(Account.id).where(
-        Account.churned_on <= utc_today - timedelta(days=1), readable
-    )
+    surely_gone = select(Account.id).where(Account.churned_on <= _day("utc_yesterday"), readable)
     lately_gone = with_owner(select(Account.id)).where(
-        Account.churned_on.between(utc_today, utc_today + timedelta(days=1)),
+        Account.churned_on.between(_day("utc_today"), _day("utc_tomorrow")),
         Account.churned_on <= today,
         readable,
     )
@@ -96,20 +140,40 @@ async def _renewals_total(
     )
     edges = with_owner(_counted()).where(
         or_(
-            Contract.end_on.between(utc_today - timedelta(days=1), utc_today),
-            Contract.end_on.between(
-                utc_today + timedelta(days=days), utc_today + timedelta(days=days + 1)
-            ),
+            Contract.end_on.between(_day("utc_yesterday"), _day("utc_today")),
+            Contract.end_on.between(_day("inner_last_next"), _day("utc_last")),
         ),
         readable,
         or_(Account.churned_on.is_(None), Account.churned_on > today),
         Contract.end_on >= today,
-        Contract.end_on <= owner_today(now, zones, days),
+        Contract.end_on <= last_day,
     )
-    listed_count = int(await session.scalar(listed) or 0)
-    surely, lately = (await session.execute(churned)).one()
-    edge_count = int(await session.scalar(edges) or 0)
-    return listed_count - int(surely or 0) - int(lately or 0) + edge_count
+    return _Built(page, listed, churned, edges)
+
+
+def _params(
+    actor: User, zones: list[str], days: int, now: datetime, limit: int | None, offset: int
+) -> dict[str, Any]:
+    utc_today = now.astimezone(UTC).date()
+
+    def utc(n: int) -> date:
+        return utc_today + timedelta(days=n)
+
+    more: dict[str, Any] = {
+        "utc_first": utc(-1),
+        "utc_last": utc(days + 1),
+        "utc_yesterday": utc(-1),
+        "utc_today": utc(0),
+        "utc_tomorrow": utc(1),
+        "inner_first": utc(1),
+        "inner_last": utc(days - 1),
+        "inner_last_next": utc(days),
+        "offset": offset,
+        "limit": limit,
+    }
+    if not sees_everything(actor):
+        more |= reader_params(actor)
+    return Scan(now, zones, None).params((0, days), **more)
 
 
 async def upcoming_renewals(
@@ -133,31 +197,14 @@ async def renewals_page(
     filtered, sorted and paged in SQL."""
     if not 1 <= days <= 365:
         raise InvalidInput(f"Renewals look 1 to 365 days ahead, e.g. {cmd('renewals 30')}.")
-    utc_today = now.astimezone(UTC).date()
     zones = await zones_in_use(session)
-    today = owner_today(now, zones)
-    stmt = with_owner(
-        select(
-            Contract.id,
-            Contract.account_id,
-            Contract.end_on,
-            Contract.value,
-            Contract.auto_renew,
-            Account.name,
-            Owner.name.label("owner_name"),
-            today.label("owner_today"),
-        ).join(Account, Account.id == Contract.account_id)
-    ).where(
-        readable_accounts(actor),
-        or_(Account.churned_on.is_(None), Account.churned_on > today),
-        Contract.end_on >= utc_today - timedelta(days=1),
-        Contract.end_on <= utc_today + timedelta(days=days + 1),
-        Contract.end_on >= today,
-        Contract.end_on <= owner_today(now, zones, days),
-    )
-    order = (Contract.end_on, Account.name_key, Contract.id)
-    page = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).all()
-    total = await _renewals_total(session, actor=actor, days=days, now=now, zones=zones)
+    built = _statements(tuple(zones), sees_everything(actor), days, limit is not None)
+    params = _params(actor, zones, days, now, limit, offset)
+    page = (await session.execute(built.page, params)).all()
+    listed = int(await session.scalar(built.listed, params) or 0)
+    surely, lately = (await session.execute(built.churned, params)).one()
+    edges = int(await session.scalar(built.edges, params) or 0)
+    total = listed - int(surely or 0) - int(lately or 0) + edges
     rows = [
         RenewalRow(
             name=row.name,
