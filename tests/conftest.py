@@ -13,6 +13,7 @@ App-specific fixtures belong in the conftest.py of the test package that needs t
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -32,6 +33,22 @@ BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_found() -> Iterator[None]:
+    """The CLI configures logging for its process (a root handler of `bot.logs`, INFO): a test
+    that runs it must not leave that to the tests after it, whose logs would go to the
+    terminal. (pytest's own capture handlers come and go with each phase: left alone.)"""
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    added = [h for h in root.handlers if h not in before and type(h).__module__ == "bot.logs"]
+    for handler in added:
+        root.removeHandler(handler)
+    if added:
+        root.setLevel(level)
+
 
 pytest_plugins = [
     "tests.reliability.report",  # prints the reliability suite's figures

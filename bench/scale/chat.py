@@ -197,15 +197,21 @@ async def asking(server: Running, slack: Slack) -> AsyncIterator[Asker]:
         yield Asker(f"{server.base}/slack/events", slack, http)
 
 
-async def run_scenarios(asker: Asker, chosen: list[Scenario], plan: Plan) -> dict[str, Any]:
+async def run_scenarios(
+    asker: Asker, server: Running, chosen: list[Scenario], plan: Plan
+) -> dict[str, Any]:
     results = {}
     for scenario in chosen:
         apologies, fallbacks = asker.slack.apologies, asker.slack.fallback_dms
+        cpu_before = server.cpu_ms()
         latencies = await sample(scenario.ask(asker), plan)
         results[scenario.key] = {
             "label": scenario.label,
             "text": scenario.text,
             **stats(latencies),
+            # the server's CPU per answer (the warm-up's too): what the p99 is made of, without
+            # the waits a busy machine adds
+            "cpu_ms": round((server.cpu_ms() - cpu_before) / (len(latencies) + 1), 2),
             "apologies": asker.slack.apologies - apologies,
             "fallback_dms": asker.slack.fallback_dms - fallbacks,
             "answer": asker.slack.last_answer,
@@ -243,6 +249,7 @@ async def measure_chat(book: Book, plan: Plan, workdir: Path) -> dict[str, Any]:
     slack = Slack()
     await slack.start()
     bare: dict[str, list[float]] = {"command": [], "home": []}
+    bare_cpu = {"command": 0.0, "home": 0.0}
     chosen = scenarios(book.actors)
     try:
         async with (
@@ -256,14 +263,20 @@ async def measure_chat(book: Book, plan: Plan, workdir: Path) -> dict[str, Any]:
             bare_plan = Plan(n, plan.concurrency, plan.budget, n)
 
             async def bare_pass() -> None:
-                bare["command"] += await sample(lambda: floor.command("hi", BARE_USER), bare_plan)
-                bare["home"] += await sample(lambda: floor.home(BARE_USER), bare_plan)
+                asks = {
+                    "command": lambda: floor.command("hi", BARE_USER),
+                    "home": lambda: floor.home(BARE_USER),
+                }
+                for kind, ask in asks.items():
+                    cpu_before = bare_server.cpu_ms()
+                    bare[kind] += await sample(ask, bare_plan)
+                    bare_cpu[kind] += bare_server.cpu_ms() - cpu_before
 
             results: dict[str, Any] = {}
             for role in ROLES:
                 await bare_pass()
                 mine = [s for s in chosen if s.key.startswith(f"{role}.")]
-                results |= await run_scenarios(asker, mine, plan)
+                results |= await run_scenarios(asker, server, mine, plan)
             by_key = {s.key: s for s in chosen}
             results["mixed.am_status_during_head_home"] = await mixed(
                 asker, by_key["am.status"], by_key["head.home"], plan
@@ -272,10 +285,17 @@ async def measure_chat(book: Book, plan: Plan, workdir: Path) -> dict[str, Any]:
             memory = server.memory_mb()
     finally:
         await slack.stop()
-    floors = {kind: stats(samples) for kind, samples in bare.items()}
+    passes = len(ROLES) + 1  # each with a warm-up
+    floors = {
+        kind: {**stats(samples), "cpu_ms": round(bare_cpu[kind] / (len(samples) + passes), 2)}
+        for kind, samples in bare.items()
+    }
     for key, result in results.items():
         floor_p99 = floors["home" if key.endswith(".home") else "command"]["p99_ms"]
         result["ratio"] = round(result["p99_ms"] / floor_p99, 2)
+        if "cpu_ms" in result:
+            floor_cpu = floors["home" if key.endswith(".home") else "command"]["cpu_ms"]
+            result["cpu_ratio"] = round(result["cpu_ms"] / max(floor_cpu, 1e-9), 2)
     serve = {
         "peak_rss_mb": round(memory["VmHWM"], 1),
         "rss_after_mb": round(memory["VmRSS"], 1),

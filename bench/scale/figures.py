@@ -93,6 +93,7 @@ def run_figures(run: dict[str, Any]) -> list[Figure]:
                     clean,
                 )
             )
+        out += _cpu_figures(run, chat)
     nudges = run.get("nudges")
     if nudges:
         label = "daily nudge scan: pending_nudges vs hand-written SQL"
@@ -165,6 +166,29 @@ def run_figures(run: dict[str, Any]) -> list[Figure]:
             )
         )
     return out
+
+
+def _cpu_figures(run: dict[str, Any], chat: dict[str, Any]) -> list[Figure]:
+    """The server's CPU per answer against the bare app's (runs before this figure had none):
+    what the p99s are made of, steadier than they are on a busy machine."""
+    floor = chat["bare"]["command"].get("cpu_ms")
+    timed = {k: r for k, r in chat["scenarios"].items() if "cpu_ms" in r}
+    if not floor or not timed:
+        return []
+    mean = sum(r["cpu_ms"] for r in timed.values()) / len(timed)
+    heaviest = max(timed.values(), key=lambda r: r["cpu_ms"])
+    rows = [
+        ("chat.cpu.mean", "server CPU per answer, mean of the scenarios above, vs bare", mean),
+        (
+            "chat.cpu.max",
+            f"server CPU per answer, heaviest ({heaviest['label']}), vs bare",
+            heaviest["cpu_ms"],
+        ),
+    ]
+    return [
+        Figure(key, label, run["backend"], run["size"], round(ms, 1), "ms", round(ms / floor, 2))
+        for key, label, ms in rows
+    ]
 
 
 def flat_figures(report: dict[str, Any]) -> list[Figure]:

@@ -31,6 +31,11 @@ class Running:
     base: str  # http://127.0.0.1:<port>
     pid: int
 
+    def cpu_ms(self) -> float:
+        """CPU time the process has used so far (user and system, every thread), in ms."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
     def memory_mb(self) -> dict[str, float]:
         """VmHWM (peak resident) and VmRSS of the process, in MiB."""
         found = {}

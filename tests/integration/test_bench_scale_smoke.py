@@ -44,6 +44,8 @@ async def test_the_scale_benchmark_produces_every_figure_with_its_checks(tmp_pat
         assert run["digests"]["kpis_not_compared"] == []  # every KPI the digest shows
         for key, result in run["chat"]["scenarios"].items():
             assert result["n"] >= 1 and result.get("apologies", 0) == 0, key
+            if not key.startswith("mixed."):  # the server's CPU per answer is measured too
+                assert result["cpu_ms"] >= 0 and result["cpu_ratio"] >= 0, key
     for run in runs:  # accountbot serve's own memory, under the chat load
         assert run["serve"]["apologies"] == 0 and run["serve"]["peak_rss_mb"] > 0
     assert report["delivery"]["lost"] == 0 and report["delivery"]["duplicated"] == 0

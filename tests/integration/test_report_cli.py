@@ -7,6 +7,7 @@ line reads the real clock), so the expected numbers are computed from the same d
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,13 +25,31 @@ def _iso(day: date) -> str:
     return day.isoformat()
 
 
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small book imported through the CLI into a fresh SQLite file, once for the module."""
+    folder = tmp_path_factory.mktemp("imported")
+    database = folder / "book.db"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(folder)
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+        monkeypatch.setenv("ACCOUNTBOT_LOG_LEVEL", "WARNING")
+        _import_book(folder)
+    return database
+
+
 @pytest.fixture
-def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A small book imported through the CLI into a fresh SQLite file; returns the file."""
+def book(imported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of that book of the test's own (the CLI may write to it); returns the file."""
     monkeypatch.chdir(tmp_path)
     database = tmp_path / "book.db"
+    shutil.copyfile(imported, database)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
     monkeypatch.setenv("ACCOUNTBOT_LOG_LEVEL", "WARNING")
+    return database
+
+
+def _import_book(tmp_path: Path) -> None:
     started = TODAY - timedelta(days=200)
     meeting_at = datetime.combine(TODAY - timedelta(days=3), datetime.min.time(), UTC)
     files = {
@@ -53,7 +72,6 @@ def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         path.write_text(content)
         result = run("import", kind, str(path))
         assert result.exit_code == 0, result.output
-    return database
 
 
 def run(*args: str) -> Result:
