@@ -50,11 +50,11 @@ class Objection(Base):
     """
 
     __tablename__ = "objections"
+    # An account's live objections (a page of flags counts them) in one range of one index.
+    __table_args__ = (Index("ix_objections_account_id_status", "account_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who logged it
     kind: Mapped[str | None] = mapped_column(String(20))  # legitimate | phantom
     summary: Mapped[str] = mapped_column(Text)

@@ -97,6 +97,11 @@ async def test_an_ams_list_reads_only_their_accounts_signals_and_meetings(db: Da
     found = await plans(db, run)
     nps = plan_of(found, "FROM satisfaction_signals")
     assert not scans_whole(nps, "satisfaction_signals")
+    # the page's open objections: each account's own, not every open objection of the book
+    # (SQLite, without statistics, read them all through ix_objections_status)
+    assert not scans_whole(nps, "objections")
+    if db.engine.dialect.name == "sqlite":
+        assert "ix_objections_account_id_status" in nps and "ix_objections_status" not in nps
     assert not scans_whole(plan_of(found, "FROM step_completions"), "step_completions")
     assert not scans_whole(plan_of(found, "DISTINCT meetings.account_id"), "meetings")
 
