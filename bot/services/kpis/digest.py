@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.kpis.attention import BookAccount, needs_attention
+from bot.services.kpis.day_counts import RENEWAL_SOON_DAYS
 from bot.services.kpis.definitions import kpis_from_tally
 from bot.services.kpis.digest_model import (
     CHART_KPIS,
@@ -34,7 +35,6 @@ from bot.services.kpis.digest_model import (
     has_data,
 )
 from bot.services.kpis.people import AmStatus, am_statuses
-from bot.services.kpis.queries import RENEWAL_SOON_DAYS
 from bot.services.kpis.reasons import Evidence, reasons
 from bot.services.kpis.report import TeamKpiReport, assemble_report, week_period
 from bot.services.kpis.tally import Period, Scope, Tally
