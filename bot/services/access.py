@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, inspect, or_, select, true
+from sqlalchemy import ColumnElement, Integer, bindparam, inspect, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -83,6 +83,26 @@ def _readable_by(user_id: int, team_id: int | None) -> ColumnElement[bool]:
     # subquery works whether or not the outer query joins users.
     people = select(_Teammate.id).where(or_(_Teammate.team_id == team_id, _Teammate.id == user_id))
     return Account.owner_id.in_(people.correlate(None))
+
+
+# The same rule with the reader as parameters (`reader_params`), for statements built once and
+# run for anyone (account_scope, renewals): one IN over the reader and their teammates.
+READABLE: ColumnElement[bool] = Account.owner_id.in_(
+    select(_Teammate.id)
+    .where(
+        or_(
+            _Teammate.team_id == bindparam("reader_team", type_=Integer),
+            _Teammate.id == bindparam("reader", type_=Integer),
+        )
+    )
+    .correlate(None)
+)
+
+
+def reader_params(actor: User) -> dict[str, Any]:
+    """The parameters that make `READABLE` what ``actor`` may read (a reader without a team:
+    ``team_id = NULL`` matches no teammate, so only their own accounts)."""
+    return {"reader": actor.id, "reader_team": actor.team_id}
 
 
 async def load_owner(session: AsyncSession, account: Account) -> User:

@@ -13,33 +13,18 @@ from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Date, Integer, and_, bindparam, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Date, and_, bindparam, or_
 
-from bot.services.access import sees_everything
+from bot.services.access import READABLE, reader_params, sees_everything
 from storage.models import Account, User
 
 BY_IDS: ColumnElement[bool] = Account.id.in_(bindparam("ids", expanding=True))
 
-_Teammate = aliased(User, name="teammate")
 # Not churned by UTC's yesterday: a coarse test (a day of slack for time zones) of being live.
-_MAYBE_LIVE = or_(
+EVERY_LIVE: ColumnElement[bool] = or_(
     Account.churned_on.is_(None), Account.churned_on > bindparam("live_after", type_=Date)
 )
-# `access.readable_accounts` of the person ``reader`` of team ``reader_team`` (None: no team).
-_READABLE = Account.owner_id.in_(
-    select(_Teammate.id)
-    .where(
-        or_(
-            _Teammate.team_id == bindparam("reader_team", type_=Integer),
-            _Teammate.id == bindparam("reader", type_=Integer),
-        )
-    )
-    .correlate(None)
-)
-READABLE: ColumnElement[bool] = _READABLE
-EVERY_LIVE: ColumnElement[bool] = and_(_MAYBE_LIVE)
-READABLE_LIVE: ColumnElement[bool] = and_(_READABLE, _MAYBE_LIVE)
+READABLE_LIVE: ColumnElement[bool] = and_(READABLE, EVERY_LIVE)
 _PARAMETERISED = (BY_IDS, EVERY_LIVE, READABLE_LIVE)
 
 _Built = TypeVar("_Built")
@@ -49,11 +34,6 @@ _built: dict[tuple[Callable[..., Any], int], Any] = {}
 def ids_params(ids: Collection[int]) -> dict[str, Any]:
     """The parameters that make `BY_IDS` these accounts."""
     return {"ids": list(ids)}
-
-
-def reader_params(actor: User) -> dict[str, Any]:
-    """The parameters that make `READABLE` what ``actor`` may read."""
-    return {"reader": actor.id, "reader_team": actor.team_id}
 
 
 def readable_live(actor: User, now: datetime) -> tuple[ColumnElement[bool], dict[str, Any]]:

@@ -72,7 +72,7 @@ async def zones_in_use(session: AsyncSession) -> list[str]:
     found = session.info.get(_ZONES)
     if found is None:
         generation = await catalog_generation(session)
-        engine = session.get_bind()
+        engine = session.get_bind()  # an Engine, unless the session is bound to a connection
         held = _HELD.get(engine) if isinstance(engine, Engine) else None
         if held is None or held[0] != generation:
             held = (generation, [str(z) for z in await session.scalars(_zones_statement())])

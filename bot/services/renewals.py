@@ -26,8 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
-from bot.services.access import sees_everything
-from bot.services.account_scope import READABLE, reader_params
+from bot.services.access import READABLE, reader_params, sees_everything
 from bot.services.nudge_scan import Scan, ScanShape
 from bot.services.owners import Owner, with_owner, zones_in_use
 from bot.services.portfolio import as_date
@@ -104,7 +103,7 @@ def _statements(zones: tuple[str, ...], everyone: bool, days: int, paged: bool) 
     ).where(
         readable,
         or_(Account.churned_on.is_(None), Account.churned_on > today),
-        Contract.end_on.between(_day("utc_first"), _day("utc_last")),
+        Contract.end_on.between(_day("utc_yesterday"), _day("utc_last")),
         Contract.end_on >= today,
         Contract.end_on <= last_day,
     )
@@ -160,7 +159,6 @@ def _params(
         return utc_today + timedelta(days=n)
 
     more: dict[str, Any] = {
-        "utc_first": utc(-1),
         "utc_last": utc(days + 1),
         "utc_yesterday": utc(-1),
         "utc_today": utc(0),
