@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_driver import one_trip_dbapi
 from storage.zones import LOCAL_DATE_FUNCTION, local_date_text
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
@@ -125,6 +126,7 @@ class Database:
         path = sqlite_path(url)
         if is_sqlite(url):
             engine_url = _existing_file_url(url, path) if path else async_url(url)
+            kwargs["module"] = one_trip_dbapi()
         else:
             engine_url = async_url(url)
             # Statements are prepared and cached per connection; after five runs PostgreSQL
