@@ -135,7 +135,7 @@ async def test_export_import_into_an_empty_database_and_export_again_gives_the_s
         await import_text(
             source,
             "meetings",
-            "account,am_email,occurred_at,kind,recap,upsell_spotted\n"
+            "account,am_email,occurred_at,kind,recap,next_steps,upsell_spotted\n"
             + ",".join(
                 [
                     "Bits & Bytes <Labs>",
@@ -143,6 +143,7 @@ async def test_export_import_into_an_empty_database_and_export_again_gives_the_s
                     "2026-03-10 09:15",
                     '" Démo, call "',
                     '"Line one\nline two, with ""quotes"""',
+                    "'@Lena: send the deck",  # written so, taken as @Lena: …
                     "=SUM(A1)",
                 ]
             )
@@ -153,7 +154,11 @@ async def test_export_import_into_an_empty_database_and_export_again_gives_the_s
     finally:
         await source.dispose()
     assert all(f.rows > 0 for f in first.values())
-    assert '"Line one\nline two, with ""quotes""",,=SUM(A1)' in first["meetings.csv"].text
+    # shown as text, never run, by the spreadsheet app a lead opens it in
+    assert (
+        '"Line one\nline two, with ""quotes""",\'@Lena: send the deck,\'=SUM(A1)'
+        in first["meetings.csv"].text
+    )
     assert ",Démo, call," not in first["meetings.csv"].text  # quoted, as it holds a comma
     assert '"Moved to ""in-house"",\r\nthen came back; maybe"' in first["accounts.csv"].text
 

@@ -4,8 +4,10 @@ One CSV text per kind with the import's headers in order, `\\n` line ends and ro
 their natural key (in Python, so SQLite and PostgreSQL agree), so that importing an export into
 an empty database and exporting again gives the same bytes. Cells: dates ISO (`2026-03-02`),
 datetimes ISO 8601 in UTC with the offset, numbers plain without trailing zeros (`1200.5`),
-yes/no as true/false, names and e-mails as stored, empty for null. A day that stands for a
-moment (`stage_entered_on`, a step's `done_on`) is that moment's day in the owner's time zone.
+yes/no as true/false, names and e-mails as stored, empty for null; text a spreadsheet would
+run as a formula (`=…`, `+…`, `-…`, `@…`) has an apostrophe before it (`formula_cells`).
+A day that stands for a moment (`stage_entered_on`, a step's `done_on`) is that moment's day
+in the owner's time zone.
 `steps` are the ticks that count for each account's current stage, for the steps its playbook
 has (the first tick of each).
 """
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.playbooks import PlaybookLibrary
+from bot.services.imports.formula_cells import shown_as_text
 from bot.services.imports.rows import SPECS, ImportKind
 from bot.services.owners import Owner, owner_zone, with_owner
 from bot.services.step_rules import counts_for_current_stage
@@ -71,7 +74,7 @@ def cell_text(value: Any) -> str:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return shown_as_text(str(value))
 
 
 def csv_text(headers: Sequence[str], rows: Sequence[Row]) -> str:

@@ -5,7 +5,8 @@ byte order mark, any line ends, and a comma, semicolon or tab between cells (sni
 header deciding when in doubt); `read_xlsx` reads an Excel workbook's sheet named after the
 kind, else its first, typed cells as their CSV text would be. `read_cells` matches the header
 to a kind's columns whatever their case, spaces, hyphens or underscores (`Slack Channel ID` is
-slack_channel_id), ignores columns the kind does not have and lets optional ones be left out.
+slack_channel_id), ignores columns the kind does not have and lets optional ones be left out;
+cells are trimmed, and the apostrophe an export puts before formula-like text is taken off.
 Pure: no database. Line numbers are the file's: the header is line 1 (a spreadsheet's row
 numbers, unless a cell spans lines).
 """
@@ -28,6 +29,7 @@ from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.services.imports.cells import Cells, RowProblem
+from bot.services.imports.formula_cells import as_written
 
 DELIMITERS = ",;\t"
 _XLSX = b"PK\x03\x04"  # a zip archive, as every .xlsx is
@@ -186,7 +188,7 @@ def read_cells(table: Table, columns: Columns) -> tuple[list[Cells], list[RowPro
     reads as empty), rows of bad shape as problems, and what the header holds. Rows of only
     empty cells are skipped. Raises `HeaderError` when a required column is missing or one
     of the kind's columns is repeated."""
-    rows = ((line, [cell.strip() for cell in raw]) for line, raw in table.rows)
+    rows = ((line, [as_written(cell.strip()) for cell in raw]) for line, raw in table.rows)
     filled = ((line, values) for line, values in rows if any(values))
     first = next(filled, None)
     if first is None:
