@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -39,6 +40,17 @@ BUTTON_ACTION = re.compile(r"^cmd(:.*)?$")
 ANY_SLASH_COMMAND = re.compile(r"^/")
 
 
+class _ClientCarriesTheToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns at every start that the token is unused
+    since a client is given; the client is built with that very token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_CLIENT_CARRIES_THE_TOKEN = _ClientCarriesTheToken()
+
+
 def build_slack_app(services: Services, response_urls: ResponseUrls) -> AsyncApp:
     """The Bolt app; every Web API call (Bolt's own too) goes to SLACK_API_URL."""
     settings = services.settings
@@ -50,6 +62,9 @@ def build_slack_app(services: Services, response_urls: ResponseUrls) -> AsyncApp
         settings.slack_timeout_seconds,
     )
     secret = settings.slack_signing_secret
+    bolt_log = logging.getLogger("bot.channels.slack.bolt")
+    if _CLIENT_CARRIES_THE_TOKEN not in bolt_log.filters:
+        bolt_log.addFilter(_CLIENT_CARRIES_THE_TOKEN)
     app = AsyncApp(
         name="accountbot",
         client=client,
@@ -57,7 +72,7 @@ def build_slack_app(services: Services, response_urls: ResponseUrls) -> AsyncApp
         signing_secret=secret.get_secret_value() if secret else "unused-in-socket-mode",
         request_verification_enabled=secret is not None,
         process_before_response=False,
-        logger=logging.getLogger("bot.channels.slack.bolt"),
+        logger=bolt_log,
     )
     _register(app, SlackSurface(services, response_urls), services)
     return app

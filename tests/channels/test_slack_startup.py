@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,16 @@ def test_build_app_names_the_missing_slack_setting(
     settings = slack_settings("sqlite:///unused.db", "http://127.0.0.1:9/api/", **overrides)
     with pytest.raises(ConfigError, match=named):
         build_app(settings, socket_mode=socket_mode)
+
+
+def test_build_app_warns_of_nothing_when_the_token_is_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)  # as `serve` is configured
+    settings = slack_settings("sqlite:///unused.db", "http://127.0.0.1:9/api/")
+    with caplog.at_level(logging.DEBUG):
+        build_app(settings)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
 
 
 def test_build_app_without_slack_needs_no_slack_settings() -> None:
