@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import text
 
-from bot.handlers import accounts
 from storage.models import User
 from tests.channels.block_kit import check_message
 from tests.channels.conftest import SlackWorld
@@ -175,53 +174,57 @@ async def test_more_button_pages_through_a_long_list(world: SlackWorld) -> None:
     assert "*Crowd Client 12*" in seen(second)
 
 
-async def test_command_is_acknowledged_before_slow_work_finishes(
-    world: SlackWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    release = asyncio.Event()
-    real_status = accounts.account_status
-
-    async def slow_status(*args: Any, **kwargs: Any) -> Any:
-        await release.wait()
-        return await real_status(*args, **kwargs)
-
-    monkeypatch.setattr(accounts, "account_status", slow_status)
-    url = await world.send.command("status acme robotics", user=ALICE)  # 200 came back
+async def test_command_is_acknowledged_before_slow_work_finishes(world: SlackWorld) -> None:
+    carol = "UCAROL01"  # Carol Crowd (team Atlas) has not used the bot: it asks Slack who she is
+    world.slack.emails[carol] = "carol@example.com"
+    world.slack.hang("users.info", 0.5)  # …and Slack takes its time to say
+    url = await world.send.command("status acme robotics", user=carol)  # 200 came back
     assert world.slack.posted_to(url) == []  # …while the work is still waiting
-    release.set()
     assert "*Acme Robotics*" in seen(await world.slack.response(url))
+    assert len(world.slack.calls_to("users.info")) == 1
 
 
 async def test_handler_exception_is_logged_and_apologised_for(
-    world: SlackWorld, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("database on fire")
-
-    monkeypatch.setattr(accounts, "account_status", broken)
-    with caplog.at_level(logging.ERROR):
-        message = await ask(world, "status acme robotics")
+    acme = world.book.acme_robotics
+    unreadable = f"UPDATE accounts SET mrr = 'lots' WHERE id = {acme}"  # not an amount
+    async with _stored(world, unreadable, f"UPDATE accounts SET mrr = 12000 WHERE id = {acme}"):
+        with caplog.at_level(logging.ERROR):
+            message = await ask(world, "status acme robotics")
     assert "Sorry, something went wrong" in seen(message)
     assert "Acme" not in seen(message)
-    logged = [r for r in caplog.records if r.exc_info and "on fire" in str(r.exc_info[1])]
+    logged = [r for r in caplog.records if r.exc_info and "real number" in str(r.exc_info[1])]
     assert logged, "the exception was not logged"
+    assert logged[0].name == "bot.handlers.router"
     assert all("xoxb-" not in r.getMessage() for r in caplog.records)
+    assert "*Acme Robotics*" in seen(await ask(world, "status acme robotics"))  # and after
 
 
 async def test_failure_outside_the_handlers_is_logged_and_apologised_for(
-    world: SlackWorld, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.channels import slack_surface
-
-    async def broken_dispatch(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("renderer melted")
-
-    monkeypatch.setattr(slack_surface, "dispatch", broken_dispatch)
-    with caplog.at_level(logging.ERROR):
-        message = await ask(world, "kpi me")
-    assert "Sorry, something went wrong" in seen(message)
+    # who is asking cannot be looked up: the database lost its users (a bad restore)
+    lost = "ALTER TABLE users RENAME TO users_away"
+    async with _stored(world, lost, "ALTER TABLE users_away RENAME TO users"):
+        with caplog.at_level(logging.ERROR):
+            message = await ask(world, "kpi me")
+    assert "I can't reach my database right now" in seen(message)
     record = next(r for r in caplog.records if r.name == "bot.channels.slack_surface")
     assert ALICE in record.getMessage() and "'kpi'" in record.getMessage()
+    assert "Sorry" not in seen(await ask(world, "kpi me"))  # and after
+
+
+@asynccontextmanager
+async def _stored(world: SlackWorld, change: str, undo: str) -> AsyncIterator[None]:
+    """The database holds what accountbot never writes (``change``) for the block."""
+    async with world.db.unit_of_work() as session:
+        await session.execute(text(change))
+    try:
+        yield
+    finally:
+        async with world.db.unit_of_work() as session:
+            await session.execute(text(undo))
 
 
 async def test_request_without_a_user_is_answered_without_data(world: SlackWorld) -> None:
