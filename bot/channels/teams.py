@@ -1,8 +1,9 @@
 """The Teams surface on botbuilder-core: POST /api/messages, and sending cards to conversations.
 
-Every botbuilder import in accountbot is in this module and `teams_delivery` (sending the
-outbox into Teams): the Bot Framework SDK for Python is in legacy maintenance, so swapping it
-means rewriting these two files only (`teams_surface` and `teams_cards` speak plain dicts).
+Every botbuilder import in accountbot is in this module, `teams_activities` (an activity as
+plain data, a card as an activity) and `teams_delivery` (sending the outbox into Teams): the
+Bot Framework SDK for Python is in legacy maintenance, so swapping it means rewriting these
+three files only (`teams_requests`, `teams_surface` and `teams_cards` speak plain dicts).
 
 Requests are checked before the SDK sees them. With an app id, a request needs a bearer token
 that claims to come from the Bot Framework for this app and this serviceUrl; anything else is a
@@ -16,15 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 from aiohttp import web
-from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -33,26 +32,23 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
-    Attachment,
     ConversationReference,
 )
 from botframework.connector.auth import AuthenticationConstants, ServiceClientCredentialsFactory
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 
-from bot.channels.teams_cards import CARD_CONTENT_TYPE, CardMessage
-from bot.channels.teams_surface import TeamsMessage, TeamsSurface, command_text
+from bot.channels.teams_activities import card_activity, conversation_of, teams_message
+from bot.channels.teams_cards import CardMessage
+from bot.channels.teams_requests import RecentIds, token_problem
+from bot.channels.teams_surface import TeamsSurface
 from bot.logs import request_context
 from bot.services.container import Services
-from bot.services.conversations import Conversation, Kind
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-BOT_FRAMEWORK_ISSUERS = frozenset({"https://api.botframework.com", "https://api.botframework.us"})
 ANSWER_WITHIN_SECONDS = 10.0  # Bot Framework gives up after 15
 SIGNING_KEYS_REFRESH_SECONDS = 12 * 3600
-RECENT_ACTIVITIES = 5000
-_KINDS: dict[str, Kind] = {"personal": "personal", "channel": "channel", "groupChat": "group"}
 
 
 class _Config:
@@ -73,103 +69,9 @@ class _Config:
             )
 
 
-class _RecentIds:
-    """Activity ids seen lately, so a redelivered message is answered once."""
-
-    def __init__(self, size: int = RECENT_ACTIVITIES) -> None:
-        self.size = size
-        self._seen: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, activity_id: str) -> bool:
-        if activity_id in self._seen:
-            return False
-        self._seen[activity_id] = None
-        if len(self._seen) > self.size:
-            self._seen.popitem(last=False)
-        return True
-
-
-def token_problem(authorization: str, service_url: str, app_id: str) -> str | None:
-    """Why a request cannot be from the Bot Framework for this app (before any network call)."""
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or token.count(".") != 2:
-        return "no bearer token"
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return "a token that is not a JWT"
-    if claims.get("iss") not in BOT_FRAMEWORK_ISSUERS:
-        return "a token from another issuer"
-    if claims.get("aud") != app_id:
-        return "a token for another app"
-    if not isinstance(claims.get("exp"), int | float) or claims["exp"] < time.time() - 300:
-        return "an expired token"
-    if claims.get("serviceurl") != service_url:
-        return "a token for another service URL"
-    return None
-
-
-def conversation_of(activity: Activity) -> Conversation:
-    """Where an activity happened, with the reference needed to write there later."""
-    conversation = activity.conversation
-    kind = _KINDS.get(getattr(conversation, "conversation_type", None) or "personal", "personal")
-    base_id = (conversation.id or "").split(";messageid=", 1)[0]
-    reference = TurnContext.get_conversation_reference(activity)
-    reference.conversation.id = base_id  # write to the channel, not into one thread of it
-    reference.activity_id = None
-    channel_data = activity.channel_data or {}
-    tenant = (
-        (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data, dict) else None
-    )
-    return Conversation(
-        platform="teams",
-        kind=kind,
-        conversation_id=base_id,
-        reference=reference.serialize(),
-        tenant_id=tenant or getattr(conversation, "tenant_id", None),
-        service_url=activity.service_url or "",
-    )
-
-
-def _bot_mentions(activity: Activity) -> list[str]:
-    """The `<at>…</at>` texts of the mentions of the bot itself."""
-    recipient = activity.recipient.id if activity.recipient else ""
-    entities = [
-        {"type": e.type, **(getattr(e, "additional_properties", None) or {})}
-        for e in (activity.entities or [])
-    ]
-    return [
-        str(entity.get("text") or "")
-        for entity in entities
-        if entity.get("type") == "mention"
-        and (entity.get("mentioned") or {}).get("id") == recipient
-    ]
-
-
-def teams_message(activity: Activity) -> TeamsMessage:
-    mentions = _bot_mentions(activity)
-    value = activity.value if isinstance(activity.value, dict) else None
-    return TeamsMessage(
-        activity_id=activity.id or "",
-        text=None if value is not None else command_text(activity.text, mentions),
-        value=value,
-        reply_to_id=activity.reply_to_id,
-        aad_object_id=getattr(activity.from_property, "aad_object_id", None) or "",
-        conversation=conversation_of(activity),
-    )
-
-
-def _card_activity(message: CardMessage) -> Activity:
-    attachment = Attachment(content_type=CARD_CONTENT_TYPE, content=message.card)
-    activity = MessageFactory.attachment(attachment, text=message.text)
-    if message.replaces:
-        activity.id = message.replaces
-    return activity
-
-
 async def _send(turn_context: TurnContext, messages: list[CardMessage]) -> None:
     for message in messages:
-        activity = _card_activity(message)
+        activity = card_activity(message)
         if message.replaces:
             try:
                 await turn_context.update_activity(activity)
@@ -229,7 +131,7 @@ class TeamsChannel:
     bot: AccountBotTeams
     app_id: str
     metadata_url: str | None
-    recent: _RecentIds = field(default_factory=_RecentIds)
+    recent: RecentIds = field(default_factory=RecentIds)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @property
@@ -293,7 +195,7 @@ class TeamsChannel:
 
         async def deliver(turn_context: TurnContext) -> None:
             try:  # the adapter would swallow it into on_turn_error: the sender must see it
-                response = await turn_context.send_activity(_card_activity(message))
+                response = await turn_context.send_activity(card_activity(message))
             except Exception as exc:
                 failed.append(exc)
                 return
