@@ -1,9 +1,9 @@
 """`accountbot import KIND FILE` upserts rows by natural key, all or nothing.
 
 Every row is checked before anything is written: cells (`cells`, `rows`, `reader`),
-references resolved with one query per kind of reference, what needs the database besides
-(`checks`: time zones, the account's stage for steps), natural keys repeated within the file,
-unique ids another user holds. Any problem rejects the whole file, listing every bad row. Then
+references resolved with one query per kind of reference, natural keys repeated within the
+file and unique ids another user holds (`row_checks`), what needs the database besides
+(`checks`: time zones, the account's stage for steps). Any problem rejects the whole file, listing every bad row. Then
 new rows are inserted and changed rows updated in batches, only the columns the file has:
 others (a meeting's recap when the file has no recap column, ...) are left alone, and a row
 already holding the file's values is not written at all. An account created, or whose stage
@@ -13,7 +13,6 @@ warns about the new ones. One audit entry (source "import") records each import.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,14 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, UserError
 from bot.playbooks import PlaybookLibrary
-from bot.services.imports.cells import ParsedRow, RefKind, RowProblem
+from bot.services.imports.cells import ParsedRow, RowProblem
 from bot.services.imports.checks import CHECKS, CheckContext
 from bot.services.imports.queries import chunks, select_in
 from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
+from bot.services.imports.row_checks import repeated_keys, resolve_references, taken_ids
 from bot.services.imports.rows import SPECS, ImportKind, KindSpec, column_of
 from bot.services.when import local_date_of
 from storage.catalog import bump_catalog
-from storage.models import Account, AuditEntry, Team, User
+from storage.models import AuditEntry
 
 __all__ = [
     "ImportKind",
@@ -48,16 +48,6 @@ WRITING = "writing"
 # Kinds that change account names, owners or teams: names kept in memory are read again.
 CATALOG_KINDS = frozenset({ImportKind.TEAMS, ImportKind.USERS, ImportKind.ACCOUNTS})
 Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in the file)
-
-_REFERENCED: dict[RefKind, tuple[Any, Any, str]] = {
-    RefKind.TEAM: (Team.name_key, Team.id, 'no team named "{}" (import teams first)'),
-    RefKind.USER: (User.email, User.id, 'no user with email "{}" (import users first)'),
-    RefKind.ACCOUNT: (
-        Account.name_key,
-        Account.id,
-        'no account named "{}" (import accounts first)',
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,85 +91,6 @@ class ImportRejected(UserError):
             f"{source_name}: nothing imported{counted}.",
             hint="Fix every line listed and import the whole file again.",
         )
-
-
-async def _resolve(session: AsyncSession, parsed: list[ParsedRow]) -> list[RowProblem]:
-    """Replace every `Ref` by the id it names, one query per kind of reference."""
-    wanted: dict[RefKind, set[str]] = defaultdict(set)
-    for row in parsed:
-        for ref in row.refs.values():
-            if ref is not None:
-                wanted[ref.kind].add(ref.key)
-    ids: dict[RefKind, dict[str, int]] = {}
-    for kind, keys in wanted.items():
-        key_column, id_column, _ = _REFERENCED[kind]
-        ids[kind] = dict(await select_in(session, (key_column, id_column), key_column, keys))
-    problems = []
-    for row in parsed:
-        for attribute, ref in row.refs.items():
-            found = None if ref is None else ids[ref.kind].get(ref.key)
-            if ref is not None and found is None:
-                message = _REFERENCED[ref.kind][2].format(ref.shown)
-                problems.append(RowProblem(row.line, ref.column, message))
-            row.values[attribute] = found
-    return problems
-
-
-def _file_key(row: ParsedRow, spec: KindSpec) -> tuple[Any, ...] | None:
-    """The natural key with references as written (casefolded), None when a part is missing."""
-    parts = []
-    for attribute in spec.natural_key:
-        ref = row.refs.get(attribute)
-        part = ref.key if ref is not None else row.values.get(attribute)
-        if part is None:
-            return None
-        parts.append(part)
-    return tuple(parts)
-
-
-def _repeated_keys(spec: KindSpec, parsed: list[ParsedRow]) -> list[RowProblem]:
-    first_line: dict[tuple[Any, ...], int] = {}
-    problems = []
-    for row in parsed:
-        key = _file_key(row, spec)
-        if key is None:
-            continue
-        if key in first_line:
-            same = ", ".join(spec.key_columns)
-            reason = f"duplicate of line {first_line[key]} (same {same})"
-            problems.append(RowProblem(row.line, None, reason))
-        else:
-            first_line[key] = row.line
-    return problems
-
-
-async def _taken_ids(
-    session: AsyncSession, spec: KindSpec, parsed: list[ParsedRow]
-) -> list[RowProblem]:
-    """Unique ids (a Slack user id, ...) given twice in the file or held by another row."""
-    problems: list[RowProblem] = []
-    (key_attribute,) = spec.natural_key
-    key_column = getattr(spec.model, key_attribute)
-    for attribute in spec.unique:
-        if not parsed or attribute not in parsed[0].values:
-            continue  # the file leaves the column out
-        column = getattr(spec.model, attribute)
-        first_line: dict[str, int] = {}
-        for row in parsed:
-            value = row.values[attribute]
-            if value is not None and value in first_line:
-                reason = f'"{value}" is also on line {first_line[value]}'
-                problems.append(RowProblem(row.line, attribute, reason))
-            elif value is not None:
-                first_line[value] = row.line
-        holders = dict(await select_in(session, (column, key_column), column, first_line))
-        for row in parsed:
-            holder = holders.get(row.values[attribute])
-            mine = row.values[key_attribute]
-            if holder is not None and mine is not None and holder != mine:
-                reason = f'"{row.values[attribute]}" already belongs to {holder}'
-                problems.append(RowProblem(row.line, attribute, reason))
-    return problems
 
 
 async def _existing(
@@ -338,16 +249,16 @@ async def import_table(
         if progress is not None and done % BATCH == 0:
             progress(CHECKING, done, len(cells))
     problems += [problem for row_cells in cells for problem in row_cells.problems]
-    problems += await _resolve(session, parsed)
+    problems += await resolve_references(session, parsed)
     _drop_absent(parsed, header)
     context = CheckContext(now=now, playbooks=playbooks)
     check = CHECKS.get(import_kind)
     if check is not None:
         bad_lines = {problem.line for problem in problems}
         problems += await check(session, [r for r in parsed if r.line not in bad_lines], context)
-    problems += _repeated_keys(spec, parsed)
+    problems += repeated_keys(spec, parsed)
     if spec.unique:
-        problems += await _taken_ids(session, spec, parsed)
+        problems += await taken_ids(session, spec, parsed)
     if problems:
         order = {column: index for index, column in enumerate(spec.headers)}
         problems.sort(key=lambda problem: (problem.line, order.get(problem.column or "", -1)))

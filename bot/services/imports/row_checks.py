@@ -1,0 +1,107 @@
+"""A file's rows checked against each other and against the stored book, before any write.
+
+References (a team by name, a user by e-mail, an account by name) resolved with one query per
+kind of reference; natural keys given twice in the file; unique ids (a Slack user id, ...)
+given twice in the file or held by another row. Each returns the problems it finds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.imports.cells import ParsedRow, RefKind, RowProblem
+from bot.services.imports.queries import select_in
+from bot.services.imports.rows import KindSpec
+from storage.models import Account, Team, User
+
+_REFERENCED: dict[RefKind, tuple[Any, Any, str]] = {
+    RefKind.TEAM: (Team.name_key, Team.id, 'no team named "{}" (import teams first)'),
+    RefKind.USER: (User.email, User.id, 'no user with email "{}" (import users first)'),
+    RefKind.ACCOUNT: (
+        Account.name_key,
+        Account.id,
+        'no account named "{}" (import accounts first)',
+    ),
+}
+
+
+async def resolve_references(session: AsyncSession, parsed: list[ParsedRow]) -> list[RowProblem]:
+    """Replace every `Ref` by the id it names, one query per kind of reference."""
+    wanted: dict[RefKind, set[str]] = defaultdict(set)
+    for row in parsed:
+        for ref in row.refs.values():
+            if ref is not None:
+                wanted[ref.kind].add(ref.key)
+    ids: dict[RefKind, dict[str, int]] = {}
+    for kind, keys in wanted.items():
+        key_column, id_column, _ = _REFERENCED[kind]
+        ids[kind] = dict(await select_in(session, (key_column, id_column), key_column, keys))
+    problems = []
+    for row in parsed:
+        for attribute, ref in row.refs.items():
+            found = None if ref is None else ids[ref.kind].get(ref.key)
+            if ref is not None and found is None:
+                message = _REFERENCED[ref.kind][2].format(ref.shown)
+                problems.append(RowProblem(row.line, ref.column, message))
+            row.values[attribute] = found
+    return problems
+
+
+def _file_key(row: ParsedRow, spec: KindSpec) -> tuple[Any, ...] | None:
+    """The natural key with references as written (casefolded), None when a part is missing."""
+    parts = []
+    for attribute in spec.natural_key:
+        ref = row.refs.get(attribute)
+        part = ref.key if ref is not None else row.values.get(attribute)
+        if part is None:
+            return None
+        parts.append(part)
+    return tuple(parts)
+
+
+def repeated_keys(spec: KindSpec, parsed: list[ParsedRow]) -> list[RowProblem]:
+    first_line: dict[tuple[Any, ...], int] = {}
+    problems = []
+    for row in parsed:
+        key = _file_key(row, spec)
+        if key is None:
+            continue
+        if key in first_line:
+            same = ", ".join(spec.key_columns)
+            reason = f"duplicate of line {first_line[key]} (same {same})"
+            problems.append(RowProblem(row.line, None, reason))
+        else:
+            first_line[key] = row.line
+    return problems
+
+
+async def taken_ids(
+    session: AsyncSession, spec: KindSpec, parsed: list[ParsedRow]
+) -> list[RowProblem]:
+    """Unique ids (a Slack user id, ...) given twice in the file or held by another row."""
+    problems: list[RowProblem] = []
+    (key_attribute,) = spec.natural_key
+    key_column = getattr(spec.model, key_attribute)
+    for attribute in spec.unique:
+        if not parsed or attribute not in parsed[0].values:
+            continue  # the file leaves the column out
+        column = getattr(spec.model, attribute)
+        first_line: dict[str, int] = {}
+        for row in parsed:
+            value = row.values[attribute]
+            if value is not None and value in first_line:
+                reason = f'"{value}" is also on line {first_line[value]}'
+                problems.append(RowProblem(row.line, attribute, reason))
+            elif value is not None:
+                first_line[value] = row.line
+        holders = dict(await select_in(session, (column, key_column), column, first_line))
+        for row in parsed:
+            holder = holders.get(row.values[attribute])
+            mine = row.values[key_attribute]
+            if holder is not None and mine is not None and holder != mine:
+                reason = f'"{row.values[attribute]}" already belongs to {holder}'
+                problems.append(RowProblem(row.line, attribute, reason))
+    return problems
