@@ -16,8 +16,8 @@ import pytest
 from openpyxl import Workbook
 
 from bot.services.imports import SPECS, ImportKind, ImportRejected, ImportResult, import_table
+from bot.services.imports.kinds import stage_entry_note
 from bot.services.imports.reader import UnreadableFile, read_file
-from bot.services.imports.rows import stage_entry_note
 from storage.db import Database
 from storage.models import Account, Contract, Meeting
 from tests.integration.test_import import NOW, all_rows, fixture, import_text

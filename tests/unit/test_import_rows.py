@@ -24,6 +24,7 @@ from bot.services.imports.cells import (
     parse_money,
     parse_timezone,
 )
+from bot.services.imports.kinds import SPECS, ImportKind
 from bot.services.imports.reader import (
     Columns,
     Header,
@@ -33,7 +34,7 @@ from bot.services.imports.reader import (
     read_csv,
     read_xlsx,
 )
-from bot.services.imports.rows import SPECS, ImportKind, parse_meeting, parse_team, parse_user
+from bot.services.imports.rows import parse_meeting, parse_team, parse_user
 from storage.models import MeetingKind, Role, SignalKind
 
 TEAMS = Columns(("name", "slack_channel_id", "timezone"), ("name",))

@@ -1,11 +1,13 @@
 """A team's spreadsheets in and out: `accountbot import KIND FILE` and `accountbot export DIR`.
 
-* `reader` — a CSV file or an Excel workbook to trimmed cells per row, checking the header;
+* `reader` — a CSV file or an Excel workbook to trimmed cells per row, checking the header,
+  the apostrophe an export puts before formula-like text taken off (`formula_cells`);
 * `cells` — one cell's text to a typed value, or a problem naming the line and column;
-* `rows` — the kinds of file: columns, natural keys and row parsers;
+* `rows` — one row of each kind parsed; `kinds` — the kinds of file: columns, natural keys;
+* `row_checks` — references resolved, keys repeated in the file, unique ids already taken;
 * `checks` — what a kind's rows need from the database: time zones, the account's stage;
 * `queries` — the chunked lookups;
-* `importer` — checks every row, resolves references, upserts all or nothing;
+* `importer` — checks every row, upserts all or nothing;
 * `export` — every kind written back in its import format.
 """
 
@@ -17,8 +19,8 @@ from bot.services.imports.importer import (
     import_csv,
     import_table,
 )
+from bot.services.imports.kinds import SPECS, ImportKind
 from bot.services.imports.reader import Table, UnreadableFile, read_file
-from bot.services.imports.rows import SPECS, ImportKind
 
 __all__ = [
     "SPECS",

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary, load_playbooks
 from bot.services.imports.cells import ParsedRow, RowProblem
+from bot.services.imports.kinds import ImportKind
 from bot.services.imports.queries import select_in, user_zones
-from bot.services.imports.rows import ImportKind
 from bot.services.when import from_wall_clock, local_date_of, local_today, start_of_local_day
 from storage.models import Account, Stage
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.imports.formula_cells import shown_as_text
-from bot.services.imports.rows import SPECS, ImportKind
+from bot.services.imports.kinds import SPECS, ImportKind
 from bot.services.owners import Owner, owner_zone, with_owner
 from bot.services.step_rules import counts_for_current_stage
 from bot.services.when import local_date_of

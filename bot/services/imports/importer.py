@@ -3,12 +3,13 @@
 Every row is checked before anything is written: cells (`cells`, `rows`, `reader`),
 references resolved with one query per kind of reference, natural keys repeated within the
 file and unique ids another user holds (`row_checks`), what needs the database besides
-(`checks`: time zones, the account's stage for steps). Any problem rejects the whole file, listing every bad row. Then
-new rows are inserted and changed rows updated in batches, only the columns the file has:
-others (a meeting's recap when the file has no recap column, ...) are left alone, and a row
-already holding the file's values is not written at all. An account created, or whose stage
-the file changes, without a stage_entered_on gets `stage_entered_at = now`, and the result
-warns about the new ones. One audit entry (source "import") records each import.
+(`checks`: time zones, the account's stage for steps). Any problem rejects the whole file,
+listing every bad row. Then new rows are inserted and changed rows updated in batches, only
+the columns the file has: others (a meeting's recap when the file has no recap column, ...)
+are left alone, and a row already holding the file's values is not written at all. An
+account created, or whose stage the file changes, without a stage_entered_on gets
+`stage_entered_at = now`, and the result warns about the new ones. One audit entry (source
+"import") records each import.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from bot.errors import InvalidInput, UserError
 from bot.playbooks import PlaybookLibrary
 from bot.services.imports.cells import ParsedRow, RowProblem
 from bot.services.imports.checks import CHECKS, CheckContext
+from bot.services.imports.kinds import SPECS, ImportKind, KindSpec, column_of
 from bot.services.imports.queries import chunks, select_in
 from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
 from bot.services.imports.row_checks import repeated_keys, resolve_references, taken_ids
-from bot.services.imports.rows import SPECS, ImportKind, KindSpec, column_of
 from bot.services.when import local_date_of
 from storage.catalog import bump_catalog
 from storage.models import AuditEntry

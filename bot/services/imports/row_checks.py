@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.imports.cells import ParsedRow, RefKind, RowProblem
+from bot.services.imports.kinds import KindSpec
 from bot.services.imports.queries import select_in
-from bot.services.imports.rows import KindSpec
 from storage.models import Account, Team, User
 
 _REFERENCED: dict[RefKind, tuple[Any, Any, str]] = {
