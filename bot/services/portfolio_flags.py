@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.playbooks import PlaybookLibrary
-from bot.services.account_scope import scoped
+from bot.services.account_scope import EVERY_LIVE, scoped
 from bot.services.status import recap_overdue, recap_window_bounds
 from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.services.when import local_date_of
@@ -156,7 +156,12 @@ def _facts_statement(scope: ColumnElement[bool]) -> CompoundSelect[int, Any, str
     """The NPS part comes first so the value column keeps its decimal type; counts are whole
     numbers in it."""
     window = recap_overdue(bindparam("recap_since"), bindparam("recap_until"), bindparam("now"))
-    live_objection = Objection.status.in_(LIVE_OBJECTION_STATUSES)
+    # For the whole book the open objections lead (ix_objections_status); for fewer accounts
+    # (a reader's, a page's) each account's own do (ix_objections_account_id_status), which
+    # SQLite, without statistics, picks only when the status is compared as an expression.
+    whole_book = scope is EVERY_LIVE
+    status = Objection.status if whole_book else func.coalesce(Objection.status, "")
+    live_objection = status.in_(LIVE_OBJECTION_STATUSES)
     return union_all(
         _low_nps(scope),
         _counts(_OBJECTIONS, Objection.account_id, scope, live_objection),

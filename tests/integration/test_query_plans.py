@@ -106,6 +106,30 @@ async def test_an_ams_list_reads_only_their_accounts_signals_and_meetings(db: Da
     assert not scans_whole(plan_of(found, "DISTINCT meetings.account_id"), "meetings")
 
 
+async def test_an_ams_at_risk_list_reads_their_accounts_open_objections_only(
+    db: Database,
+) -> None:
+    book: Book = await seed(db)
+
+    async def run(session: Any) -> None:
+        actor = await fetch_user(session, book.people["ann"])
+        await at_risk_page(
+            session,
+            actor=actor,
+            now=NOW,
+            playbooks=LIBRARY,
+            limit=10,
+            offset=0,
+            recap_grace_hours=24,
+            recap_lookback_days=14,
+        )
+
+    facts = plan_of(await plans(db, run), "FROM objections JOIN accounts", "UNION ALL")
+    assert not scans_whole(facts, "objections")
+    if db.engine.dialect.name == "sqlite":  # not every open objection of the book
+        assert "ix_objections_account_id_status" in facts and "ix_objections_status" not in facts
+
+
 async def test_open_objections_and_exact_names_are_index_lookups(db: Database) -> None:
     book: Book = await seed(db)
     walk = load_playbooks().walk
