@@ -80,6 +80,17 @@ plus_days = _function(
     postgresql="({0} + ({1})::integer)",
 )
 
+not_leading = _function(
+    "not_leading",
+    String(),
+    """A text column as it is, in a condition that must not pick the plan's index: SQLite,
+    without statistics, may lead with an index on a column of few values (an objection's
+    status) and read every row having it; its unary ``+`` rules that index out, and the plan
+    starts from the accounts in scope. PostgreSQL plans from statistics.""",
+    sqlite="+{0}",
+    postgresql="{0}",
+)
+
 _utc_date_text = _function(
     "utc_date_text",
     String(),

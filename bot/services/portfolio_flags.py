@@ -38,6 +38,7 @@ from bot.services.account_scope import EVERY_LIVE, scoped
 from bot.services.status import recap_overdue, recap_window_bounds
 from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.services.when import local_date_of
+from storage.expressions import not_leading
 from storage.models import (
     LIVE_OBJECTION_STATUSES,
     Account,
@@ -157,10 +158,8 @@ def _facts_statement(scope: ColumnElement[bool]) -> CompoundSelect[int, Any, str
     numbers in it."""
     window = recap_overdue(bindparam("recap_since"), bindparam("recap_until"), bindparam("now"))
     # For the whole book the open objections lead (ix_objections_status); for fewer accounts
-    # (a reader's, a page's) each account's own do (ix_objections_account_id_status), which
-    # SQLite, without statistics, picks only when the status is compared as an expression.
-    whole_book = scope is EVERY_LIVE
-    status = Objection.status if whole_book else func.coalesce(Objection.status, "")
+    # (a reader's, a page's) each account's own (ix_objections_account_id_status).
+    status = Objection.status if scope is EVERY_LIVE else not_leading(Objection.status)
     live_objection = status.in_(LIVE_OBJECTION_STATUSES)
     return union_all(
         _low_nps(scope),

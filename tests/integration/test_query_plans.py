@@ -146,6 +146,26 @@ async def test_open_objections_and_exact_names_are_index_lookups(db: Database) -
     assert not scans_whole(exact, "accounts")
 
 
+async def test_an_ams_open_objections_are_their_accounts_own(db: Database) -> None:
+    book: Book = await seed(db)
+    walk = load_playbooks().walk
+
+    async def run(session: Any) -> None:
+        actor = await fetch_user(session, book.people["ann"])
+        for own_only in (False, True):  # `objections`, and App Home's
+            await live_objections(
+                session, actor=actor, walk=walk, now=NOW, stale_days=3, own_only=own_only
+            )
+
+    found = [plan for sql, plan in await plans(db, run) if "FROM objections JOIN accounts" in sql]
+    assert len(found) == 2
+    for plan in found:
+        assert not scans_whole(plan, "objections")
+        if db.engine.dialect.name == "sqlite":  # not every open objection of the book
+            assert "ix_objections_account_id_status" in plan
+            assert "ix_objections_status" not in plan
+
+
 async def test_the_weeks_kpis_read_the_weeks_ticks_and_meetings_not_their_history(
     db: Database,
 ) -> None:

@@ -14,6 +14,7 @@ from bot.playbooks.objection_walk import ObjectionWalk
 from bot.services.access import readable_accounts, sees_everything
 from bot.services.objections.views import ObjectionSummary, summarize
 from bot.services.paging import page_and_total
+from storage.expressions import not_leading
 from storage.models import LIVE_OBJECTION_STATUSES, Account, Objection, User
 
 LIST_LIMIT = 30
@@ -42,7 +43,11 @@ async def live_objections(
 ) -> ObjectionList:
     """The open and escalated objections ``actor`` may see (of one account; or only on the
     accounts they own or sponsor, ``own_only``), oldest first."""
-    conditions = [Objection.status.in_(LIVE_OBJECTION_STATUSES), _visible_to(actor)]
+    every_account = sees_everything(actor) and account is None and not own_only
+    # Every account's: the open objections lead (ix_objections_status); fewer accounts' (a
+    # reader's, one's own): each account's own (ix_objections_account_id_status).
+    status = Objection.status if every_account else not_leading(Objection.status)
+    conditions = [status.in_(LIVE_OBJECTION_STATUSES), _visible_to(actor)]
     if account is not None:
         conditions.append(Objection.account_id == account.id)
     if own_only:
@@ -50,7 +55,7 @@ async def live_objections(
     joined = select(Objection, Account).join(Account, Account.id == Objection.account_id)
     order = (Objection.opened_at, Objection.id)
     count: Select[int] | None = None
-    if sees_everything(actor) and account is None and not own_only:  # every account: no join
+    if every_account:  # no join
         count = select(func.count()).where(Objection.status.in_(LIVE_OBJECTION_STATUSES))
     rows, total = await page_and_total(
         session, joined.where(*conditions), order_by=order, limit=limit, offset=0, count=count
