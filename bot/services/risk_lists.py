@@ -41,7 +41,7 @@ async def at_risk_page(
     if await _more_than(session, actor, live_limit):
         taken = await snapshot_taken(session)
         if taken is not None and now - taken <= SNAPSHOT_MAX_AGE:
-            return await _from_snapshot(session, actor, now, limit, offset)
+            return await _from_snapshot(session, actor, now, taken, limit, offset)
     scope, scope_params = readable_live(actor, now)
     found = await assess(
         session,
@@ -94,16 +94,23 @@ def _snapshot_count(actor: User) -> Select[int]:
 
 
 async def _snapshot_total(
-    session: AsyncSession, actor: User, now: datetime, today: ColumnElement[date]
+    session: AsyncSession,
+    actor: User,
+    now: datetime,
+    taken: datetime,
+    today: ColumnElement[date],
 ) -> int:
     """How many accounts the at-risk list holds: the snapshot's rows ``actor`` may read, less
-    those churned since it was taken (a range of ix_accounts_churned_on), never a check of
-    every listed account."""
+    those churned since it was taken: a few days of ix_accounts_churned_on, never a check of
+    every listed account nor of every account ever churned. A refresh stores live accounts
+    only (churned after the day before it, in any time zone), and an import that churns an
+    account on an earlier day drops its row (`risk_snapshot.forget_churned`)."""
     churned_since = with_owner(
         select(func.count())
         .select_from(Account)
         .join(AccountRisk, AccountRisk.account_id == Account.id)
     ).where(
+        Account.churned_on >= taken.astimezone(UTC).date() - timedelta(days=1),
         Account.churned_on <= now.astimezone(UTC).date() + timedelta(days=1),
         Account.churned_on <= today,
         readable_accounts(actor),
@@ -113,7 +120,7 @@ async def _snapshot_total(
 
 
 async def _from_snapshot(
-    session: AsyncSession, actor: User, now: datetime, limit: int, offset: int
+    session: AsyncSession, actor: User, now: datetime, taken: datetime, limit: int, offset: int
 ) -> AccountList:
     zones = await zones_in_use(session)
     today = owner_today(now, zones)
@@ -139,7 +146,7 @@ async def _from_snapshot(
         Account.id,
     )
     page = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).all()
-    total = await _snapshot_total(session, actor, now, today)
+    total = await _snapshot_total(session, actor, now, taken, today)
     rows = [
         AccountRow(
             row.name,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,6 +65,14 @@ async def refresh_accounts(
     if rows:
         await session.execute(insert(AccountRisk), rows)
     return len(rows)
+
+
+async def forget_churned(session: AsyncSession, *, now: datetime) -> None:
+    """Drop the rows of accounts churned before UTC's today, in every time zone churned: an
+    import may churn a listed account on any earlier day, and the at-risk total subtracts only
+    those churned since the day before the snapshot (`risk_lists`)."""
+    churned = select(Account.id).where(Account.churned_on < now.astimezone(UTC).date())
+    await session.execute(delete(AccountRisk).where(AccountRisk.account_id.in_(churned)))
 
 
 async def snapshot_taken(session: AsyncSession) -> datetime | None:

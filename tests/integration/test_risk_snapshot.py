@@ -18,6 +18,7 @@ from bot.settings import Settings
 from storage.db import Database
 from storage.models import Account, AccountRisk, Objection, ObjectionStatus, User
 from tests.integration.account_builders import LIBRARY, fetch_user
+from tests.integration.test_import import import_text
 from tests.integration.test_portfolio import NOW, Book, seed
 
 RULES = {"recap_grace_hours": 24, "recap_lookback_days": 14}
@@ -118,20 +119,52 @@ async def test_a_refresh_forgets_accounts_no_longer_at_risk(db: Database) -> Non
     assert len(rows) <= int(before or 0)
 
 
+async def _pages_listing_charlie(db: Database, book: Book) -> dict[str, AccountList]:
+    """A head's and a lead's at-risk pages from a fresh snapshot, Charlie on them."""
+    await snapshot(db)
+    pages = {who: await page(db, book.people[who], live_limit=0) for who in ("hal", "lea")}
+    assert "Charlie" in [row.name for row in pages["hal"].items]
+    return pages
+
+
+async def _charlie_gone(db: Database, book: Book, before: dict[str, AccountList]) -> None:
+    """Off the pages and the totals before the next refresh, as working it out says."""
+    for who, earlier in before.items():
+        after = await page(db, book.people[who], live_limit=0)
+        on_the_spot = await page(db, book.people[who], live_limit=10**6)
+        assert "Charlie" not in [row.name for row in after.items], who
+        assert after.total == earlier.total - 1 == on_the_spot.total, who
+        assert shown(after) == shown(on_the_spot), who
+
+
 async def test_an_account_churned_since_the_snapshot_leaves_the_page_and_the_total(
     db: Database,
 ) -> None:
     book = await seed(db)
-    await snapshot(db)
-    before = {who: await page(db, book.people[who], live_limit=0) for who in ("hal", "lea")}
-    assert "Charlie" in [row.name for row in before["hal"].items]
+    before = await _pages_listing_charlie(db, book)
     async with db.unit_of_work() as session:  # behind accountbot's back: no refresh
         charlie = await session.get(Account, book.accounts["Charlie"])
         assert charlie is not None
         charlie.churned_on = NOW.date() - timedelta(days=1)
-    for who, earlier in before.items():
-        after = await page(db, book.people[who], live_limit=0)
-        assert "Charlie" not in [row.name for row in after.items], who
-        assert after.total == earlier.total - 1, who
-        assert shown(after) == shown(await page(db, book.people[who], live_limit=10**6)), who
-        assert after.total == (await page(db, book.people[who], live_limit=10**6)).total, who
+    await _charlie_gone(db, book, before)
+
+
+async def test_an_import_that_churns_a_listed_account_a_month_back_takes_it_off_at_once(
+    db: Database,
+) -> None:
+    book = await seed(db)
+    before = await _pages_listing_charlie(db, book)
+    async with db.read_only() as session:
+        charlie = await session.get(Account, book.accounts["Charlie"])
+        assert charlie is not None
+        owner = await session.get(User, charlie.owner_id)
+        assert owner is not None
+        row = [charlie.name, owner.email, charlie.stage, charlie.started_on.isoformat()]
+    a_month_back = (NOW.date() - timedelta(days=30)).isoformat()
+    await import_text(
+        db,
+        "accounts",
+        "name,owner_email,stage,started_on,churned_on\n" + ",".join([*row, a_month_back]) + "\n",
+        now=NOW,
+    )
+    await _charlie_gone(db, book, before)  # imports do not refresh the snapshot

@@ -30,6 +30,7 @@ from bot.services.imports.kinds import SPECS, ImportKind, KindSpec, column_of
 from bot.services.imports.queries import chunks, select_in
 from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
 from bot.services.imports.row_checks import repeated_keys, resolve_references, taken_ids
+from bot.services.risk_snapshot import forget_churned
 from bot.services.when import local_date_of
 from storage.catalog import bump_catalog
 from storage.models import AuditEntry
@@ -269,6 +270,8 @@ async def import_table(
     await _write(session, spec, plan, progress)
     if import_kind in CATALOG_KINDS and (plan.creates or plan.updates):
         await bump_catalog(session)  # names and who reads them may have changed
+    if import_kind is ImportKind.ACCOUNTS and plan.updates:
+        await forget_churned(session, now=now)  # not listed at risk any more
     result = ImportResult(
         kind=import_kind.value,
         source_name=table.source,
