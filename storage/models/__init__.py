@@ -11,6 +11,7 @@ from storage.models.accounts import (
     Upsell,
 )
 from storage.models.base import (
+    LIVE_OBJECTION_SQL,
     LIVE_OBJECTION_STATUSES,
     Base,
     MeetingKind,
@@ -31,6 +32,7 @@ from storage.models.preferences import NudgeItem, UserSettings
 from storage.models.workflow import AccountTask, Objection, ObjectionStep, StepCompletion
 
 __all__ = [
+    "LIVE_OBJECTION_SQL",
     "LIVE_OBJECTION_STATUSES",
     "MEETING_KIND_MAX",
     "Account",

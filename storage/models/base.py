@@ -94,6 +94,10 @@ class ObjectionStatus(StrEnum):
 
 # Objections still being worked on: shown on status, lists, App Home and the digest.
 LIVE_OBJECTION_STATUSES = (ObjectionStatus.OPEN, ObjectionStatus.ESCALATED)
+# The same, as the words of SQL that the index of live objections by age is defined by.
+LIVE_OBJECTION_SQL = "status IN ({})".format(
+    ", ".join(f"'{s.value}'" for s in LIVE_OBJECTION_STATUSES)
+)
 
 
 class ObjectionStepKind(StrEnum):

@@ -15,10 +15,17 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, ObjectionStatus, ObjectionStepKind, utcnow
+from storage.models.base import (
+    LIVE_OBJECTION_SQL,
+    Base,
+    ObjectionStatus,
+    ObjectionStepKind,
+    utcnow,
+)
 from storage.models.org import User, enum_column
 from storage.types import UTCDateTime
 
@@ -50,8 +57,18 @@ class Objection(Base):
     """
 
     __tablename__ = "objections"
-    # An account's live objections (a page of flags counts them) in one range of one index.
-    __table_args__ = (Index("ix_objections_account_id_status", "account_id", "status"),)
+    __table_args__ = (
+        # An account's live objections (a page of flags counts them) in one range of one index.
+        Index("ix_objections_account_id_status", "account_id", "status"),
+        # Every live objection, oldest first (a head's list, those left open too long): a
+        # partial index, which SQLite uses when a query says `LIVE_OBJECTION_SQL` word for word.
+        Index(
+            "ix_objections_live_opened_at",
+            "opened_at",
+            sqlite_where=text(LIVE_OBJECTION_SQL),
+            postgresql_where=text(LIVE_OBJECTION_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
