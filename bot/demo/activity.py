@@ -1,5 +1,6 @@
 """What happened on the demo book's accounts: meetings and recaps, upsells, satisfaction
-signals, deliverables, ticked playbook steps and objections (see :mod:`bot.demo.book`).
+signals, deliverables and ticked playbook steps (see :mod:`bot.demo.book`; objections:
+:mod:`bot.demo.objections`).
 
 Functions return row dicts for bulk inserts; they draw from the caller's seeded generator, so
 the order of calls must stay fixed for a seed to keep giving the same book.
@@ -16,7 +17,6 @@ from bot.demo.accounts import AccountPlan, local_at
 from bot.demo.names import (
     DELIVERABLES,
     NEXT_STEPS,
-    OBJECTIONS,
     RECAPS,
     UPSELL_SERVICES,
     UPSELL_SPOTTED,
@@ -24,8 +24,6 @@ from bot.demo.names import (
 from bot.playbooks import PlaybookLibrary
 from storage.models import (
     MeetingKind,
-    ObjectionStatus,
-    ObjectionStepKind,
     SignalKind,
     Stage,
     UpsellStatus,
@@ -37,12 +35,6 @@ RECAP_ON_TIME, RECAP_LATE = 0.80, 0.10  # the rest of the meetings get no recap
 NPS_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 8, 14, 18, 16)  # scores 0..10, mostly 7-10
 CSAT_WEIGHTS = (1, 2, 5, 20, 25)  # scores 1..5
 PITCH_SHARE = 0.32
-NOTE_STEPS = (
-    ObjectionStepKind.CLASSIFY,
-    ObjectionStepKind.VALIDATE,
-    ObjectionStepKind.CLARIFY,
-    ObjectionStepKind.ASK,
-)
 
 
 def _kind(rng: random.Random, plan: AccountPlan, day: date, first: bool) -> MeetingKind:
@@ -256,67 +248,3 @@ def step_rows(
             }
         )
     return rows, left_overdue
-
-
-def objection(
-    rng: random.Random,
-    plan: AccountPlan,
-    now: datetime,
-    status: ObjectionStatus,
-    playbooks: PlaybookLibrary,
-) -> tuple[Row, list[Row]]:
-    """An objection walked through up to "ask" (open), "escalate" or "resolve", and its steps."""
-    kind, summary, contact, channel, notes = rng.choice(OBJECTIONS)
-    opened = now - timedelta(days=rng.randint(6, 20), hours=rng.randint(0, 8))
-    kinds: list[tuple[ObjectionStepKind, str]] = list(zip(NOTE_STEPS, notes, strict=True))
-    if status is ObjectionStatus.OPEN:
-        kinds = kinds[:3]
-    else:
-        kinds.append((ObjectionStepKind.ESCALATE, "Asked the exec sponsor to join the next call"))
-    if status is ObjectionStatus.RESOLVED:
-        kinds.append((ObjectionStepKind.RESOLVE, "Agreed a four-week plan with weekly numbers"))
-    steps = [
-        {
-            "step": step,
-            "note": note,
-            "details": {"step": step.value},
-            "recorded_by_id": plan.seat.owner_id,
-            "recorded_at": opened + timedelta(days=index, hours=1),
-        }
-        for index, (step, note) in enumerate(kinds)
-    ]
-    after = {
-        ObjectionStatus.OPEN: ObjectionStepKind.ASK,
-        ObjectionStatus.ESCALATED: ObjectionStepKind.RESOLVE,
-        ObjectionStatus.RESOLVED: ObjectionStepKind.RESOLVE,
-    }
-    last_at = steps[-1]["recorded_at"]
-    escalated_at = steps[4]["recorded_at"] if len(steps) > 4 else None
-    legitimate = kind == "legitimate"
-    asked = playbooks.walk.step("ask").questions[kind][0]  # type: ignore[index]
-    row = {
-        "account_id": plan.id,
-        "raised_by_id": plan.seat.owner_id,
-        "kind": kind,
-        "summary": summary,
-        "status": status,
-        "current_step": after[status],
-        "opened_at": opened,
-        "updated_at": last_at,
-        "resolved_at": last_at if status is ObjectionStatus.RESOLVED else None,
-        "contact_name": contact,
-        "decision_maker": legitimate,
-        "backed_by_data": legitimate,
-        "channel": channel,
-        "proposed_kind": kind,
-        "restatement": notes[2],
-        "client_confirmed": True,
-        "answers": None
-        if status is ObjectionStatus.OPEN
-        else [{"question": asked, "answer": notes[3]}],
-        "escalated_at": escalated_at,
-        "escalated_to_id": plan.exec_sponsor_id if escalated_at else None,
-        "outcome": "resolved" if status is ObjectionStatus.RESOLVED else None,
-        "agreement": notes[3] if status is ObjectionStatus.RESOLVED else None,
-    }
-    return row, steps

@@ -27,17 +27,18 @@ from bot.demo.activity import (
     clear_recap,
     deliverable_rows,
     meeting_rows,
-    objection,
     signal_rows,
     step_rows,
     upsell_rows,
 )
+from bot.demo.inserts import insert, insert_ids
 from bot.demo.names import (
     ESCAPING_EXAMPLE,
     TIMEZONES,
     person_names,
     team_names,
 )
+from bot.demo.objections import seed_objections
 from bot.playbooks import PlaybookLibrary, load_playbooks
 from storage.catalog import bump_catalog
 from storage.keys import name_key
@@ -46,9 +47,6 @@ from storage.models import (
     Contract,
     Deliverable,
     Meeting,
-    Objection,
-    ObjectionStatus,
-    ObjectionStep,
     Role,
     SatisfactionSignal,
     Seniority,
@@ -114,20 +112,6 @@ class _Org:
     ams: list[list[tuple[int, str]]]
 
 
-async def _insert_ids(session: AsyncSession, model: Any, rows: list[Row]) -> list[int]:
-    """Core INSERT of many rows (one statement per batch), returning ids in row order."""
-    table = model.__table__
-    stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    connection = await session.connection()
-    return list((await connection.execute(stmt, rows)).scalars().all())
-
-
-async def _insert(session: AsyncSession, model: Any, rows: list[Row]) -> None:
-    if rows:
-        connection = await session.connection()
-        await connection.execute(model.__table__.insert(), rows)
-
-
 async def _seed_org(
     session: AsyncSession, rng: random.Random, now: datetime, team_count: int
 ) -> tuple[_Org, list[str]]:
@@ -143,7 +127,7 @@ async def _seed_org(
         }
         for index, name in enumerate(names)
     ]
-    team_ids = await _insert_ids(session, Team, team_rows)
+    team_ids = await insert_ids(session, Team, team_rows)
     people = person_names(rng)
     user_rows: list[Row] = []
 
@@ -170,7 +154,7 @@ async def _seed_org(
         extra = rng.choices(levels, k=AMS_PER_TEAM - len(levels))
         for seniority in sorted([*levels, *extra], key=levels.index):
             person(Role.AM, seniority, team_id)
-    ids = await _insert_ids(session, User, user_rows)
+    ids = await insert_ids(session, User, user_rows)
     who = [(user_id, row["email"]) for user_id, row in zip(ids, user_rows, strict=True)]
     per_team = 1 + AMS_PER_TEAM
     teams = [who[2 + i * per_team : 2 + (i + 1) * per_team] for i in range(team_count)]
@@ -217,37 +201,6 @@ def _activity_rows(
     return rows
 
 
-async def _seed_objections(
-    session: AsyncSession,
-    rng: random.Random,
-    plans: list[AccountPlan],
-    now: datetime,
-    playbooks: PlaybookLibrary,
-) -> int:
-    """An open objection per team; the first team also has an escalated and a resolved one."""
-    objections: list[Row] = []
-    histories: list[list[Row]] = []
-    teams = sorted({plan.seat.team for plan in plans})
-    for team in teams:
-        live = [p for p in plans if p.seat.team == team and p.active]
-        live = [p for p in live if p.stage is not Stage.ONBOARDING] or live
-        statuses = [ObjectionStatus.OPEN]
-        if team == teams[0]:
-            statuses += [ObjectionStatus.ESCALATED, ObjectionStatus.RESOLVED]
-        for plan, status in zip(rng.sample(live, len(statuses)), statuses, strict=True):
-            row, steps = objection(rng, plan, now, status, playbooks)
-            objections.append(row)
-            histories.append(steps)
-    ids = await _insert_ids(session, Objection, objections)
-    steps = [
-        {**step, "objection_id": objection_id}
-        for objection_id, history in zip(ids, histories, strict=True)
-        for step in history
-    ]
-    await _insert(session, ObjectionStep, steps)
-    return len(ids)
-
-
 async def seed_demo_book(
     session: AsyncSession, *, now: datetime, seed: int = 7, scale: int = 1
 ) -> DemoBook:
@@ -266,14 +219,14 @@ async def seed_demo_book(
         am_ids=[[am_id for am_id, _ in ams] for ams in org.ams],
         head_id=org.head[0],
     )
-    account_ids = await _insert_ids(session, Account, [p.account_row(now) for p in plans])
+    account_ids = await insert_ids(session, Account, [p.account_row(now) for p in plans])
     for plan, account_id in zip(plans, account_ids, strict=True):
         plan.id = account_id
     library = load_playbooks()
     rows = _activity_rows(rng, org, plans, now, library)
     for model, model_rows in rows.items():
-        await _insert(session, model, model_rows)
-    objections = await _seed_objections(session, rng, plans, now, library)
+        await insert(session, model, model_rows)
+    objections = await seed_objections(session, rng, plans, now, library)
     await bump_catalog(session)
     await session.flush()
     stages = Counter(plan.stage.value for plan in plans if plan.active)
