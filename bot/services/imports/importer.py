@@ -8,8 +8,8 @@ listing every bad row. Then new rows are inserted and changed rows updated in ba
 the columns the file has: others (a meeting's recap when the file has no recap column, ...)
 are left alone, and a row already holding the file's values is not written at all. An
 account created, or whose stage the file changes, without a stage_entered_on gets
-`stage_entered_at = now`, and the result warns about the new ones. One audit entry (source
-"import") records each import.
+`stage_entered_at = now`, and the result warns about the new ones. Accounts it churns leave
+the risk snapshot at once. One audit entry (source "import") records each import.
 """
 
 from __future__ import annotations
