@@ -120,6 +120,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
             finalize=_finalize_text if surface == "text" else _finalize_json,
+            auto_reload=False,  # templates ship with the code: no stat of the file per render
         )
         escape = {"slack": escape_mrkdwn, "teams": escape_teams_markdown, "text": plain}[surface]
         self.env.filters.update(
