@@ -1,9 +1,10 @@
 """The Teams surface on botbuilder-core: POST /api/messages, and sending cards to conversations.
 
 Every botbuilder import in accountbot is in this module, `teams_activities` (an activity as
-plain data, a card as an activity) and `teams_delivery` (sending the outbox into Teams): the
-Bot Framework SDK for Python is in legacy maintenance, so swapping it means rewriting these
-three files only (`teams_requests`, `teams_surface` and `teams_cards` speak plain dicts).
+plain data, a card as an activity), `teams_tokens` (the bot's token, fetched off the event
+loop) and `teams_delivery` (sending the outbox into Teams): the Bot Framework SDK for Python
+is in legacy maintenance, so swapping it means rewriting these four files only
+(`teams_requests`, `teams_surface` and `teams_cards` speak plain dicts).
 
 Requests are checked before the SDK sees them. With an app id, a request needs a bearer token
 that claims to come from the Bot Framework for this app and this serviceUrl; anything else is a
@@ -28,6 +29,7 @@ from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
 )
 from botbuilder.schema import (
     Activity,
@@ -41,6 +43,7 @@ from bot.channels.teams_activities import card_activity, conversation_of, teams_
 from bot.channels.teams_cards import CardMessage
 from bot.channels.teams_requests import RecentIds, token_problem
 from bot.channels.teams_surface import TeamsSurface
+from bot.channels.teams_tokens import TokensOffTheLoop
 from bot.logs import request_context
 from bot.services.container import Services
 from bot.settings import Settings
@@ -243,7 +246,10 @@ def build_teams_channel(
     settings = services.settings
     config = _Config(settings)
     authentication = ConfigurationBotFrameworkAuthentication(
-        config, credentials_factory=credentials_factory
+        config,
+        credentials_factory=TokensOffTheLoop(
+            credentials_factory or ConfigurationServiceClientCredentialFactory(config)
+        ),
     )
     adapter = CloudAdapter(authentication)
 

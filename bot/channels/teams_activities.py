@@ -1,8 +1,8 @@
 """A Teams activity as accountbot's plain data, and a card as an activity to send.
 
-The other module that imports botbuilder besides `teams` and `teams_delivery`: where a message
-came from (with the reference needed to write there later), its text without the bot's own
-`<at>` mention, or the form values of a card's button.
+One of the modules that import botbuilder (see `teams`): where a message came from (with the
+reference needed to write there later), its text without the bot's own `<at>` mention, or the
+form values of a card's button.
 """
 
 from __future__ import annotations

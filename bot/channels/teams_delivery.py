@@ -1,5 +1,5 @@
 """Sending outbox messages into stored Teams conversations, through the Teams channel (one of
-the three modules that import botbuilder; see `bot.channels.teams`)."""
+the modules that import botbuilder; see `bot.channels.teams`)."""
 
 from __future__ import annotations
 

@@ -350,6 +350,7 @@ class LoopbackCredentialsFactory(ServiceClientCredentialsFactory):  # type: igno
     def __init__(self, connector: FakeConnector, app_id: str = APP_ID) -> None:
         self.connector = connector
         self.app_id = app_id
+        self.fetched_on: list[int] = []  # the thread of each token request sent to the fake
 
     async def is_valid_app_id(self, app_id: str) -> bool:
         return app_id == self.app_id
@@ -360,27 +361,39 @@ class LoopbackCredentialsFactory(ServiceClientCredentialsFactory):  # type: igno
     async def create_credentials(
         self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
     ) -> MicrosoftAppCredentials:
-        return _LoopbackCredentials(
-            app_id, oauth_scope, f"{self.connector.url}/{TENANT_ID}/oauth2/v2.0/token"
-        )
+        token_url = f"{self.connector.url}/{TENANT_ID}/oauth2/v2.0/token"
+        return _LoopbackCredentials(app_id, oauth_scope, token_url, self.fetched_on)
 
 
 class _LoopbackCredentials(MicrosoftAppCredentials):  # type: ignore[misc]
-    def __init__(self, app_id: str, oauth_scope: str, token_url: str) -> None:
+    """Like botbuilder's with MSAL: a blocking request for the token, kept (per credentials
+    object, as MSAL's cache is per app) until five minutes before it expires."""
+
+    def __init__(
+        self, app_id: str, oauth_scope: str, token_url: str, fetched_on: list[int]
+    ) -> None:
         super().__init__(app_id, "test-secret", oauth_scope=oauth_scope)
         self.token_url = token_url
+        self.fetched_on = fetched_on
+        self._kept: tuple[str, float] | None = None
+        self._lock = threading.Lock()
 
     def get_access_token(self, force_refresh: bool = False) -> str:
-        """Synchronous, like MSAL's client-credentials call it stands in for."""
-        form = {
-            "client_id": self.microsoft_app_id,
-            "client_secret": self.microsoft_app_password,
-            "grant_type": "client_credentials",
-            "scope": f"{self.oauth_scope}/.default",
-        }
-        answer = requests.post(self.token_url, data=form, timeout=5)
-        answer.raise_for_status()
-        return str(answer.json()["access_token"])
+        with self._lock:
+            if self._kept is not None and time.monotonic() < self._kept[1] and not force_refresh:
+                return self._kept[0]
+            self.fetched_on.append(threading.get_ident())
+            form = {
+                "client_id": self.microsoft_app_id,
+                "client_secret": self.microsoft_app_password,
+                "grant_type": "client_credentials",
+                "scope": f"{self.oauth_scope}/.default",
+            }
+            answer = requests.post(self.token_url, data=form, timeout=5)
+            answer.raise_for_status()
+            body = answer.json()
+            self._kept = (str(body["access_token"]), time.monotonic() + body["expires_in"] - 300)
+            return self._kept[0]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and linking a team to its channel."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ class Signed:
     connector: FakeConnector
     send: TeamsSender
     base_url: str
+    credentials: LoopbackCredentialsFactory
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -61,13 +63,13 @@ async def signed(
         microsoft_app_password="test-secret",
         teams_openid_metadata_url=connector.openid_metadata_url,
     )
-    app = build_app(
-        settings, clock=lambda: NOW, teams_credentials=LoopbackCredentialsFactory(connector)
-    )
+    credentials = LoopbackCredentialsFactory(connector)
+    app = build_app(settings, clock=lambda: NOW, teams_credentials=credentials)
     runner, base_url = await start_server(app.web)
     http = aiohttp.ClientSession()
     try:
-        yield Signed(connector, TeamsSender(f"{base_url}/api/messages", connector, http), base_url)
+        sender = TeamsSender(f"{base_url}/api/messages", connector, http)
+        yield Signed(connector, sender, base_url, credentials)
     finally:
         await http.close()
         await runner.cleanup()
@@ -123,6 +125,23 @@ async def test_a_request_signed_by_the_bot_framework_is_answered_with_the_bots_o
     assert reply.authorization is not None and reply.authorization.startswith(
         "Bearer fake-bot-token"
     )
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_the_bots_token_is_asked_for_once_and_never_on_the_event_loop(
+    signed: Signed,
+) -> None:
+    """Asking Microsoft for a token blocks; on the event loop it would stall every request."""
+    for text in ("status acme robotics", "help", "list mine"):
+        signed.connector.reset()
+        status, _ = await signed.send.post(
+            signed.send.personal_message(text, ALICE_T),
+            authorization=f"Bearer {signed.connector.channel_token()}",
+        )
+        assert status in (200, 201)
+        await signed.connector.activity()
+    assert len(signed.credentials.fetched_on) == 1  # kept for its hour, not asked per answer
+    assert threading.get_ident() not in signed.credentials.fetched_on
 
 
 @pytest.mark.asyncio(loop_scope="module")
