@@ -60,8 +60,8 @@ class Objection(Base):
     __table_args__ = (
         # An account's live objections (a page of flags counts them) in one range of one index.
         Index("ix_objections_account_id_status", "account_id", "status"),
-        # Every live objection, oldest first (a head's list, those left open too long): a
-        # partial index, which SQLite uses when a query says `LIVE_OBJECTION_SQL` word for word.
+        # Every live objection, oldest first (a head's or ops' list): a partial index, which
+        # SQLite uses when a query says `LIVE_OBJECTION_SQL` word for word.
         Index(
             "ix_objections_live_opened_at",
             "opened_at",

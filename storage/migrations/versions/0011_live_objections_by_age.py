@@ -1,4 +1,4 @@
-"""live objections by age: a head's objections and the stale ones without reading them all
+"""live objections by age: a head's page of objections without reading and sorting them all
 
 Revision ID: 0011
 Revises: 0010
@@ -8,9 +8,8 @@ Create Date: 2026-12-02
   objections of everyone (a head's or ops' list and App Home) are the oldest live ones first, a
   page of them: SQLite read every live objection of the book through ``ix_objections_status``
   and sorted them for each page (29 ms on 494,672 accounts and 9,900 live objections); in this
-  index the page is its first rows. The daily nudge about objections left open too long reads a
-  range of it. SQLite uses a partial index only for a query that states its condition in the
-  same words (`storage.models.LIVE_OBJECTION_SQL`).
+  index the page is its first rows. SQLite uses a partial index only for a query that states
+  its condition in the same words (`storage.models.LIVE_OBJECTION_SQL`).
 """
 
 from collections.abc import Sequence
