@@ -35,10 +35,10 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.account_scope import EVERY_LIVE, scoped
+from bot.services.objections.lists import LIVE_BY_ACCOUNT
 from bot.services.status import recap_overdue, recap_window_bounds
 from bot.services.step_rules import completed_steps, required_steps_past_due
 from bot.services.when import local_date_of
-from storage.expressions import not_leading
 from storage.models import (
     LIVE_OBJECTION_STATUSES,
     Account,
@@ -157,10 +157,9 @@ def _facts_statement(scope: ColumnElement[bool]) -> CompoundSelect[int, Any, str
     """The NPS part comes first so the value column keeps its decimal type; counts are whole
     numbers in it."""
     window = recap_overdue(bindparam("recap_since"), bindparam("recap_until"), bindparam("now"))
-    # For the whole book the open objections lead (ix_objections_status); for fewer accounts
-    # (a reader's, a page's) each account's own (ix_objections_account_id_status).
-    status = Objection.status if scope is EVERY_LIVE else not_leading(Objection.status)
-    live_objection = status.in_(LIVE_OBJECTION_STATUSES)
+    # For the whole book the open objections lead (ix_objections_status).
+    every = Objection.status.in_(LIVE_OBJECTION_STATUSES)
+    live_objection = every if scope is EVERY_LIVE else LIVE_BY_ACCOUNT
     return union_all(
         _low_nps(scope),
         _counts(_OBJECTIONS, Objection.account_id, scope, live_objection),

@@ -30,6 +30,9 @@ class ObjectionList:
 # for a query that says its condition so (not through parameters), and, without statistics,
 # only when told the condition holds for most objections; else it sorts all it finds.
 _LIVE_IN_WORDS = text(f"objections.{LIVE_OBJECTION_SQL}")
+# Live, among fewer accounts than the whole book (a reader's, one's own, a page's): found from
+# each account's own objections (ix_objections_account_id_status), the status kept from leading.
+LIVE_BY_ACCOUNT = not_leading(Objection.status).in_(LIVE_OBJECTION_STATUSES)
 
 
 def _visible_to(actor: User) -> ColumnElement[bool]:
@@ -55,9 +58,8 @@ async def live_objections(
     if every_account:  # the first rows of ix_objections_live_opened_at; the total, no join
         conditions = [likely(_LIVE_IN_WORDS), _visible_to(actor)]
         count = select(func.count()).select_from(Objection).where(_LIVE_IN_WORDS)
-    else:  # fewer accounts' (a reader's, one's own): each account's own objections
-        live = not_leading(Objection.status).in_(LIVE_OBJECTION_STATUSES)
-        conditions = [live, _visible_to(actor)]
+    else:
+        conditions = [LIVE_BY_ACCOUNT, _visible_to(actor)]
     if account is not None:
         conditions.append(Objection.account_id == account.id)
     if own_only:
