@@ -9,8 +9,3 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": 
 def name_key(text: str) -> str:
     """Case, repeated spaces and curly quotes do not tell two names apart."""
     return " ".join(text.translate(_QUOTES).split()).casefold()
-
-
-def words_sorted(text: str) -> str:
-    """The words of ``text`` in order: rapidfuzz's ``token_sort_ratio`` is ``ratio`` on these."""
-    return " ".join(sorted(text.split()))

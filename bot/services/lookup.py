@@ -7,7 +7,8 @@
    least ``FUZZY_LEAD`` points ahead of the runner-up; else "not found" with suggestions.
 
 The fuzzy score is the better of rapidfuzz's ``ratio`` and ``token_sort_ratio`` (typos and
-swapped words). Scorers that ignore extra words (``WRatio``, ``token_set_ratio``) are not used:
+swapped words; `bot.services.fuzzy`, which scores only the names of a big list that could be
+among the best). Scorers that ignore extra words (``WRatio``, ``token_set_ratio``) are not used:
 chat handlers try "Acme 2h ago" as a name before splitting off "2h ago", and those scorers
 would match it to an account called "Acme".
 
@@ -19,72 +20,29 @@ whatever they pick is read again from the database.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
-import numpy as np
-from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.access import readable_accounts
+from bot.services.fuzzy import best_scores, fuzzy_scores
 from bot.services.name_index import Named, NameIndex, NameList
-from storage.keys import name_key, words_sorted
+from storage.keys import name_key
 from storage.models import Account, User
 
 MAX_QUERY_LENGTH = 200
 FUZZY_ACCEPT = 90.0
 FUZZY_LEAD = 5.0
-SUGGESTION_MIN = 50.0
 MAX_SUGGESTIONS = 3
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
-SCORE_OFF_THE_LOOP_FROM = 20000  # names: from here, fuzzy scores are worked out on a thread
+BIG_LIST_FROM = 5000  # names: from here, only those that could be the best are scored (a thread)
 
 
 def normalise_name(text: str) -> str:
     """How names are compared: the stored natural key (case, spaces and curly quotes aside)."""
     return name_key(text)
-
-
-def fuzzy_scores(
-    query: str,
-    keys: Sequence[str],
-    *,
-    best: int | None = None,
-    sorted_keys: Sequence[str] | None = None,
-) -> dict[int, float]:
-    """How alike ``query`` is to every key (0..100, the better of rapidfuzz's ``ratio`` and
-    ``token_sort_ratio``), for the keys at or above SUGGESTION_MIN, by position
-    (with ``best``: only those scoring at least the ``best``-th highest score, ties included).
-    Scored by rapidfuzz in C for all keys at once, one pass per scorer: no Python per name.
-    ``sorted_keys`` (each key's `words_sorted`, kept for a big list) spare the second scorer
-    sorting every key's words again: ``ratio`` on them is ``token_sort_ratio``, 4x faster."""
-    if not keys:
-        return {}
-    passes = [(fuzz.ratio, query, keys)]
-    if sorted_keys is None:
-        passes.append((fuzz.token_sort_ratio, query, keys))
-    else:
-        passes.append((fuzz.ratio, words_sorted(query), sorted_keys))
-    scores = np.maximum(
-        *(
-            process.cdist(
-                [text],
-                choices,
-                scorer=scorer,
-                processor=None,
-                score_cutoff=SUGGESTION_MIN,
-                dtype=np.float64,
-            )[0]
-            for scorer, text, choices in passes
-        )
-    )
-    hits = np.nonzero(scores >= SUGGESTION_MIN)[0]
-    if best is not None and len(hits) > best:
-        floor = np.partition(scores[hits], -best)[-best]
-        hits = hits[scores[hits] >= floor]
-    return {int(index): float(scores[index]) for index in hits}
 
 
 def _checked_query(query: str) -> str:
@@ -148,13 +106,13 @@ async def _by_id(session: AsyncSession, account_id: int, actor: User, shown: str
 
 async def _fuzzy(session: AsyncSession, shown: str, actor: User, candidates: NameList) -> Account:
     query, kept = normalise_name(shown), max(MAX_SUGGESTIONS, 2)
-    if len(candidates) < SCORE_OFF_THE_LOOP_FROM:
+    if len(candidates) < BIG_LIST_FROM:
         scores = fuzzy_scores(query, candidates.keys, best=kept)
-    else:  # tenths of a second on a big book: rapidfuzz lets go of the GIL, so others go on
+    else:  # on a thread: a list's characters are counted on first use (tenths of a second
+        # on a big book), then a few passes of numpy bound every name's score
 
         def score() -> dict[int, float]:
-            keys, sorted_keys = candidates.keys, candidates.sorted_keys
-            return fuzzy_scores(query, keys, best=kept, sorted_keys=sorted_keys)
+            return best_scores(query, candidates.keys, candidates.char_counts, best=kept)
 
         scores = await asyncio.to_thread(score)
     ranked = sorted(

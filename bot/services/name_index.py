@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.fuzzy import CharCounts
 from storage.catalog import catalog_generation
-from storage.keys import name_key, words_sorted
+from storage.keys import name_key
 from storage.models import Account, Role, User
 
 DEFAULT_TTL_SECONDS = 60.0
@@ -53,15 +54,15 @@ def _kept(before: Named | None, row: tuple[int, str, int, int | None]) -> Named:
 
 
 class NameList:
-    """The names a person may read, to match a query against: their keys (and the keys'
-    words sorted) for the fuzzy scorer, and the names whose key contains a text. A head's list
-    is the whole book, so that search runs in C, one pass over all the keys joined; each is
-    worked out on first use, then kept."""
+    """The names a person may read, to match a query against: their keys (and how often each
+    character occurs in them, to bound fuzzy scores) for the fuzzy scorer, and the names whose
+    key contains a text. A head's list is the whole book, so that search runs in C, one pass
+    over all the keys joined; each is worked out on first use, then kept."""
 
     def __init__(self, names: list[Named]) -> None:
         self.names = names
         self._keys: list[str] | None = None
-        self._sorted_keys: list[str] | None = None
+        self._char_counts: CharCounts | None = None
         self._joined: tuple[str, array[int]] | None = None
 
     def __len__(self) -> int:
@@ -74,11 +75,11 @@ class NameList:
         return self._keys
 
     @property
-    def sorted_keys(self) -> list[str]:
-        if self._sorted_keys is None:
-            # keys are normalised: one word has no space, and is its own sorted self
-            self._sorted_keys = [words_sorted(k) if " " in k else k for k in self.keys]
-        return self._sorted_keys
+    def char_counts(self) -> CharCounts:
+        """How often each character occurs in each key: what bounds a name's fuzzy score."""
+        if self._char_counts is None:
+            self._char_counts = CharCounts(self.keys)
+        return self._char_counts
 
     def containing(self, part: str) -> list[Named]:
         """The names whose key contains ``part``, in list order."""

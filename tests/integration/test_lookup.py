@@ -6,15 +6,18 @@ Fuzzy scores quoted in comments are max(ratio, token_sort_ratio) on casefolded n
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
+from sqlalchemy import insert
 
 from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.lookup import find_account, normalise_name
 from bot.services.name_index import NameIndex
 from storage.db import Database
-from storage.models import Role, User
+from storage.models import Account, Role, Stage, User
 from tests.integration.account_builders import fetch_user
 from tests.integration.builders import make_account, make_team, make_user
 
@@ -181,6 +184,40 @@ async def test_head_finds_any_teams_account_by_typo(db: Database) -> None:
     async with db.unit_of_work() as session:
         head = await make_user(session, role=Role.HEAD)
     assert await find(db, head.id, "Acme Secrat") == "Acme Secret"
+
+
+async def test_a_head_on_a_big_book_finds_a_misspelt_name_and_the_closest_suggestions(
+    db: Database,
+) -> None:
+    """6,000 accounts: only the names whose bound could reach the best are scored, and the
+    answers are those of scoring every name."""
+    async with db.unit_of_work() as session:
+        am = await make_user(session, team=await make_team(session))
+        head = await make_user(session, role=Role.HEAD)
+        names = [f"Northwind Traders {n}" for n in range(1, 6001)] + ["Contoso Pharmaceuticals"]
+        rows = [
+            {
+                "name": name,
+                "name_key": normalise_name(name),
+                "owner_id": am.id,
+                "stage": Stage.GROWTH,
+                "stage_entered_at": datetime(2026, 1, 5, tzinfo=UTC),
+                "mrr": Decimal(1000),
+                "started_on": date(2026, 1, 5),
+            }
+            for name in names
+        ]
+        await session.execute(insert(Account), rows)
+    assert await find(db, head.id, "Contoso Pharmacueticals") == "Contoso Pharmaceuticals"
+    # 17 with two letters swapped scores 95; one digit more (107, 117, 127, ... 170-179) 92.7,
+    # tied, so those come next by name; 1 and 7 (92.3) do not make the three
+    close = await failure(db, head.id, "Northwind Tarders 17")
+    assert isinstance(close, NotFound)
+    assert close.suggestions == [
+        "Northwind Traders 17",
+        "Northwind Traders 107",
+        "Northwind Traders 117",
+    ]
 
 
 # --- wildcards and bad input --------------------------------------------------------------

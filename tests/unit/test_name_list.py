@@ -1,6 +1,8 @@
 """A head's name search runs over the whole book at once (one regex pass over the keys joined):
-it finds exactly the names a plain scan finds, in the same order, whatever the query holds; and
-its fuzzy scores are exactly those of rapidfuzz's scorers, name by name."""
+it finds exactly the names a plain scan finds, in the same order, whatever the query holds; its
+fuzzy scores are exactly those of rapidfuzz's scorers, name by name; and the best few of a big
+list, found by scoring only the names whose bound could reach them, are exactly the best few
+scoring every name finds."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from bot.services.lookup import SUGGESTION_MIN, fuzzy_scores
+from bot.services.fuzzy import SUGGESTION_MIN, CharCounts, best_scores, fuzzy_scores
 from bot.services.name_index import SEARCH_IN_C_FROM, Named, NameList
 from storage.keys import name_key
 
@@ -60,17 +62,29 @@ def test_a_text_at_the_edges_of_keys_matches_once_and_never_across_two() -> None
 
 
 QUERIES = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join) | st.text(
-    alphabet="acmeno. +*()[]'24", min_size=1, max_size=12
+    alphabet="acmeno. +*()[]'24ßé", min_size=1, max_size=12
 )
+
+
+def typo(name: str, pick: random.Random) -> str:
+    """``name`` with a letter dropped, doubled or swapped with the next, or its words swapped."""
+    at = pick.randrange(len(name))
+    kind = pick.choice(["drop", "double", "swap", "words"])
+    if kind == "drop":
+        return name[:at] + name[at + 1 :]
+    if kind == "double":
+        return name[: at + 1] + name[at:]
+    if kind == "swap" and at + 1 < len(name):
+        return name[:at] + name[at + 1] + name[at] + name[at + 2 :]
+    return " ".join(reversed(name.split()))
 
 
 @settings(max_examples=40, deadline=None)
 @given(query=QUERIES)
-def test_a_big_lists_fuzzy_scores_are_rapidfuzzs_own(query: str) -> None:
-    """A big list scores swapped words on its keys' words sorted once; every score is still
-    the better of rapidfuzz's ratio and token_sort_ratio, name by name."""
+def test_every_score_is_rapidfuzzs_own(query: str) -> None:
+    """Each name's score is the better of rapidfuzz's ratio and token_sort_ratio."""
     key = name_key(query) or query
-    scores = fuzzy_scores(key, BIG.keys, sorted_keys=BIG.sorted_keys)
+    scores = fuzzy_scores(key, BIG.keys)
     expected = {
         index: best
         for index, name in enumerate(BIG.names)
@@ -79,4 +93,44 @@ def test_a_big_lists_fuzzy_scores_are_rapidfuzzs_own(query: str) -> None:
     }
     assert scores.keys() == expected.keys()
     assert all(abs(scores[i] - expected[i]) < 1e-9 for i in expected)
-    assert scores == fuzzy_scores(key, BIG.keys)
+
+
+@settings(max_examples=40, deadline=None)
+@given(query=QUERIES)
+def test_no_name_scores_above_its_bound(query: str) -> None:
+    """The bound that spares scoring most of a big list is never below a name's score."""
+    key = name_key(query) or query
+    bounds = BIG.char_counts.bounds(key)
+    for index, score in fuzzy_scores(key, BIG.keys).items():
+        assert bounds[index] >= score - 1e-3, (BIG.names[index].key, score, bounds[index])
+
+
+@settings(max_examples=60, deadline=None)
+@given(query=QUERIES, best=st.integers(1, 5))
+def test_the_best_of_a_big_list_are_those_scoring_every_name_finds(query: str, best: int) -> None:
+    key = name_key(query) or query
+    assert best_scores(key, BIG.keys, BIG.char_counts, best=best) == fuzzy_scores(
+        key, BIG.keys, best=best
+    )
+
+
+def test_a_typo_of_any_name_finds_what_scoring_every_name_finds() -> None:
+    """Misspelt names, as people type them, of names across the list: the same best few, scores
+    and ties, as rapidfuzz over every name."""
+    pick = random.Random(11)
+    for named in pick.sample(BIG.names, 150):
+        query = name_key(typo(named.name, pick)) or named.key
+        found = best_scores(query, BIG.keys, BIG.char_counts, best=3)
+        assert found == fuzzy_scores(query, BIG.keys, best=3), query
+
+
+def test_names_beyond_ascii_are_bounded_too() -> None:
+    """Accents, other scripts and emoji fall in groups of their own: bounds still hold."""
+    names = ["Café Noir", "Cafe Noir", "Müller & Söhne", "Straße 9", "東京 Trading", "🚀 Rockets"]
+    keys = [name_key(n) for n in names] * 40
+    counts = CharCounts(keys)
+    for query in ("cafe noir", "muller & sohne", "strasse 9", "東京 trading", "rockets 🚀"):
+        scores = fuzzy_scores(query, keys)
+        bounds = counts.bounds(query)
+        assert all(bounds[i] >= s - 1e-3 for i, s in scores.items())
+        assert best_scores(query, keys, counts, best=3) == fuzzy_scores(query, keys, best=3)
