@@ -30,6 +30,7 @@ from bot.services.access import READABLE, reader_params, sees_everything
 from bot.services.nudge_scan import Scan, ScanShape
 from bot.services.owners import Owner, with_owner, zones_in_use
 from bot.services.portfolio import as_date
+from bot.services.when import local_today
 from storage.models import Account, Contract, User
 
 
@@ -103,7 +104,7 @@ def _statements(zones: tuple[str, ...], everyone: bool, days: int, paged: bool) 
     ).where(
         readable,
         or_(Account.churned_on.is_(None), Account.churned_on > today),
-        Contract.end_on.between(_day("utc_yesterday"), _day("utc_last")),
+        Contract.end_on.between(_day("first_today"), _day("window_last")),
         Contract.end_on >= today,
         Contract.end_on <= last_day,
     )
@@ -111,20 +112,21 @@ def _statements(zones: tuple[str, ...], everyone: bool, days: int, paged: bool) 
     if paged:
         page = page.offset(bindparam("offset")).limit(bindparam("limit"))
     # The total, without reading every renewal's account and owner (a head's 90 days hold tens
-    # of thousands). Every owner's today is within a day of UTC's, so a contract ending from
-    # UTC's tomorrow to ``days`` - 1 days after UTC's today is in every owner's window: those
-    # are counted from ix_contracts_end_on, less the ones whose account has churned (ranges of
-    # ix_accounts_churned_on); the two days at each end are checked in full.
+    # of thousands). Owners' todays run from the earliest zone's today to the latest's (with
+    # UTC's), so a contract ending from the latest today to ``days`` after the earliest is in
+    # every owner's window: those are counted from ix_contracts_end_on, less the ones whose
+    # account has churned (ranges of ix_accounts_churned_on); the days at each end where the
+    # zones disagree (none when every zone has the same day) are checked in full.
     inner = Contract.end_on.between(_day("inner_first"), _day("inner_last"))
     if everyone:
         listed = select(func.count()).select_from(Contract).where(inner)
     else:
         listed = _counted().where(inner, readable)
-    # Churned by the owner's today: surely so by UTC's yesterday (a range of the index alone),
-    # and for the two days after it, by the owner's own today.
-    surely_gone = select(Account.id).where(Account.churned_on <= _day("utc_yesterday"), readable)
+    # Churned by the owner's today: surely so by the earliest today (a range of the index
+    # alone), and for the days after it up to the latest, by the owner's own today.
+    surely_gone = select(Account.id).where(Account.churned_on <= _day("first_today"), readable)
     lately_gone = with_owner(select(Account.id)).where(
-        Account.churned_on.between(_day("utc_today"), _day("utc_tomorrow")),
+        Account.churned_on.between(_day("first_today_next"), _day("last_today")),
         Account.churned_on <= today,
         readable,
     )
@@ -139,8 +141,8 @@ def _statements(zones: tuple[str, ...], everyone: bool, days: int, paged: bool) 
     )
     edges = with_owner(_counted()).where(
         or_(
-            Contract.end_on.between(_day("utc_yesterday"), _day("utc_today")),
-            Contract.end_on.between(_day("inner_last_next"), _day("utc_last")),
+            Contract.end_on.between(_day("first_today"), _day("last_today_before")),
+            Contract.end_on.between(_day("inner_last_next"), _day("window_last")),
         ),
         readable,
         or_(Account.churned_on.is_(None), Account.churned_on > today),
@@ -153,19 +155,17 @@ def _statements(zones: tuple[str, ...], everyone: bool, days: int, paged: bool) 
 def _params(
     actor: User, zones: list[str], days: int, now: datetime, limit: int | None, offset: int
 ) -> dict[str, Any]:
-    utc_today = now.astimezone(UTC).date()
-
-    def utc(n: int) -> date:
-        return utc_today + timedelta(days=n)
-
-    more: dict[str, Any] = {
-        "utc_last": utc(days + 1),
-        "utc_yesterday": utc(-1),
-        "utc_today": utc(0),
-        "utc_tomorrow": utc(1),
-        "inner_first": utc(1),
-        "inner_last": utc(days - 1),
-        "inner_last_next": utc(days),
+    todays = {now.astimezone(UTC).date(), *(local_today(now, zone) for zone in zones)}
+    first, last, day = min(todays), max(todays), timedelta(days=1)
+    more: dict[str, Any] = {  # the days every owner's window is made of (`_statements`)
+        "first_today": first,
+        "first_today_next": first + day,
+        "last_today_before": last - day,
+        "last_today": last,
+        "inner_first": last,
+        "inner_last": first + days * day,
+        "inner_last_next": first + (days + 1) * day,
+        "window_last": last + days * day,
         "offset": offset,
         "limit": limit,
     }

@@ -1,6 +1,7 @@
 """The renewals list's total is counted without reading every renewal's account and owner: it
 must still equal the list itself, at the edges of every owner's window (owners a day ahead of
-and behind UTC) and for accounts churned before, on and after their owner's today."""
+and behind UTC, two days apart, or all on the same day) and for accounts churned before, on and
+after their owner's today."""
 
 from __future__ import annotations
 
@@ -16,13 +17,17 @@ from tests.integration.builders import make_account, make_contract, make_team, m
 
 UTC_TODAY = date(2026, 3, 10)
 # 11:30 UTC: already the 11th in Auckland (UTC+13). 05:00 UTC: still the 9th in Honolulu (UTC-10).
-MOMENTS = [datetime(2026, 3, 10, 11, 30, tzinfo=UTC), datetime(2026, 3, 10, 5, 0, tzinfo=UTC)]
+# 10:30 UTC: the 10th in both, and in UTC: no owner's window differs from another's.
+MOMENTS = [datetime(2026, 3, 10, h, m, tzinfo=UTC) for h, m in ((11, 30), (5, 0), (10, 30))]
+NEAR = ("Pacific/Auckland", "Pacific/Honolulu")
+# 10:30 UTC: the 11th on Kiritimati (UTC+14), still the 9th in Pago Pago (UTC-11).
+FAR = ("Pacific/Kiritimati", "Pacific/Pago_Pago")
 
 
-async def _book(db: Database) -> dict[str, int]:
+async def _book(db: Database, zones: tuple[str, str]) -> dict[str, int]:
     async with db.unit_of_work() as s:
-        ahead = await make_team(s, name="Ahead", timezone="Pacific/Auckland")
-        behind = await make_team(s, name="Behind", timezone="Pacific/Honolulu")
+        ahead = await make_team(s, name="Ahead", timezone=zones[0])
+        behind = await make_team(s, name="Behind", timezone=zones[1])
         people = {
             "ahead": await make_user(s, team=ahead),
             "behind": await make_user(s, team=behind),
@@ -41,9 +46,13 @@ async def _book(db: Database) -> dict[str, int]:
     return {who: person.id for who, person in people.items()}
 
 
-@pytest.mark.parametrize("days", [1, 2, 7, 30])
-async def test_the_total_is_the_number_of_renewals_listed(db: Database, days: int) -> None:
-    people = await _book(db)
+@pytest.mark.parametrize(
+    ("zones", "days"), [(NEAR, 1), (NEAR, 2), (NEAR, 7), (NEAR, 30), (FAR, 1), (FAR, 7)]
+)
+async def test_the_total_is_the_number_of_renewals_listed(
+    db: Database, zones: tuple[str, str], days: int
+) -> None:
+    people = await _book(db, zones)
     for now in MOMENTS:
         for who, person_id in people.items():
             async with db.read_only() as session:
