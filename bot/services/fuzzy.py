@@ -30,7 +30,7 @@ _ASCII_GROUP = np.array(
     ],
     dtype=np.int64,
 )
-_CHUNK = 50_000  # names counted at a time (bounds the temporary arrays)
+_CHUNK = 8192  # names counted at a time (a few MB of temporary arrays)
 _MOST = 255  # counts are bytes: a longer query is scored against every name
 _FIRST_SCORED = 64  # the best bounds scored first, to learn how high the best few score
 _ROUNDING = 1e-3  # a bound equal to a score may come out a hair lower (in float32)
@@ -46,12 +46,12 @@ class CharCounts:
     """How often each character group occurs in each of ``keys``, and their lengths."""
 
     def __init__(self, keys: Sequence[str]) -> None:
-        self.lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
-        self._lengths = self.lengths.astype(np.float32)
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        self._lengths = lengths.astype(np.float32)
         self.counts = np.zeros((GROUPS, len(keys)), dtype=np.uint8)  # a row per group
         for first in range(0, len(keys), _CHUNK):
             part = keys[first : first + _CHUNK]
-            owner = np.repeat(np.arange(len(part)), self.lengths[first : first + len(part)])
+            owner = np.repeat(np.arange(len(part)), lengths[first : first + len(part)])
             cells = _groups("".join(part)) * len(part) + owner  # (group, name), row by row
             tally = np.bincount(cells, minlength=GROUPS * len(part))
             self.counts[:, first : first + len(part)] = np.minimum(tally, _MOST).reshape(
@@ -59,7 +59,7 @@ class CharCounts:
             )
 
     def __len__(self) -> int:
-        return len(self.lengths)
+        return len(self._lengths)
 
     def bounds(self, query: str) -> np.ndarray:
         """The highest score each name could have against ``query`` (at most 255 characters:
