@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--parts", type=_csv(str, PARTS), default=list(PARTS))
     parser.add_argument("--quick", action="store_true", help="few requests and repeats (CI)")
-    parser.add_argument("--requests", type=int, help="requests per chat scenario (60)")
+    parser.add_argument("--requests", type=int, help="requests per chat scenario (200)")
     parser.add_argument("--concurrency", type=int, help="requests in flight (4)")
     parser.add_argument("--budget", type=float, help="seconds per chat scenario at most (20)")
     parser.add_argument("--repeat", type=int, help="timed runs of the scans, best counts (3)")
