@@ -9,6 +9,7 @@ is imported here: surfaces hand in plain aiohttp handlers.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import re
@@ -122,4 +123,15 @@ def _current_revision(connection: Connection) -> str | None:
 def run(app: web.Application, *, host: str, port: int) -> None:
     """Serve until interrupted (SIGINT/SIGTERM shut down cleanly)."""
     log.info("accountbot listening on http://%s:%s", host, port)
+    keep_startup_out_of_collections()
     web.run_app(app, host=host, port=port, print=None, access_log=None)
+
+
+def keep_startup_out_of_collections() -> None:
+    """What start-up built (modules, ORM mappers, templates, Bolt's and botbuilder's objects:
+    ~150,000 of them) lives as long as the process, so it is taken out of the cyclic garbage
+    collector's walks (`gc.freeze`, after one collection so no garbage is kept). A full
+    collection stops every request while it walks; over start-up's objects it took 90-170 ms,
+    every few seconds under load, and made the slowest answers."""
+    gc.collect()
+    gc.freeze()

@@ -1,8 +1,11 @@
-"""Start-up: Slack settings are checked before anything runs, naming what is missing."""
+"""Start-up: Slack settings are checked before anything runs, naming what is missing; serving
+keeps what start-up built out of the garbage collector's walks."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import weakref
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,7 @@ from typer.testing import CliRunner
 from bot.app import build_app
 from bot.cli import app as cli
 from bot.errors import ConfigError
-from bot.server import database_problem
+from bot.server import database_problem, keep_startup_out_of_collections
 from storage.db import Database
 from storage.migrate import upgrade_async
 from storage.models import ProcessedEvent
@@ -108,3 +111,26 @@ async def test_start_up_reports_an_unreachable_database_without_its_password() -
     problem = await database_problem("postgresql://bot:s3cret@127.0.0.1:1/accountbot")
     assert problem is not None and problem.startswith("Could not open the database")
     assert "s3cret" not in problem
+
+
+def test_serving_keeps_start_up_out_of_collections_but_not_its_garbage() -> None:
+    """What start-up built is frozen out of the collector's walks (a full collection stops
+    every request), after garbage left over from start-up is collected, never kept."""
+
+    class Cycle:
+        other: object = None
+
+    garbage = Cycle()
+    garbage.other = Cycle()
+    garbage.other.other = garbage  # type: ignore[attr-defined]
+    gone = weakref.ref(garbage)
+    kept = [object() for _ in range(10)]
+    del garbage
+    assert gone() is not None  # a cycle: refcounting alone does not free it
+    try:
+        keep_startup_out_of_collections()
+        assert gone() is None
+        assert gc.get_freeze_count() > len(kept)
+        assert all(o is not kept for o in gc.get_objects())  # in no generation: frozen
+    finally:
+        gc.unfreeze()
