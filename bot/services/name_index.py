@@ -5,9 +5,10 @@ The index holds each account's id, name, normalised key, owner and the owner's t
 team so a person's readable names are found without a scan. It is reloaded when the catalog
 generation changes (imports of teams, people and accounts bump it, in their transaction), and
 in the background after ``ttl_seconds`` (the names held serve meanwhile), so accounts written
-behind accountbot's back show up too. Names are read a slice at a time, so a reload of a big
-book never holds up other requests for long. Whatever the index returns is read again from the
-database before it is used.
+behind accountbot's back show up too; a reload that finds every name as it was keeps the lists
+it had, and what searches worked out from them. Names are read a slice at a time, so a reload
+of a big book never holds up other requests for long. Whatever the index returns is read again
+from the database before it is used.
 """
 
 from __future__ import annotations
@@ -175,17 +176,25 @@ class NameIndex:
         by_owner: dict[int, list[Named]] = defaultdict(list)
         before = self._loaded.everyone.names if self._loaded is not None else []
         at = 0  # the first name loaded before whose id is not below the row's
+        same = self._loaded is not None  # so far, every name is the very one loaded before
         result = await session.stream(stmt)
         async for rows in result.partitions(SLICE):
             for account_id, name, owner_id, team_id in rows:
                 while at < len(before) and before[at].id < account_id:
                     at += 1
                 row = (account_id, name, owner_id, team_id)
-                named = _kept(before[at] if at < len(before) else None, row)
+                earlier = before[at] if at < len(before) else None
+                named = _kept(earlier, row)
+                same = same and named is earlier
                 loaded.everyone.names.append(named)
                 by_team[team_id].append(named)
                 by_owner[owner_id].append(named)
             await asyncio.sleep(0)
         loaded.by_team, loaded.by_owner = dict(by_team), dict(by_owner)
         self.loads += 1
+        if same and self._loaded is not None and len(before) == len(loaded.everyone):
+            # nothing changed (a reload after the TTL, mostly): keep the lists, and with them
+            # what was worked out from them (a head's keys joined, their character counts)
+            kept = self._loaded
+            return _Loaded(generation, loaded.loaded_at, kept.everyone, kept.by_team, kept.by_owner)
         return loaded

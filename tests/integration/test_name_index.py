@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.errors import NotFound
 from bot.services.lookup import find_account
-from bot.services.name_index import Named, NameIndex
+from bot.services.name_index import Named, NameIndex, NameList
 from storage.db import Database
 from storage.models import Account, Role, User
 from tests.integration.builders import make_account, make_team, make_user
@@ -141,3 +141,42 @@ async def test_a_reload_keeps_the_names_that_did_not_change_and_renews_those_tha
     assert after["Cedar Works"] is before["Cedar Works"]
     assert "Birch Labs" not in after
     assert after["Birch Labs International"].key == "birch labs international"
+
+
+async def test_a_reload_that_finds_nothing_changed_keeps_what_a_search_worked_out(
+    db: Database,
+) -> None:
+    """A head's list (every name) after a reload past the TTL with no name changed is the same
+    list, so its keys joined and character counts are not worked out again (half a second on a
+    big book, every minute); a change makes a new one."""
+    async with db.unit_of_work() as session:
+        team = await make_team(session, name="East")
+        ann = await make_user(session, team=team, email="ann@example.com")
+        head = await make_user(session, role=Role.HEAD, email="head@example.com")
+        for name in ("Acme Corp", "Birch Labs", "Cedar Works"):
+            await make_account(session, owner=ann, name=name)
+    moment = [0.0]
+    names = NameIndex(ttl_seconds=60, clock=lambda: moment[0])
+
+    async def everyone() -> NameList:
+        async with db.read_only() as session:
+            actor = (await session.scalars(select(User).where(User.id == head.id))).one()
+            return await names.readable(session, actor)
+
+    first = await everyone()
+    counts = first.char_counts
+    moment[0] = 61.0
+    await everyone()  # past the TTL: read again behind
+    await names.settled()
+    again = await everyone()
+    assert names.loads == 2
+    assert again is first and again.char_counts is counts
+    async with db.unit_of_work() as session:  # renamed behind accountbot's back
+        birch = (await session.scalars(select(Account).where(Account.name == "Birch Labs"))).one()
+        birch.name = "Birch Labs International"
+    moment[0] = 122.0
+    await everyone()
+    await names.settled()
+    renewed = await everyone()
+    assert renewed is not first
+    assert [n.name for n in renewed.containing("birch")] == ["Birch Labs International"]
