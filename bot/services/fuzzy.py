@@ -37,7 +37,9 @@ _ROUNDING = 1e-3  # a bound equal to a score may come out a hair lower (in float
 
 
 def _groups(text: str) -> np.ndarray:
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
+        np.int64
+    )
     ascii_group = _ASCII_GROUP[np.minimum(points, 127)]
     return np.where(points < 128, ascii_group, len(_LETTERS) + points % _OTHER_GROUPS)
 

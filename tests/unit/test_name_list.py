@@ -125,11 +125,20 @@ def test_a_typo_of_any_name_finds_what_scoring_every_name_finds() -> None:
 
 
 def test_names_beyond_ascii_are_bounded_too() -> None:
-    """Accents, other scripts and emoji fall in groups of their own: bounds still hold."""
+    """Accents, other scripts, emoji and even lone surrogates fall in groups of their own:
+    bounds still hold."""
     names = ["Café Noir", "Cafe Noir", "Müller & Söhne", "Straße 9", "東京 Trading", "🚀 Rockets"]
     keys = [name_key(n) for n in names] * 40
+    keys.append("broken \udc80 half")  # a lone surrogate, as JSON's "\udc80" decodes to
     counts = CharCounts(keys)
-    for query in ("cafe noir", "muller & sohne", "strasse 9", "東京 trading", "rockets 🚀"):
+    for query in (
+        "cafe noir",
+        "muller & sohne",
+        "strasse 9",
+        "東京 trading",
+        "rockets 🚀",
+        "\ud800",
+    ):
         scores = fuzzy_scores(query, keys)
         bounds = counts.bounds(query)
         assert all(bounds[i] >= s - 1e-3 for i, s in scores.items())
