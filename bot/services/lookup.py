@@ -28,7 +28,7 @@ from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.access import readable_accounts
 from bot.services.fuzzy import best_scores, fuzzy_scores
-from bot.services.name_index import Named, NameIndex, NameList
+from bot.services.name_index import BIG_LIST_FROM, Named, NameIndex, NameList
 from storage.keys import name_key
 from storage.models import Account, User
 
@@ -37,7 +37,6 @@ FUZZY_ACCEPT = 90.0
 FUZZY_LEAD = 5.0
 MAX_SUGGESTIONS = 3
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
-BIG_LIST_FROM = 5000  # names: from here, only those that could be the best are scored (a thread)
 
 
 def normalise_name(text: str) -> str:

@@ -33,7 +33,8 @@ from storage.models import Account, Role, User
 DEFAULT_TTL_SECONDS = 60.0
 SLICE = 500  # names read and indexed between two turns of the event loop
 EVERYTHING_ROLES = frozenset({Role.HEAD, Role.OPS})
-SEARCH_IN_C_FROM = 5000  # names: from here, "keys containing" is one regex pass over them all
+BIG_LIST_FROM = 5000  # names: from here a list is searched in C (one regex pass over them all)
+# and fuzzy-scored only where a name could be among the best (`lookup`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ class NameList:
 
     def containing(self, part: str) -> list[Named]:
         """The names whose key contains ``part``, in list order."""
-        if len(self.names) < SEARCH_IN_C_FROM:
+        if len(self.names) < BIG_LIST_FROM:
             return [n for n in self.names if part in n.key]
         if self._joined is None:
             starts, at = array("q"), 0

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from bot.services.fuzzy import SUGGESTION_MIN, CharCounts, best_scores, fuzzy_scores
-from bot.services.name_index import SEARCH_IN_C_FROM, Named, NameList
+from bot.services.name_index import BIG_LIST_FROM, Named, NameList
 from storage.keys import name_key
 
 WORDS = [
@@ -41,7 +41,7 @@ def book(size: int, seed: int = 7) -> NameList:
     return NameList(names)
 
 
-BIG = book(SEARCH_IN_C_FROM + 1500)
+BIG = book(BIG_LIST_FROM + 1500)
 PARTS = st.sampled_from(WORDS) | st.text(alphabet="acmeno. +*()[]'24", min_size=1, max_size=6)
 
 
