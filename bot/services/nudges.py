@@ -42,7 +42,7 @@ from bot.services.nudge_rules import (
     renewal_window,
 )
 from bot.services.nudge_scan import Scan, settled
-from bot.services.owners import zones_in_use
+from bot.services.owners import zones_in_use, zones_of
 from storage.models import NudgeItem
 
 __all__ = [
@@ -101,11 +101,16 @@ async def pending_nudges(
     if people is not None and not people:
         return []
     scan = Scan(as_of, sorted(await zones_in_use(session)), people)
+    # A missed recap goes to the meeting's AM, on an account whose owner (and zone) may be
+    # anyone's; the other kinds go to the account's owner: only the people's zones matter.
+    owners = (
+        scan if people is None else Scan(as_of, sorted(await zones_of(session, people)), people)
+    )
     nudges = [
         *await due_nudges.missed_recaps(session, scan, rules),
-        *await due_nudges.overdue_steps(session, scan, playbooks),
-        *await due_nudges.onboarding_overdue(session, scan, rules),
-        *await due_nudges.renewals(session, scan, rules),
+        *await due_nudges.overdue_steps(session, owners, playbooks),
+        *await due_nudges.onboarding_overdue(session, owners, rules),
+        *await due_nudges.renewals(session, owners, rules),
     ]
     nudges.sort(key=_sort_key)
     return nudges

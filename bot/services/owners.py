@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVarTuple
@@ -58,6 +59,13 @@ def _zones_statement() -> Select[str]:
         .outerjoin(team, team.id == User.team_id)
         .distinct()
     )
+
+
+async def zones_of(session: AsyncSession, people: Sequence[int]) -> list[str]:
+    """The effective zones of ``people`` (one per person at most): all that statements kept
+    to their own accounts need, where `zones_in_use` holds every zone of the book."""
+    stmt = _zones_statement().where(User.id.in_(people))
+    return [str(zone) for zone in await session.scalars(stmt)]
 
 
 # Per database: (catalog generation, the zones in use then). People's and teams' zones change

@@ -4,13 +4,14 @@ and rules read from settings. Same defaults as test_nudges.py (as of 2026-03-10 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.nudges import NudgeRules, pending_nudges
 from bot.services.status import account_status
 from bot.settings import Settings
 from storage.db import Database
+from storage.models import Stage
 from tests.integration.account_builders import fetch_account
 from tests.integration.builders import make_team, make_user
 from tests.integration.test_nudges import (
@@ -100,3 +101,49 @@ async def test_rules_follow_the_settings(db: Database) -> None:
             f"onboarding_overdue:account:{new.id}",
         ]
     )
+
+
+async def test_one_persons_nudges_are_theirs_from_everyones_when_zones_disagree_on_today(
+    db: Database,
+) -> None:
+    # At 10:30 UTC it is already 03-11 in Kiritimati (+14) and still 03-09 in Pago Pago (-11).
+    # A person's own scan (App Home, their daily DM) reads only the zones it needs: it must
+    # find exactly what everyone's scan finds for them, each day taken in the owner's zone.
+    moment = datetime(2026, 3, 10, 10, 30, tzinfo=UTC)
+    async with db.unit_of_work() as s:
+        kiri = await add_user(s, "kiri@example.com", timezone="Pacific/Kiritimati")
+        pago = await add_user(s, "pago@example.com", timezone="Pacific/Pago_Pago")
+        ursula = await add_user(s, "ursula@example.com")
+        # 7 days left on Kiritimati's 03-11 (8 on UTC's: the 14-day window)
+        await add_contract(s, await add_account(s, kiri, "K renews"), date(2026, 3, 18))
+        # growth entered 03-08 19:00 there: plan-qbr (2 days) was due 03-10, overdue on 03-11
+        await add_account(
+            s,
+            kiri,
+            "K step",
+            stage=Stage.GROWTH,
+            stage_entered_at=datetime(2026, 3, 8, 5, 0, tzinfo=UTC),
+        )
+        # churned on Kiritimati's today: inactive for everyone's nudges, also ursula's recap
+        gone = await add_account(s, kiri, "K churned", churned_on=date(2026, 3, 11))
+        await add_contract(s, gone, date(2026, 3, 20))
+        await add_meeting(s, gone, ursula, moment - timedelta(days=2))
+        await add_meeting(
+            s, await add_account(s, ursula, "U own"), ursula, moment - timedelta(days=2)
+        )
+        # 15 days left on Pago Pago's 03-09 (14 on UTC's); onboarding 7 days in there (8 in UTC)
+        await add_contract(s, await add_account(s, pago, "P renews"), date(2026, 3, 24))
+        await add_account(
+            s, pago, "P onboards", started_on=date(2026, 3, 2), onboarding_completed_on=None
+        )
+    everyone = await nudges_as_of(db, moment)
+    found = {}
+    for person in (kiri, pago, ursula):
+        own = await nudges_as_of(db, moment, user_id=person.id)
+        assert keys(own) == [n.key for n in everyone if n.user_id == person.id]
+        found[person.email] = [(n.kind, n.account, n.window_days) for n in own]
+    assert found == {
+        "kiri@example.com": [("overdue_step", "K step", None), ("renewal", "K renews", 7)],
+        "pago@example.com": [("renewal", "P renews", 30)],
+        "ursula@example.com": [("missed_recap", "U own", None)],
+    }
