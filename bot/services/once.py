@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,9 +27,11 @@ class AlreadyDone(UserError):
 
 async def claim(session: AsyncSession, key: str, *, now: datetime, done: str) -> None:
     """Take ``key`` inside the caller's unit of work; ``AlreadyDone(done)`` if it was taken."""
-    session.add(ProcessedEvent(event_id=key[:KEY_LENGTH], received_at=now))
+    # A plain INSERT, not the ORM's add and flush: nothing reads the row back, and App Home
+    # takes a key on every opening.
+    taking = insert(ProcessedEvent).values(event_id=key[:KEY_LENGTH], received_at=now)
     try:
-        await session.flush()
+        await session.execute(taking)
     except IntegrityError:
         raise AlreadyDone(done) from None
 
