@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Date, Subquery, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, Integer, Subquery, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,7 +25,7 @@ from bot.services.access import readable_accounts
 from bot.services.account_scope import BY_IDS, ids_params
 from bot.services.assessment import assess
 from bot.services.owners import owner_today, with_owner, zones_in_use
-from bot.services.paging import page_and_total
+from bot.services.paging import Paged, page_and_total, paged
 from bot.services.when import local_today
 from storage.models import Account, Contract, Team, User
 
@@ -116,19 +117,17 @@ async def _page_ids(
     offset: int,
 ) -> tuple[list[int], int]:
     """One page of account ids in ``scope``, sorted, and how many there are: all in SQL."""
-    if scope == "mine":  # every owner is the actor: their today, without the zones in use
-        zones: list[str] = []
-        today: ColumnElement[date] = literal(local_today(now, actor.effective_timezone), Date)
-    else:
-        zones = await zones_in_use(session)
-        today = owner_today(now, zones)
-    conditions = [
-        readable_accounts(actor),
-        or_(Account.churned_on.is_(None), Account.churned_on > today),
-    ]
-    if scope == "mine":
-        conditions.append(Account.owner_id == actor.id)
-    stmt = with_owner(select(Account.id)).where(*conditions)
+    if scope == "mine":  # the actor's own (readable by anyone's rules), on their today
+        today = local_today(now, actor.effective_timezone)
+        params = {"owner": actor.id, "today": today}
+        rows, total = await page_and_total(
+            session, _mine(), limit=limit, offset=offset, params=params
+        )
+        return [row.id for row in rows], total
+    zones = await zones_in_use(session)
+    stmt = with_owner(select(Account.id)).where(
+        readable_accounts(actor), _live_on(owner_today(now, zones))
+    )
     order: list[Any] = [Account.name_key, Account.id]
     if scope == "renewals":
         renewal = _next_renewal(now, zones, RENEWALS_HORIZON_DAYS)
@@ -136,8 +135,23 @@ async def _page_ids(
             renewal.c.renewal_on <= owner_today(now, zones, RENEWALS_HORIZON_DAYS)
         )
         order = [renewal.c.renewal_on, *order]
-    rows, total = await page_and_total(session, stmt, order_by=order, limit=limit, offset=offset)
+    page = paged(stmt, order_by=order)
+    rows, total = await page_and_total(session, page, limit=limit, offset=offset)
     return [row.id for row in rows], total
+
+
+def _live_on(today: ColumnElement[date]) -> ColumnElement[bool]:
+    return or_(Account.churned_on.is_(None), Account.churned_on > today)
+
+
+@cache
+def _mine() -> Paged:
+    """An owner's live accounts by name: built once, for every owner (App Home lists them)."""
+    stmt = select(Account.id).where(
+        Account.owner_id == bindparam("owner", type_=Integer),
+        _live_on(bindparam("today", type_=Date)),
+    )
+    return paged(stmt, order_by=(Account.name_key, Account.id))
 
 
 async def account_rows(

@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, text
+from sqlalchemy import ColumnElement, Integer, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks.objection_walk import ObjectionWalk
 from bot.services.access import readable_accounts, sees_everything
 from bot.services.objections.views import ObjectionSummary, summarize
-from bot.services.paging import page_and_total
+from bot.services.paging import Paged, page_and_total, paged
 from storage.expressions import likely, not_leading
 from storage.models import LIVE_OBJECTION_SQL, LIVE_OBJECTION_STATUSES, Account, Objection, User
 
@@ -39,6 +40,30 @@ def _visible_to(actor: User) -> ColumnElement[bool]:
     return or_(readable_accounts(actor), Account.exec_sponsor_id == actor.id)
 
 
+_JOINED = select(Objection, Account).join(Account, Account.id == Objection.account_id)
+_OLDEST_FIRST = (Objection.opened_at, Objection.id)
+
+
+@cache
+def _own_or_sponsored() -> Paged:
+    """Built once, for everyone: App Home lists them on every opening."""
+    actor = bindparam("actor", type_=Integer)
+    mine = or_(Account.owner_id == actor, Account.exec_sponsor_id == actor)
+    return paged(_JOINED.where(LIVE_BY_ACCOUNT, mine), order_by=_OLDEST_FIRST)
+
+
+def _visible(actor: User, account: Account | None) -> Paged:
+    if sees_everything(actor) and account is None:
+        # the first rows of ix_objections_live_opened_at; the total, no join
+        count = select(func.count()).select_from(Objection).where(_LIVE_IN_WORDS)
+        conditions = [likely(_LIVE_IN_WORDS), _visible_to(actor)]
+        return paged(_JOINED.where(*conditions), order_by=_OLDEST_FIRST, count=count)
+    conditions = [LIVE_BY_ACCOUNT, _visible_to(actor)]
+    if account is not None:
+        conditions.append(Objection.account_id == account.id)
+    return paged(_JOINED.where(*conditions), order_by=_OLDEST_FIRST)
+
+
 async def live_objections(
     session: AsyncSession,
     *,
@@ -52,22 +77,11 @@ async def live_objections(
 ) -> ObjectionList:
     """The open and escalated objections ``actor`` may see (of one account; or only on the
     accounts they own or sponsor, ``own_only``), oldest first."""
-    every_account = sees_everything(actor) and account is None and not own_only
-    joined = select(Objection, Account).join(Account, Account.id == Objection.account_id)
-    count: Select[int] | None = None
-    if every_account:  # the first rows of ix_objections_live_opened_at; the total, no join
-        conditions = [likely(_LIVE_IN_WORDS), _visible_to(actor)]
-        count = select(func.count()).select_from(Objection).where(_LIVE_IN_WORDS)
+    if own_only and account is None:  # what they own or sponsor: visible to them whoever
+        page, params = _own_or_sponsored(), {"actor": actor.id}
     else:
-        conditions = [LIVE_BY_ACCOUNT, _visible_to(actor)]
-    if account is not None:
-        conditions.append(Objection.account_id == account.id)
-    if own_only:
-        conditions.append(or_(Account.owner_id == actor.id, Account.exec_sponsor_id == actor.id))
-    order = (Objection.opened_at, Objection.id)
-    rows, total = await page_and_total(
-        session, joined.where(*conditions), order_by=order, limit=limit, offset=0, count=count
-    )
+        page, params = _visible(actor, account), {}
+    rows, total = await page_and_total(session, page, limit=limit, offset=0, params=params)
     items = [
         summarize(objection, acc, walk, now=now, stale_days=stale_days)
         for objection, acc, _ in rows
