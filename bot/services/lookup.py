@@ -28,7 +28,7 @@ from bot.command_syntax import cmd
 from bot.errors import Ambiguous, InvalidInput, NotFound
 from bot.services.access import readable_accounts
 from bot.services.fuzzy import best_scores, fuzzy_scores
-from bot.services.name_index import BIG_LIST_FROM, Named, NameIndex, NameList
+from bot.services.name_index import BIG_LIST_FROM, NameIndex, NameList
 from storage.keys import name_key
 from storage.models import Account, User
 
@@ -86,12 +86,8 @@ async def _candidates(session: AsyncSession, actor: User, names: NameIndex | Non
     if names is not None:
         return await names.readable(session, actor)
     stmt = select(Account.id, Account.name, Account.owner_id).where(readable_accounts(actor))
-    return NameList(
-        [
-            Named(row.id, row.name, name_key(row.name), row.owner_id, None)
-            for row in await session.execute(stmt)
-        ]
-    )
+    rows = await session.execute(stmt)
+    return NameList([(row.id, row.name, name_key(row.name), row.owner_id, None) for row in rows])
 
 
 async def _by_id(session: AsyncSession, account_id: int, actor: User, shown: str) -> Account:
@@ -115,7 +111,7 @@ async def _fuzzy(session: AsyncSession, shown: str, actor: User, candidates: Nam
 
         scores = await asyncio.to_thread(score)
     ranked = sorted(
-        ((score, candidates.names[index]) for index, score in scores.items()),
+        ((score, candidates[index]) for index, score in scores.items()),
         key=lambda hit: (-hit[0], hit[1].name.casefold()),
     )
     if ranked:

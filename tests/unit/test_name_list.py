@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from bot.services.fuzzy import SUGGESTION_MIN, CharCounts, best_scores, fuzzy_scores
-from bot.services.name_index import BIG_LIST_FROM, Named, NameList
+from bot.services.name_index import BIG_LIST_FROM, NameList
 from storage.keys import name_key
 
 WORDS = [
@@ -37,11 +37,12 @@ def book(size: int, seed: int = 7) -> NameList:
     names = []
     for n in range(size):
         name = " ".join(pick.choices(WORDS, k=pick.randint(1, 4))) + f" {n % 97}"
-        names.append(Named(n + 1, name, name_key(name), 1, None))
+        names.append((n + 1, name, name_key(name), 1, None))
     return NameList(names)
 
 
 BIG = book(BIG_LIST_FROM + 1500)
+NAMES = list(BIG)
 PARTS = st.sampled_from(WORDS) | st.text(alphabet="acmeno. +*()[]'24", min_size=1, max_size=6)
 
 
@@ -49,14 +50,14 @@ PARTS = st.sampled_from(WORDS) | st.text(alphabet="acmeno. +*()[]'24", min_size=
 @given(part=PARTS)
 def test_the_one_pass_search_finds_what_a_scan_finds(part: str) -> None:
     key = name_key(part) or part
-    assert BIG.containing(key) == [n for n in BIG.names if key in n.key]
+    assert BIG.containing(key) == [n for n in NAMES if key in n.key]
 
 
 def test_a_text_at_the_edges_of_keys_matches_once_and_never_across_two() -> None:
-    first, last = BIG.names[0], BIG.names[-1]
+    first, last = NAMES[0], NAMES[-1]
     assert first in BIG.containing(first.key[:3]) and last in BIG.containing(last.key[-3:])
-    across = BIG.names[0].key[-2:] + BIG.names[1].key[:2]  # the end of one and start of the next
-    assert BIG.containing(across) == [n for n in BIG.names if across in n.key]
+    across = NAMES[0].key[-2:] + NAMES[1].key[:2]  # the end of one and start of the next
+    assert BIG.containing(across) == [n for n in NAMES if across in n.key]
     hits = BIG.containing("acme")
     assert len(hits) == len({n.id for n in hits})  # a key holding it twice is listed once
 
@@ -87,7 +88,7 @@ def test_every_score_is_rapidfuzzs_own(query: str) -> None:
     scores = fuzzy_scores(key, BIG.keys)
     expected = {
         index: best
-        for index, name in enumerate(BIG.names)
+        for index, name in enumerate(NAMES)
         if (best := max(fuzz.ratio(key, name.key), fuzz.token_sort_ratio(key, name.key)))
         >= SUGGESTION_MIN
     }
@@ -102,7 +103,7 @@ def test_no_name_scores_above_its_bound(query: str) -> None:
     key = name_key(query) or query
     bounds = BIG.char_counts.bounds(key)
     for index, score in fuzzy_scores(key, BIG.keys).items():
-        assert bounds[index] >= score - 1e-3, (BIG.names[index].key, score, bounds[index])
+        assert bounds[index] >= score - 1e-3, (NAMES[index].key, score, bounds[index])
 
 
 @settings(max_examples=60, deadline=None)
@@ -118,7 +119,7 @@ def test_a_typo_of_any_name_finds_what_scoring_every_name_finds() -> None:
     """Misspelt names, as people type them, of names across the list: the same best few, scores
     and ties, as rapidfuzz over every name."""
     pick = random.Random(11)
-    for named in pick.sample(BIG.names, 150):
+    for named in pick.sample(NAMES, 150):
         query = name_key(typo(named.name, pick)) or named.key
         found = best_scores(query, BIG.keys, BIG.char_counts, best=3)
         assert found == fuzzy_scores(query, BIG.keys, best=3), query
