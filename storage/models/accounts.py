@@ -64,7 +64,11 @@ class Account(CreatedAt, Base):
 
 class Contract(CreatedAt, Base):
     __tablename__ = "contracts"
-    __table_args__ = (UniqueConstraint("account_id", "start_on"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "start_on"),
+        # renewals of churned accounts, counted from the index alone (renewals._statements)
+        Index("ix_contracts_account_id_end_on", "account_id", "end_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))

@@ -21,6 +21,7 @@ from bot.services.lookup import find_account
 from bot.services.nudges import NudgeRules, pending_nudges
 from bot.services.objections.lists import live_objections
 from bot.services.portfolio import list_accounts
+from bot.services.renewals import renewals_page
 from bot.services.risk_lists import at_risk_page
 from bot.services.risk_snapshot import refresh_all
 from storage.db import Database
@@ -235,3 +236,23 @@ async def test_a_large_at_risk_list_is_read_in_order_and_counted_without_every_a
     assert "accounts" not in listed  # a head reads every row: no account is looked up
     page = plan_of(found, "account_risks.flags", "LIMIT")
     assert "ix_account_risks_order" in page  # read in order, not a sort of every listed row
+
+
+async def test_a_heads_renewals_total_is_counted_from_indexes_alone(db: Database) -> None:
+    """Tens of thousands of renewals on a big book: counted from ix_contracts_end_on, less those
+    of churned accounts, whose contracts' end dates are read from (account_id, end_on)."""
+    book: Book = await seed(db)
+
+    async def head_renewals(session: Any) -> object:
+        hal = await fetch_user(session, book.people["hal"])
+        return await renewals_page(session, actor=hal, days=90, now=NOW, limit=10)
+
+    found = await plans(db, head_renewals)
+    counted = "SELECT count(*) AS count_1 FROM contracts WHERE"
+    [listed] = [plan for sql, plan in found if " ".join(sql.split()).startswith(counted)]
+    churned = plan_of(found, "churned_on <=", "account_id IN")
+    if db.engine.dialect.name == "sqlite":
+        assert "COVERING INDEX ix_contracts_end_on" in listed, listed
+        assert "COVERING INDEX ix_contracts_account_id_end_on" in churned, churned
+    assert not scans_whole(listed, "contracts") and not scans_whole(churned, "contracts"), churned
+    assert not scans_whole(churned, "accounts"), churned
