@@ -1,4 +1,4 @@
-"""The bare Bolt app (`bench.scale.chat.bare_app`) served in a process of its own.
+"""The bare Bolt app the chat answers are compared with, served in a process of its own.
 
 ``python -m bench.scale.bare_serve PORT SLACK_API_URL``: /slack/events and /healthz on
 127.0.0.1:PORT, answering through the fake Slack at SLACK_API_URL, until SIGTERM.
@@ -7,10 +7,48 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from aiohttp import web
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bench.scale.chat import bare_app
+from bench.scale.slack import BOT_TOKEN, SIGNING_SECRET
+from bot.channels.slack_http import events_endpoint
+from bot.channels.slack_replies import ResponseUrls, web_client
+
+
+def bare_app(slack_api_url: str) -> web.Application:
+    """A Bolt app that acks and answers a constant: the floor a chat answer can reach."""
+    app = AsyncApp(
+        name="bare",
+        client=web_client(BOT_TOKEN, slack_api_url, 10),
+        signing_secret=SIGNING_SECRET,
+        process_before_response=False,
+    )
+    urls = ResponseUrls(extra_hosts=["127.0.0.1"])
+
+    @app.command("/account")
+    async def answer(ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack()
+        await urls.post(command["response_url"], {"response_type": "ephemeral", "text": "Hi"})
+
+    @app.event("app_home_opened")
+    async def home(event: dict[str, Any], client: AsyncWebClient) -> None:
+        view = {
+            "type": "home",
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Hi"}}],
+        }
+        await client.views_publish(user_id=event["user"], view=view)
+
+    web_app = web.Application()
+    web_app.router.add_post("/slack/events", events_endpoint(app, SIGNING_SECRET))
+
+    async def close(_: web.Application) -> None:
+        await urls.close()
+
+    web_app.on_cleanup.append(close)
+    return web_app
 
 
 async def _healthz(_: web.Request) -> web.Response:

@@ -25,16 +25,12 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.scale.books import Actor, Book
 from bench.scale.processes import Running
 from bench.scale.serve import accountbot_process, bare_process
 from bench.scale.slack import BOT_TOKEN, SIGNING_SECRET, Asker, Slack
 from bench.scale.timing import percentile
-from bot.channels.slack_http import events_endpoint
-from bot.channels.slack_replies import ResponseUrls, web_client
 from bot.settings import Settings
 from tests.channels.conftest import start_server
 
@@ -133,39 +129,6 @@ async def sample(ask: Ask, plan: Plan, *, warm_up: bool = True) -> list[float]:
 
     await asyncio.gather(*(worker() for _ in range(plan.concurrency)))
     return latencies
-
-
-def bare_app(slack_api_url: str) -> web.Application:
-    """A Bolt app that acks and answers a constant: the floor a chat answer can reach."""
-    app = AsyncApp(
-        name="bare",
-        client=web_client(BOT_TOKEN, slack_api_url, 10),
-        signing_secret=SIGNING_SECRET,
-        process_before_response=False,
-    )
-    urls = ResponseUrls(extra_hosts=["127.0.0.1"])
-
-    @app.command("/account")
-    async def answer(ack: AsyncAck, command: dict[str, Any]) -> None:
-        await ack()
-        await urls.post(command["response_url"], {"response_type": "ephemeral", "text": "Hi"})
-
-    @app.event("app_home_opened")
-    async def home(event: dict[str, Any], client: AsyncWebClient) -> None:
-        view = {
-            "type": "home",
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Hi"}}],
-        }
-        await client.views_publish(user_id=event["user"], view=view)
-
-    web_app = web.Application()
-    web_app.router.add_post("/slack/events", events_endpoint(app, SIGNING_SECRET))
-
-    async def close(_: web.Application) -> None:
-        await urls.close()
-
-    web_app.on_cleanup.append(close)
-    return web_app
 
 
 def accountbot_settings(url: str, slack: Slack) -> Settings:

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bench.scale.digest_sql import KPI_FORMULAS, Period, SqlKpis, all_team_kpis
+from bench.scale.digest_formulas import KPI_FORMULAS
+from bench.scale.digest_sql import Period, SqlKpis, all_team_kpis
 from bench.scale.timing import best_of
 from bot.playbooks import load_playbooks
 from bot.services.kpis import KPI_NAMES, IsoWeek, TeamKpiReport
