@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,16 +45,19 @@ _JOINED = select(Objection, Account).join(Account, Account.id == Objection.accou
 _OLDEST_FIRST = (Objection.opened_at, Objection.id)
 
 
+def _owned_or_sponsored_by(who: Any) -> ColumnElement[bool]:
+    return or_(Account.owner_id == who, Account.exec_sponsor_id == who)
+
+
 @cache
 def _own_or_sponsored() -> Paged:
     """Built once, for everyone: App Home lists them on every opening."""
-    actor = bindparam("actor", type_=Integer)
-    mine = or_(Account.owner_id == actor, Account.exec_sponsor_id == actor)
+    mine = _owned_or_sponsored_by(bindparam("actor", type_=Integer))
     return paged(_JOINED.where(LIVE_BY_ACCOUNT, mine), order_by=_OLDEST_FIRST)
 
 
-def _visible(actor: User, account: Account | None) -> Paged:
-    if sees_everything(actor) and account is None:
+def _visible(actor: User, account: Account | None, own_only: bool) -> Paged:
+    if sees_everything(actor) and account is None and not own_only:
         # the first rows of ix_objections_live_opened_at; the total, no join
         count = select(func.count()).select_from(Objection).where(_LIVE_IN_WORDS)
         conditions = [likely(_LIVE_IN_WORDS), _visible_to(actor)]
@@ -61,6 +65,8 @@ def _visible(actor: User, account: Account | None) -> Paged:
     conditions = [LIVE_BY_ACCOUNT, _visible_to(actor)]
     if account is not None:
         conditions.append(Objection.account_id == account.id)
+    if own_only:
+        conditions.append(_owned_or_sponsored_by(actor.id))
     return paged(_JOINED.where(*conditions), order_by=_OLDEST_FIRST)
 
 
@@ -80,7 +86,7 @@ async def live_objections(
     if own_only and account is None:  # what they own or sponsor: visible to them whoever
         page, params = _own_or_sponsored(), {"actor": actor.id}
     else:
-        page, params = _visible(actor, account), {}
+        page, params = _visible(actor, account, own_only), {}
     rows, total = await page_and_total(session, page, limit=limit, offset=0, params=params)
     items = [
         summarize(objection, acc, walk, now=now, stale_days=stale_days)
