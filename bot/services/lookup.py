@@ -13,13 +13,15 @@ chat handlers try "Acme 2h ago" as a name before splitting off "2h ago", and tho
 would match it to an account called "Acme".
 
 The exact name is an indexed query. Steps 2 and 3 run over the readable names held in memory by
-a `NameIndex` (the services' one in chat; without one, the names are read for the request), and
-whatever they pick is read again from the database.
+a `NameIndex` (the services' one in chat; without one, the names are read for the request), on a
+thread for a big list, and whatever they pick is read again from the database.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar, TypeVarTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +39,8 @@ FUZZY_ACCEPT = 90.0
 FUZZY_LEAD = 5.0
 MAX_SUGGESTIONS = 3
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+_T = TypeVar("_T")
+_Args = TypeVarTuple("_Args")
 
 
 def normalise_name(text: str) -> str:
@@ -74,7 +78,7 @@ async def find_account(
     if (account := exact.first()) is not None:
         return account
     candidates = await _candidates(session, actor, names)
-    containing = sorted(candidates.containing(key), key=lambda n: (n.key, n.id))[: max(limit, 2)]
+    containing = await _searched(candidates, candidates.first_containing, key, max(limit, 2))
     if len(containing) == 1:
         return await _by_id(session, containing[0].id, actor, shown)
     if containing:
@@ -99,17 +103,26 @@ async def _by_id(session: AsyncSession, account_id: int, actor: User, shown: str
     return account
 
 
+async def _searched(candidates: NameList, search: Callable[[*_Args], _T], *args: *_Args) -> _T:
+    """``search(*args)`` over ``candidates``; on a thread when they are many (a head's: every
+    name of the book), so other requests go on meanwhile. What a big list's searches need is
+    worked out on first use (its keys joined, their characters counted: tenths of a second on
+    a big book), and a text found in thousands of names costs tens of milliseconds."""
+    if len(candidates) < BIG_LIST_FROM:
+        return search(*args)
+    return await asyncio.to_thread(search, *args)
+
+
+def _closest(candidates: NameList, query: str, best: int) -> dict[int, float]:
+    """The best few scores; of a big list, scoring only the names whose bound could reach them."""
+    if len(candidates) < BIG_LIST_FROM:
+        return fuzzy_scores(query, candidates.keys, best=best)
+    return best_scores(query, candidates.keys, candidates.char_counts, best=best)
+
+
 async def _fuzzy(session: AsyncSession, shown: str, actor: User, candidates: NameList) -> Account:
     query, kept = normalise_name(shown), max(MAX_SUGGESTIONS, 2)
-    if len(candidates) < BIG_LIST_FROM:
-        scores = fuzzy_scores(query, candidates.keys, best=kept)
-    else:  # on a thread: a list's characters are counted on first use (tenths of a second
-        # on a big book), then a few passes of numpy bound every name's score
-
-        def score() -> dict[int, float]:
-            return best_scores(query, candidates.keys, candidates.char_counts, best=kept)
-
-        scores = await asyncio.to_thread(score)
+    scores = await _searched(candidates, _closest, candidates, query, kept)
     ranked = sorted(
         ((score, candidates[index]) for index, score in scores.items()),
         key=lambda hit: (-hit[0], hit[1].name.casefold()),

@@ -14,15 +14,16 @@ from the database before it is used.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import re
 import time
-from array import array
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,7 +76,7 @@ class NameList:
         self.held = held
         self._keys: list[str] | None = None
         self._char_counts: CharCounts | None = None
-        self._joined: tuple[str, array[int]] | None = None
+        self._joined: tuple[str, NDArray[np.int64]] | None = None
 
     def __len__(self) -> int:
         return len(self.held)
@@ -101,17 +102,31 @@ class NameList:
 
     def containing(self, part: str) -> list[Named]:
         """The names whose key contains ``part``, in list order."""
+        return [self[i] for i in self._matching(part)]
+
+    def first_containing(self, part: str, count: int) -> list[Named]:
+        """The first ``count`` names, by key then id, whose key contains ``part``."""
+        keys, held = self.keys, self.held
+        first = heapq.nsmallest(count, self._matching(part), key=lambda i: (keys[i], held[i][0]))
+        return [self[i] for i in first]
+
+    def _matching(self, part: str) -> list[int]:
+        """The indexes of the keys that contain ``part``, in order."""
         if len(self.held) < BIG_LIST_FROM:
-            return [Named._make(held) for held in self.held if part in held[2]]
+            return [i for i, key in enumerate(self.keys) if part in key]
+        text, starts = self._joined_keys()
+        found = np.fromiter((m.start() for m in re.finditer(re.escape(part), text)), np.int64)
+        key_of_each = np.searchsorted(starts, found, side="right") - 1
+        return [int(i) for i in np.unique(key_of_each)]
+
+    def _joined_keys(self) -> tuple[str, NDArray[np.int64]]:
+        """Every key, one per line, and where each starts (keys hold no line breaks)."""
         if self._joined is None:
-            starts, at = array("q"), 0
-            for key in self.keys:
-                starts.append(at)
-                at += len(key) + 1
+            lengths = np.fromiter(map(len, self.keys), np.int64, count=len(self.keys))
+            starts = np.zeros(len(lengths), np.int64)
+            np.cumsum(lengths[:-1] + 1, out=starts[1:])
             self._joined = ("\n".join(self.keys), starts)
-        text, starts = self._joined
-        found = {bisect_right(starts, m.start()) - 1 for m in re.finditer(re.escape(part), text)}
-        return [self[i] for i in sorted(found)]
+        return self._joined
 
 
 @dataclass

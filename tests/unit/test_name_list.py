@@ -42,6 +42,7 @@ def book(size: int, seed: int = 7) -> NameList:
 
 
 BIG = book(BIG_LIST_FROM + 1500)
+SMALL = book(400, seed=3)
 NAMES = list(BIG)
 PARTS = st.sampled_from(WORDS) | st.text(alphabet="acmeno. +*()[]'24", min_size=1, max_size=6)
 
@@ -51,6 +52,19 @@ PARTS = st.sampled_from(WORDS) | st.text(alphabet="acmeno. +*()[]'24", min_size=
 def test_the_one_pass_search_finds_what_a_scan_finds(part: str) -> None:
     key = name_key(part) or part
     assert BIG.containing(key) == [n for n in NAMES if key in n.key]
+
+
+@settings(max_examples=60, deadline=None)
+@given(part=PARTS, count=st.integers(1, 6))
+def test_the_first_few_containing_a_text_are_those_of_the_sorted_scan(
+    part: str, count: int
+) -> None:
+    """What `find_account` shows for a partial name: the first few by key then id, on a big
+    list (searched in one pass) as on a small one."""
+    key = name_key(part) or part
+    for names in (BIG, SMALL):
+        scanned = sorted((n for n in names if key in n.key), key=lambda n: (n.key, n.id))
+        assert names.first_containing(key, count) == scanned[:count]
 
 
 def test_a_text_at_the_edges_of_keys_matches_once_and_never_across_two() -> None:
