@@ -281,11 +281,7 @@ async def import_table(
         warnings=(
             *_header_warnings(header, import_kind),
             *context.warnings,
-            *(
-                [spec.stamp_note(plan.stamped_creates)]
-                if spec.stamp_note and plan.stamped_creates
-                else []
-            ),
+            *_stamp_note(spec, plan),
         ),
     )
     details = {key: value for key, value in result.to_dict().items() if key != "kind"}
