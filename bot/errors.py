@@ -36,10 +36,6 @@ class Forbidden(UserError):
     """The actor may not see or change this. Never says whether the subject exists."""
 
 
-class UnknownUser(UserError):
-    """The chat user is not in accountbot's directory."""
-
-
 class InvalidInput(UserError):
     """The command or form was malformed."""
 

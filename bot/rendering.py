@@ -156,11 +156,6 @@ class Renderer:
     def today(self) -> date:
         return self.clock().date()
 
-    def has(self, name: str) -> bool:
-        return (self.env.loader is not None) and (
-            name + _SUFFIX[self.surface] in self.env.list_templates()
-        )
-
     def render_text(self, name: str, data: Mapping[str, Any]) -> str:
         text = self.env.get_template(name + _SUFFIX[self.surface]).render(**data)
         return text.strip("\n").rstrip()  # keep the first line's indentation

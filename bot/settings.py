@@ -146,10 +146,6 @@ class Settings(BaseSettings):
     def teams_configured(self) -> bool:
         return bool(self.microsoft_app_id.strip()) or self.teams_allow_unauthenticated
 
-    @property
-    def renewal_horizon_days(self) -> int:
-        return max(self.renewal_windows)
-
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")

@@ -24,15 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 from bench.scale.books import Actor, Book
 from bench.scale.processes import Running
 from bench.scale.serve import accountbot_process, bare_process
-from bench.scale.slack import BOT_TOKEN, SIGNING_SECRET, Asker, Slack
+from bench.scale.slack import Asker, Slack
 from bench.scale.timing import percentile
-from bot.settings import Settings
-from tests.channels.conftest import start_server
 
 Ask = Callable[[], Awaitable[float]]
 ROLES = ("am", "lead", "head", "ops")
@@ -129,28 +126,6 @@ async def sample(ask: Ask, plan: Plan, *, warm_up: bool = True) -> list[float]:
 
     await asyncio.gather(*(worker() for _ in range(plan.concurrency)))
     return latencies
-
-
-def accountbot_settings(url: str, slack: Slack) -> Settings:
-    """accountbot's settings on a book and the fake Slack (for a server in this process)."""
-    values: dict[str, Any] = {
-        "database_url": url,
-        "slack_bot_token": BOT_TOKEN,
-        "slack_signing_secret": SIGNING_SECRET,
-        "slack_api_url": slack.api_url,
-    }
-    return Settings(_env_file=None, **values)
-
-
-@asynccontextmanager
-async def served(app: web.Application, slack: Slack) -> AsyncIterator[Asker]:
-    """An app served in this process (the channel tests' way; profiling scripts use it)."""
-    runner, base = await start_server(app)
-    try:
-        async with aiohttp.ClientSession() as http:
-            yield Asker(f"{base}/slack/events", slack, http)
-    finally:
-        await runner.cleanup()
 
 
 @asynccontextmanager

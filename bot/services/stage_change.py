@@ -25,10 +25,6 @@ class StageChange:
     forced: bool
     skipped_steps: list[str]
 
-    @property
-    def account_name(self) -> str:
-        return self.account
-
 
 def _refusal(
     account: Account, current: str, target: str, expected: str | None, missing: list[StepState]

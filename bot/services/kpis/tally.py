@@ -70,10 +70,6 @@ class Period:
         after = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone)
         return first.astimezone(UTC), after.astimezone(UTC)
 
-    def holds(self, moment: datetime) -> bool:
-        first, after = self.utc_bounds()
-        return first <= moment < after
-
 
 @dataclass(frozen=True, slots=True)
 class Scope:

@@ -196,13 +196,6 @@ class KpiTargets(BaseModel):
             for seniority, chosen in self._resolved.items()
         }
 
-    def for_seniority(self, seniority: Seniority | str | None) -> dict[str, _Target]:
-        """The targets that apply, in KPI order: the team's, overridden by the seniority's.
-
-        ``None`` (or a person without a seniority) gets the team-level targets.
-        """
-        return dict(self._resolved[None if seniority is None else Seniority(seniority)])
-
     def as_dict(self, seniority: Seniority | str | None) -> dict[str, dict[str, float]]:
         """JSON-safe: ``{"recap_compliance": {"min": 0.9}, "nps_90d": {"above": 0}}`` (shared:
         read it, do not change it)."""
