@@ -10,7 +10,7 @@ run only binds its ids, person and moments. Any other scope is built for its req
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Date, and_, bindparam, or_
@@ -20,10 +20,14 @@ from storage.models import Account, User
 
 BY_IDS: ColumnElement[bool] = Account.id.in_(bindparam("ids", expanding=True))
 
+
+def live_on(day: ColumnElement[date]) -> ColumnElement[bool]:
+    """The account has not churned by ``day``: it is live that day."""
+    return or_(Account.churned_on.is_(None), Account.churned_on > day)
+
+
 # Not churned by UTC's yesterday: a coarse test (a day of slack for time zones) of being live.
-EVERY_LIVE: ColumnElement[bool] = or_(
-    Account.churned_on.is_(None), Account.churned_on > bindparam("live_after", type_=Date)
-)
+EVERY_LIVE: ColumnElement[bool] = live_on(bindparam("live_after", type_=Date))
 READABLE_LIVE: ColumnElement[bool] = and_(READABLE, EVERY_LIVE)
 _PARAMETERISED = (BY_IDS, EVERY_LIVE, READABLE_LIVE)
 

@@ -37,6 +37,7 @@ from sqlalchemy import (
     select,
 )
 
+from bot.services.account_scope import live_on
 from bot.services.owners import (
     Owner,
     OwnerTeam,
@@ -135,10 +136,7 @@ class ScanShape:
     def active(self) -> ColumnElement[bool]:
         """The Account is active on its owner's today."""
         today = self.today()
-        return and_(
-            Account.started_on <= today,
-            or_(Account.churned_on.is_(None), Account.churned_on > today),
-        )
+        return and_(Account.started_on <= today, live_on(today))
 
     def unsettled(
         self, user_id: ColumnExpressionArgument[int], key: ColumnElement[str]

@@ -14,7 +14,19 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Date, Engine, Join, Label, Select, case, join, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Engine,
+    Join,
+    Label,
+    Select,
+    bindparam,
+    case,
+    join,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -61,11 +73,16 @@ def _zones_statement() -> Select[str]:
     )
 
 
+@cache
+def _zones_of_statement() -> Select[str]:
+    return _zones_statement().where(User.id.in_(bindparam("people", expanding=True)))
+
+
 async def zones_of(session: AsyncSession, people: Sequence[int]) -> list[str]:
     """The effective zones of ``people`` (one per person at most): all that statements kept
     to their own accounts need, where `zones_in_use` holds every zone of the book."""
-    stmt = _zones_statement().where(User.id.in_(people))
-    return [str(zone) for zone in await session.scalars(stmt)]
+    found = await session.scalars(_zones_of_statement(), {"people": list(people)})
+    return [str(zone) for zone in found]
 
 
 # Per database: (catalog generation, the zones in use then). People's and teams' zones change

@@ -15,14 +15,14 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Date, Integer, Subquery, bindparam, func, or_, select
+from sqlalchemy import Date, Integer, Subquery, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.errors import InvalidInput
 from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts
-from bot.services.account_scope import BY_IDS, ids_params
+from bot.services.account_scope import BY_IDS, ids_params, live_on
 from bot.services.assessment import assess
 from bot.services.owners import owner_today, with_owner, zones_in_use
 from bot.services.paging import Paged, page_and_total, paged
@@ -126,7 +126,7 @@ async def _page_ids(
         return [row.id for row in rows], total
     zones = await zones_in_use(session)
     stmt = with_owner(select(Account.id)).where(
-        readable_accounts(actor), _live_on(owner_today(now, zones))
+        readable_accounts(actor), live_on(owner_today(now, zones))
     )
     order: list[Any] = [Account.name_key, Account.id]
     if scope == "renewals":
@@ -140,16 +140,12 @@ async def _page_ids(
     return [row.id for row in rows], total
 
 
-def _live_on(today: ColumnElement[date]) -> ColumnElement[bool]:
-    return or_(Account.churned_on.is_(None), Account.churned_on > today)
-
-
 @cache
 def _mine() -> Paged:
     """An owner's live accounts by name: built once, for every owner (App Home lists them)."""
     stmt = select(Account.id).where(
         Account.owner_id == bindparam("owner", type_=Integer),
-        _live_on(bindparam("today", type_=Date)),
+        live_on(bindparam("today", type_=Date)),
     )
     return paged(stmt, order_by=(Account.name_key, Account.id))
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.services.access import READABLE, reader_params, sees_everything
+from bot.services.account_scope import live_on
 from bot.services.nudge_scan import Scan, ScanShape
 from bot.services.owners import Owner, with_owner, zones_in_use
 from bot.services.portfolio import as_date
@@ -103,7 +104,7 @@ def _statements(zones: tuple[str, ...], everyone: bool, days: int, paged: bool) 
         ).join(Account, Account.id == Contract.account_id)
     ).where(
         readable,
-        or_(Account.churned_on.is_(None), Account.churned_on > today),
+        live_on(today),
         Contract.end_on.between(_day("first_today"), _day("window_last")),
         Contract.end_on >= today,
         Contract.end_on <= last_day,
@@ -145,7 +146,7 @@ def _statements(zones: tuple[str, ...], everyone: bool, days: int, paged: bool) 
             Contract.end_on.between(_day("inner_last_next"), _day("window_last")),
         ),
         readable,
-        or_(Account.churned_on.is_(None), Account.churned_on > today),
+        live_on(today),
         Contract.end_on >= today,
         Contract.end_on <= last_day,
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts, sees_everything
-from bot.services.account_scope import readable_live
+from bot.services.account_scope import live_on, readable_live
 from bot.services.assessment import assess
 from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
 from bot.services.portfolio import AccountList, AccountRow, as_date
@@ -137,7 +137,7 @@ async def _from_snapshot(
         ).join(AccountRisk, AccountRisk.account_id == Account.id)
     ).where(
         readable_accounts(actor),
-        or_(Account.churned_on.is_(None), Account.churned_on > today),
+        live_on(today),
     )
     order = (  # as ix_account_risks_order reads (PostgreSQL puts NULLs last when ascending)
         AccountRisk.flag_count.desc(),
