@@ -161,7 +161,7 @@ def _delivery_lifecycle(services: Services, delivery: Delivery, scheduler: bool)
 def _slack(settings: Settings, services: Services, wiring: _Wiring, socket_mode: bool) -> AsyncApp:
     from bot.channels.slack import build_slack_app, socket_mode_lifecycle
     from bot.channels.slack_http import events_endpoint
-    from bot.channels.slack_replies import ResponseUrls
+    from bot.channels.slack_replies import ResponseUrls, kept_connections
 
     response_urls = ResponseUrls(
         extra_hosts=[urlsplit(settings.slack_api_url).hostname or ""],
@@ -169,6 +169,12 @@ def _slack(settings: Settings, services: Services, wiring: _Wiring, socket_mode:
     )
     wiring.cleanups.append(response_urls.close)
     bolt_app = build_slack_app(services, response_urls)
+
+    async def keep_connections(_: web.Application) -> AsyncIterator[None]:
+        async with kept_connections(bolt_app.client):  # before Socket Mode and the sender
+            yield
+
+    wiring.lifecycles.append(keep_connections)
     if socket_mode:
         assert settings.slack_app_token is not None  # checked by slack_settings_problem
         token = settings.slack_app_token.get_secret_value()

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -15,11 +16,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.scale.slack import BOT_TOKEN, SIGNING_SECRET
 from bot.channels.slack_http import events_endpoint
-from bot.channels.slack_replies import ResponseUrls, web_client
+from bot.channels.slack_replies import ResponseUrls, kept_connections, web_client
 
 
 def bare_app(slack_api_url: str) -> web.Application:
-    """A Bolt app that acks and answers a constant: the floor a chat answer can reach."""
+    """A Bolt app that acks and answers a constant: the floor a chat answer can reach. Its
+    clients are accountbot's: the Web API's (its session kept) and the response_url one."""
     app = AsyncApp(
         name="bare",
         client=web_client(BOT_TOKEN, slack_api_url, 10),
@@ -44,10 +46,12 @@ def bare_app(slack_api_url: str) -> web.Application:
     web_app = web.Application()
     web_app.router.add_post("/slack/events", events_endpoint(app, SIGNING_SECRET))
 
-    async def close(_: web.Application) -> None:
+    async def clients(_: web.Application) -> AsyncIterator[None]:
+        async with kept_connections(app.client):  # as accountbot's: one session, kept
+            yield
         await urls.close()
 
-    web_app.on_cleanup.append(close)
+    web_app.cleanup_ctx.append(clients)
     return web_app
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -74,6 +75,27 @@ def web_client(token: str, base_url: str, timeout: float) -> AsyncWebClient:
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+@asynccontextmanager
+async def kept_connections(client: AsyncWebClient) -> AsyncIterator[None]:
+    """While this runs, the client's calls share one HTTP session and reuse its connections.
+
+    Without a session slack_sdk opens one per call: a new TCP and TLS handshake with Slack for
+    every message, App Home and modal. Bolt gives each request a copy of the app's client,
+    session included, so this must be entered before requests come. Nested, it does nothing.
+    """
+    if client.session is not None and not client.session.closed:
+        yield
+        return
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+    client.session = session
+    try:
+        yield
+    finally:
+        client.session = None
+        await session.close()
+        await asyncio.sleep(0)  # let aiohttp close its connector cleanly
 
 
 class ResponseUrls:

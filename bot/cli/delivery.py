@@ -62,7 +62,8 @@ async def send_nudges(services: Services, as_of: datetime) -> int:
         renderers=delivery.renderers,
         on_schedule=False,
     )
-    drained = await delivery.sender.drain(ids=set(queued.queued), timeout=SEND_TIMEOUT_SECONDS)
+    async with delivery.connected():
+        drained = await delivery.sender.drain(ids=set(queued.queued), timeout=SEND_TIMEOUT_SECONDS)
     return _report("nudge DMs", queued, drained)
 
 
@@ -78,7 +79,8 @@ async def send_digests(services: Services, team: str | None, week: IsoWeek | Non
         team_name=team,
         week=week,
     )
-    drained = await delivery.sender.drain(ids=set(queued.queued), timeout=SEND_TIMEOUT_SECONDS)
+    async with delivery.connected():
+        drained = await delivery.sender.drain(ids=set(queued.queued), timeout=SEND_TIMEOUT_SECONDS)
     return _report("digest posts", queued, drained)
 
 
@@ -119,7 +121,8 @@ async def _outbox(action: str, row_id: int | None) -> None:
         if action == "retry":
             delivery = delivery_from_settings(services)
             if delivery.platforms:
-                drained = await delivery.sender.drain(ids={row_id}, timeout=120)
+                async with delivery.connected():
+                    drained = await delivery.sender.drain(ids={row_id}, timeout=120)
                 if row_id in drained.parked:
                     fail(f"Not sent (parked again): {drained.parked[row_id]}", 1)
                 if row_id in drained.sent:
@@ -136,22 +139,25 @@ async def _scheduler() -> None:
     await prepare_database(settings)
     delivery = delivery_from_settings(services)
     jobs = Scheduler(services, delivery.sender, delivery.platforms)
-    tasks = [
-        asyncio.ensure_future(delivery.sender.run_forever()),
-        asyncio.ensure_future(jobs.run_forever()),
-    ]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     targets = ", ".join(sorted(delivery.platforms)) or "nothing"
-    typer.echo(f"accountbot scheduler running (sends to: {targets}).")
     try:
-        await stop.wait()
+        async with delivery.connected():
+            tasks = [
+                asyncio.ensure_future(delivery.sender.run_forever()),
+                asyncio.ensure_future(jobs.run_forever()),
+            ]
+            typer.echo(f"accountbot scheduler running (sends to: {targets}).")
+            try:
+                await stop.wait()
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         await services.db.dispose()
 
 

@@ -3,6 +3,8 @@ sender that drives them. Built by `serve`, `accountbot scheduler` and the `--sen
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,19 @@ class Delivery:
     sender: OutboxSender
     platforms: set[str]
     renderers: Renderers = field(default_factory=Renderers)
+    slack_client: Any = None
+
+    @asynccontextmanager
+    async def connected(self) -> AsyncIterator[None]:
+        """Slack's Web API calls reuse their connections while this runs (serve keeps them
+        for its whole life; the command line's sends and scheduler open them here)."""
+        if self.slack_client is None:
+            yield
+            return
+        from bot.channels.slack_replies import kept_connections
+
+        async with kept_connections(self.slack_client):
+            yield
 
 
 def build_delivery(
@@ -48,7 +63,7 @@ def build_delivery(
     renderers = Renderers(services.clock)
     services.outbox_kick = sender.kick
     services.notifier = OutboxNotifier(platforms, renderers, services.clock)
-    return Delivery(sender, platforms, renderers)
+    return Delivery(sender, platforms, renderers, slack_client)
 
 
 def delivery_from_settings(services: Services, *, teams_credentials: Any = None) -> Delivery:

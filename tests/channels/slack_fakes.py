@@ -39,6 +39,12 @@ class Call:
     body: dict[str, Any]
     authorization: str | None
     at: float = field(default_factory=time.monotonic)
+    # The caller's end of the TCP connection the call came over (its address and port).
+    peer: tuple[str, int] | None = None
+
+
+def _address(peer: Any) -> tuple[str, int] | None:
+    return (str(peer[0]), int(peer[1])) if isinstance(peer, tuple) and len(peer) >= 2 else None
 
 
 @dataclass
@@ -219,7 +225,10 @@ class FakeSlack:
         if failure is not None:
             await self._notify()
             return failure
-        self.calls.append(Call(method, body, request.headers.get("Authorization")))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.calls.append(
+            Call(method, body, request.headers.get("Authorization"), peer=_address(peer))
+        )
         await self._notify()
         if method == "chat.postMessage" and len(self.calls_to(method)) in self.stall_calls:
             assert self._stopping is not None  # the message is posted; no answer comes

@@ -233,6 +233,20 @@ async def test_redelivered_event_is_processed_once(world: SlackWorld) -> None:
     assert {"EvRETRY0001", "EvRETRY0002"} <= seen_ids
 
 
+async def test_web_api_calls_reuse_one_connection_to_slack(world: SlackWorld) -> None:
+    """Each call on a new connection would cost a TCP and TLS handshake with slack.com."""
+    for n in range(3):
+        event = {"type": "app_home_opened", "user": ALICE, "tab": "home", "event_ts": f"3.{n}"}
+        await world.send.event(event, event_id=f"EvKEEP000{n}")
+        await world.slack.wait_for(lambda n=n: len(world.slack.calls_to("views.publish")) > n)
+    url = await world.send.command("recap Acme Robotics", user=ALICE)  # opens a modal
+    await world.slack.wait_for(lambda: world.slack.calls_to("views.open"))
+    calls = world.slack.calls_to("views.publish") + world.slack.calls_to("views.open")
+    assert len(calls) == 4 and all(c.peer is not None for c in calls)
+    assert len({c.peer for c in calls}) == 1, [c.peer for c in calls]
+    assert not world.slack.posted_to(url)  # the modal was the answer
+
+
 async def test_recap_started_from_app_home_is_confirmed_by_direct_message(
     world: SlackWorld,
 ) -> None:

@@ -150,6 +150,9 @@ def test_nudges_send_delivers_every_urgent_nudge_through_429s_and_500s_once(
         assert any(key in text for text in received[channel]), key
     assert all(len(texts) <= 2 for texts in received.values())
     sent_before = len(slack.calls_to("chat.postMessage"))
+    # Calls reuse their connections (a new one per call is a TLS handshake with slack.com).
+    connections = {c.peer for c in slack.calls}
+    assert None not in connections and len(connections) * 4 <= len(slack.calls)
 
     again = run("nudges", "--send", "--as-of", AS_OF.isoformat())
     assert again.exit_code == 0, again.output
