@@ -28,7 +28,6 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
 )
 from botbuilder.schema import (
@@ -41,6 +40,7 @@ from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 
 from bot.channels.teams_activities import card_activity, conversation_of, teams_message
 from bot.channels.teams_cards import CardMessage
+from bot.channels.teams_connectors import ConnectorsKept
 from bot.channels.teams_requests import RecentIds, token_problem
 from bot.channels.teams_surface import TeamsSurface
 from bot.channels.teams_tokens import TokensOffTheLoop
@@ -245,7 +245,7 @@ def build_teams_channel(
     """The Teams surface for these settings (check `teams_settings_problem` first)."""
     settings = services.settings
     config = _Config(settings)
-    authentication = ConfigurationBotFrameworkAuthentication(
+    authentication = ConnectorsKept(
         config,
         credentials_factory=TokensOffTheLoop(
             credentials_factory or ConfigurationServiceClientCredentialFactory(config)

@@ -5,15 +5,17 @@ connector client it creates (each answer, each proactive message), and the first
 each asks Microsoft for a token with a blocking HTTPS call, on the event loop: every Slack and
 Teams request waits behind it. This factory keeps one set of credentials per audience, so MSAL
 keeps its token for its hour, and asks for the token on a worker thread before handing the
-credentials over; botbuilder's own call then finds it in MSAL's cache.
+credentials over; botbuilder's own call then finds it in MSAL's cache. (The connector clients
+themselves are kept too: `teams_connectors`.)
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from botframework.connector.auth import ServiceClientCredentialsFactory
+
+from bot.channels.teams_connectors import fresh_token
 
 
 class TokensOffTheLoop(ServiceClientCredentialsFactory):
@@ -40,6 +42,5 @@ class TokensOffTheLoop(ServiceClientCredentialsFactory):
                 app_id, oauth_scope, login_endpoint, validate_authority
             )
             self._kept[key] = credentials
-        if getattr(credentials, "microsoft_app_id", None):  # no app id: no token is sent
-            await asyncio.to_thread(credentials.get_access_token)
+        await fresh_token(credentials)
         return credentials

@@ -86,6 +86,7 @@ class ConnectorCall:
     authorization: str | None
     params: dict[str, str]
     at: float = field(default_factory=time.monotonic)
+    peer: Any = None  # the caller's end of the connection the call came over (address, port)
 
     @property
     def conversation_id(self) -> str | None:
@@ -239,7 +240,13 @@ class FakeConnector:
                 body = json.loads(raw)
         self.calls.append(
             ConnectorCall(
-                kind, request.method, path, body, request.headers.get("Authorization"), params
+                kind,
+                request.method,
+                path,
+                body,
+                request.headers.get("Authorization"),
+                params,
+                peer=request.transport.get_extra_info("peername") if request.transport else None,
             )
         )
         failure = self._failures.get(kind or "")

@@ -51,6 +51,18 @@ async def test_a_group_chat_is_answered_too(teams_world: TeamsWorld) -> None:
     assert "Contracts ending in the next 60 days" in seen(call.body)
 
 
+async def test_answers_reuse_their_connection_to_the_bot_framework(
+    teams_world: TeamsWorld,
+) -> None:
+    """A new connection per answer would be a TCP and TLS handshake with Teams every time."""
+    for text in ("status acme robotics", "renewals 60", "help"):
+        await teams_world.say(teams_world.send.personal_message(text, ALICE_T))
+    await teams_world.say(teams_world.send.group_chat_message("help", ALICE_T))
+    answers = teams_world.connector.calls_to("send", "reply")[-4:]
+    assert len(answers) == 4 and None not in {c.peer for c in answers}
+    assert len({c.peer for c in answers}) == 1, [c.peer for c in answers]
+
+
 @pytest.mark.parametrize("greeting", ["hi", "Hello!", "", "help"])
 async def test_greetings_and_help_answer_with_the_command_list(
     teams_world: TeamsWorld, greeting: str

@@ -27,6 +27,7 @@ async def test_the_morning_dm_reaches_a_teams_user_in_their_chat_with_the_bot(
     teams_world: TeamsWorld,
 ) -> None:
     await teams_world.say(teams_world.send.personal_message("hi", ALICE_T))  # the chat exists
+    [greeted] = teams_world.connector.calls_to("send", "reply")[-1:]
     teams_world.connector.reset()
     assert teams_world.app.delivery is not None
     queued = await queue(teams_world)
@@ -37,6 +38,7 @@ async def test_the_morning_dm_reaches_a_teams_user_in_their_chat_with_the_bot(
     alice_chat = teams_world.send.personal_conversation(ALICE_T)["id"]
     mine = [c for c in sends if c.conversation_id == alice_chat]
     assert len(mine) == 1
+    assert mine[0].peer == greeted.peer is not None  # the same connection, no new handshake
     assert "Good morning Alice Archer" in seen(mine[0].body)
     assert "Recap missing" in seen(mine[0].body)
     assert {"Log recap", "Snooze 1 day", "Done", "Why am I getting this?"} <= set(
