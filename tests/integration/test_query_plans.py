@@ -256,3 +256,37 @@ async def test_a_heads_renewals_total_is_counted_from_indexes_alone(db: Database
         assert "COVERING INDEX ix_contracts_account_id_end_on" in churned, churned
     assert not scans_whole(listed, "contracts") and not scans_whole(churned, "contracts"), churned
     assert not scans_whole(churned, "accounts"), churned
+
+
+async def test_the_risk_refresh_drops_rows_of_vanished_accounts_by_an_anti_join(
+    db: Database,
+) -> None:
+    """Its last statement checks every snapshot row against accounts: as one anti-join (or a
+    key lookup per row), never a scan of accounts per row, which on PostgreSQL is what NOT IN
+    becomes once the accounts no longer fit in work_mem (an hour on 500,000 accounts)."""
+    await seed(db)
+    sent: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM ACCOUNT_RISKS"):
+            sent.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        await refresh_all(
+            db, now=NOW, playbooks=LIBRARY, recap_grace_hours=24, recap_lookback_days=14
+        )
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = [(s, p) for s, p in sent if "accounts" in s.split("WHERE", 1)[1]]
+    sqlite = db.engine.dialect.name == "sqlite"
+    async with db.engine.connect() as conn:
+        if not sqlite:
+            await conn.exec_driver_sql("SET work_mem = '64kB'")  # as if accounts were many
+        explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+        rows = (await conn.exec_driver_sql(explain + statement, parameters)).all()
+    plan = "\n".join(str(row[-1]) for row in rows)
+    if sqlite:
+        assert "SEARCH accounts USING INTEGER PRIMARY KEY" in plan, plan
+    else:
+        assert "Anti Join" in plan and "SubPlan" not in plan, plan
