@@ -14,9 +14,9 @@ still open, and playbook steps ticked late.
   time zone, the overdue-step nudge's rule), unless they fell due before accountbot knew the
   account. Ticks of a stage the account has since left are not counted.
 
-Many teams in several time zones are counted together (`kpis.bound.Run`): open objections and
-steps done late in one query each, each row placed in the periods of its person's team's zone;
-meetings in one query per zone. The number of queries does not grow with the number of teams.
+Many teams in several time zones are counted together (`kpis.bound.Run`): meetings, open
+objections and steps done late in one query each, each row placed in the periods of its
+person's team's zone. The number of queries grows with neither the teams nor their zones.
 """
 
 from __future__ import annotations
@@ -79,38 +79,48 @@ def bounds_of_team(run: Run) -> Callable[[int | None], Sequence[Bounds]]:
     return lambda team_id: zone_of_team[team_id] if team_id is not None else []
 
 
+def zone_bound(bound: Bound, kind: ScopeKind, zones: int, index: int, side: int) -> Any:
+    """The start (``side`` 0) or end (1) of period ``index`` for a row's person: in their
+    team's zone, a CASE over the zones by team when the run has several (``User`` joined)."""
+    if zones == 1:
+        return bound.bound(0, index, side)
+    return case(
+        *(
+            (User.team_id.in_(bound.zone_scope(kind, zone).teams()), bound.bound(zone, index, side))
+            for zone in range(zones)
+        ),
+    )
+
+
 @cache
-def _meetings(periods: int, kind: ScopeKind, by: GroupBy) -> tuple[Select[Any], Bound]:
-    """The meetings of one zone's part of the scope (the run's only zone)."""
+def _meetings(periods: int, zones: int, kind: ScopeKind, by: GroupBy) -> tuple[Select[Any], Bound]:
+    """The meetings of the scope, each placed in the periods of its AM's zone."""
     bound = Bound()
     in_time = Meeting.recap_logged_at <= a_day_after(Meeting.occurred_at)
     keys = row_keys(by, Meeting.am_id, Meeting.account_id)
     columns = []
     for index in range(periods):
-        first, after = bound.bound(0, index, 0), bound.bound(0, index, 1)
+        first = zone_bound(bound, kind, zones, index, 0)
+        after = zone_bound(bound, kind, zones, index, 1)
         held = and_(Meeting.occurred_at >= first, Meeting.occurred_at < after)
         columns += [count_if(held), count_if(held & in_time)]
-    query = (
-        select(*keys, *columns)
-        .where(
-            bound.zone_scope(kind, 0).people(Meeting.am_id),
-            Meeting.occurred_at >= bound.moment("earliest"),
-            Meeting.occurred_at < bound.moment("latest"),
-        )
-        .group_by(*keys)
+    query = select(*keys, *columns).where(
+        bound.scope(kind).people(Meeting.am_id),
+        Meeting.occurred_at >= bound.moment("earliest"),
+        Meeting.occurred_at < bound.moment("latest"),
     )
-    return query, bound
+    if zones > 1:
+        query = query.join(User, User.id == Meeting.am_id)
+    return query.group_by(*keys), bound
 
 
 async def meetings(session: AsyncSession, run: Run, by: GroupBy, out: Tallies) -> None:
     """Meetings held in each period, and those recapped within 24 hours (exactly 24 hours
-    still counts), counted in SQL: one query per time zone (a handful in any book), whose
-    periods' bounds are parameters there, so many periods cost little."""
-    query, bound = _meetings(len(run.periods), scope_kind(run.scope), by)
-    for zone in run.zones:
-        values = bound.values(Run(run.periods, run.scope, [zone]))
-        rows = (await session.execute(query, values)).all()
-        store(out, rows, ("meetings", "meetings_recapped_in_time"), by)
+    still counts), counted in SQL in one query whatever the zones, whose periods' bounds are
+    parameters there, so many periods cost little."""
+    query, bound = _meetings(len(run.periods), len(run.zones), scope_kind(run.scope), by)
+    rows = (await session.execute(query, bound.values(run))).all()
+    store(out, rows, ("meetings", "meetings_recapped_in_time"), by)
 
 
 def open_at(moment: Any) -> ColumnElement[bool]:
@@ -142,17 +152,7 @@ def _objections(
     bound = Bound()
     columns = []
     for index in range(periods):
-        end: Any = bound.bound(0, index, 1)
-        if zones > 1:  # the end of the period in the zone of the owner's team
-            end = case(
-                *(
-                    (
-                        User.team_id.in_(bound.zone_scope(kind, zone).teams()),
-                        bound.bound(zone, index, 1),
-                    )
-                    for zone in range(zones)
-                ),
-            )
+        end = zone_bound(bound, kind, zones, index, 1)  # in the zone of the owner's team
         still_open = open_at(end)
         columns += [count_if(still_open), count_if(still_open & escalated_by(end))]
     keys = account_keys(by)

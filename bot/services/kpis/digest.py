@@ -37,7 +37,7 @@ from bot.services.kpis.digest_model import (
 from bot.services.kpis.people import AmStatus, am_statuses
 from bot.services.kpis.reasons import Evidence, reasons
 from bot.services.kpis.report import TeamKpiReport, assemble_report, week_period
-from bot.services.kpis.tally import Period, Scope, Tally
+from bot.services.kpis.tally import Period, Scope, Tally, total
 from bot.services.kpis.targets import KpiTargets
 from bot.services.kpis.teams import tally_teams, team_batch
 from bot.services.kpis.weeks import IsoWeek
@@ -230,7 +230,7 @@ def _digest(
             onboarding_days=settings.onboarding_target_days,
         ),
         series=[
-            WeekPoint(w, kpis_from_tally(sum(t.values(), Tally())))
+            WeekPoint(w, kpis_from_tally(total(t.values())))
             for (w, _), t in zip(weeks, by_person, strict=True)
         ],
     )

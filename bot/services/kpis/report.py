@@ -23,6 +23,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.playbooks import PlaybookLibrary
 from bot.services.kpis.definitions import KpiSet, kpis_from_tally
 from bot.services.kpis.queries import Period, Scope, Tally, bundled_playbooks, tally_by_person
+from bot.services.kpis.tally import total
 from bot.services.kpis.targets import KpiTargets
 from bot.services.kpis.teams import tally_teams, team_batch
 from bot.services.kpis.weeks import IsoWeek
@@ -115,11 +116,11 @@ def week_period(week: IsoWeek, through: date | None, timezone: str) -> Period:
 
 def _am_kpis(user: User, tally: Tally, targets: KpiTargets) -> AmKpis:
     kpis = kpis_from_tally(tally)
-    seniority = user.seniority.value if user.seniority else None
+    seniority = user.seniority
     return AmKpis(
         user_email=user.email,
         name=user.name,
-        seniority=seniority,
+        seniority=seniority.value if seniority else None,
         kpis=kpis,
         targets=targets.as_dict(seniority),
         misses=targets.misses(kpis, seniority),
@@ -140,7 +141,7 @@ def assemble_report(
         for member in members
         if member.role == Role.AM or member.id in tallies
     ]
-    kpis = kpis_from_tally(sum(tallies.values(), Tally()))
+    kpis = kpis_from_tally(total(tallies.values()))
     return TeamKpiReport(
         team=team.name,
         timezone=team.timezone,

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import reduce
 from operator import add, attrgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -124,6 +125,12 @@ class Tally:
         return Tally(*map(add, _values(self), _values(other)))
 
 
+def total(tallies: Iterable[Tally]) -> Tally:
+    """The sum of ``tallies``, field by field (a team's, from its people's)."""
+    columns = list(zip(*map(_values, tallies), strict=True))
+    return Tally(*(reduce(add, column) for column in columns)) if columns else Tally()
+
+
 _FIELDS = tuple(f.name for f in fields(Tally))
 _values = attrgetter(*_FIELDS)  # every field's value, in order (a whole team is summed often)
 _MONEY = frozenset(f.name for f in fields(Tally) if isinstance(f.default, Decimal))
@@ -164,13 +171,15 @@ def store(out: Tallies, rows: Iterable[Sequence[Any]], names: Sequence[str], by:
     """Rows of ``(key columns, values of period 0 ..., values of period 1 ..., ...)`` into the
     named tally fields of each period."""
     as_value = [(name, _money if name in _MONEY else _count) for name in names]
+    first = 1 if by == "person" else 2  # the first value's column
     for row in rows:
-        key, values = row_key(by, row)
-        for index, tallies in enumerate(out):
+        key = (row[0], row[first - 1])
+        at = first
+        for tallies in out:
             tally = tallies[key]
-            chunk = values[index * len(names) : (index + 1) * len(names)]
-            for (name, convert), value in zip(as_value, chunk, strict=True):
-                setattr(tally, name, convert(value))
+            for name, convert in as_value:
+                setattr(tally, name, convert(row[at]))
+                at += 1
 
 
 def _added(found: Mapping[int, Tally], key: int, tally: Tally) -> Tally:

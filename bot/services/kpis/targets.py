@@ -167,6 +167,11 @@ class SenioritySections(BaseModel):
     senior: TargetSet = TargetSet()
 
 
+def _seniority(value: Seniority | str | None) -> Seniority | None:
+    """``value`` as a Seniority (a digest asks once per person: no conversion when it is one)."""
+    return value if value is None or isinstance(value, Seniority) else Seniority(value)
+
+
 class KpiTargets(BaseModel):
     """Team-level targets plus overrides per seniority (junior, middle, senior)."""
 
@@ -199,11 +204,11 @@ class KpiTargets(BaseModel):
     def as_dict(self, seniority: Seniority | str | None) -> dict[str, dict[str, float]]:
         """JSON-safe: ``{"recap_compliance": {"min": 0.9}, "nps_90d": {"above": 0}}`` (shared:
         read it, do not change it)."""
-        return self._as_dicts[None if seniority is None else Seniority(seniority)]
+        return self._as_dicts[_seniority(seniority)]
 
     def misses(self, kpis: KpiSet, seniority: Seniority | str | None) -> list[str]:
         """The names of the KPIs (in KPI order) that miss the targets for ``seniority``."""
-        chosen = self._resolved[None if seniority is None else Seniority(seniority)]
+        chosen = self._resolved[_seniority(seniority)]
         return [name for name, target in chosen.items() if target.missed_by(getattr(kpis, name))]
 
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.kpis.queries import count_rows
@@ -68,7 +69,8 @@ async def team_batch(session: AsyncSession, teams: Sequence[Team]) -> TeamBatch:
     """``teams`` (each once) and their people, in one query."""
     unique = tuple({team.id: team for team in teams}.values())
     members: dict[int, list[User]] = {team.id: [] for team in unique}
-    query = select(User).where(User.team_id.in_(list(members)))
+    # each person's team is one of ``teams``: not loaded again with every person
+    query = select(User).options(raiseload(User.team)).where(User.team_id.in_(list(members)))
     for user in await session.scalars(query):
         if user.team_id is not None:
             members[user.team_id].append(user)
