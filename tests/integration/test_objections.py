@@ -17,6 +17,7 @@ from bot.handlers.objections import list_objections, objection, resume, submit_s
 from bot.handlers.playbook import tick
 from bot.services.container import Services
 from bot.services.daily import daily_nudges
+from bot.services.objections.lists import live_objections
 from storage.db import Database
 from storage.models import AccountTask, ObjectionStep, Role, User
 from tests.integration.builders import make_account, make_team, make_user
@@ -134,6 +135,28 @@ async def test_who_may_see_and_work_on_an_objection(world: World) -> None:
         assert reply.template == "objection_form"
     await world.step("sam", objection_id, "validate", {"reaction": "Calmer"})
     assert await world.steps(objection_id) == 3
+
+
+async def test_each_reader_lists_the_live_objections_they_may_see(world: World) -> None:
+    objection_id = await world.start()
+    await walk(world, objection_id, "validate")  # recorded: live, no longer a draft
+    sees = {"ann": True, "amy": True, "lea": True, "sam": True, "bob": False}
+    for who, expected in sees.items():  # the sponsor sam and bob are another team's
+        for own_only in (False, True):  # `objections`, and an AM's App Home
+            ctx = await world.ctx(who)
+            async with world.db.read_only() as session:
+                found = await live_objections(
+                    session,
+                    actor=ctx.actor,
+                    walk=world.services.playbooks.walk,
+                    now=ctx.now,
+                    stale_days=3,
+                    own_only=own_only,
+                )
+            listed = [item.id for item in found.items]
+            visible = expected and not (own_only and who in ("amy", "lea"))
+            assert listed == ([objection_id] if visible else []), (who, own_only)
+            assert found.total == len(listed)
 
 
 async def test_a_started_form_left_empty_is_reused_and_nobody_else_sees_it(world: World) -> None:

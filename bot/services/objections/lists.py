@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, bindparam, func, or_, select, text
+from sqlalchemy import ColumnElement, Integer, bindparam, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks.objection_walk import ObjectionWalk
@@ -37,8 +37,15 @@ _LIVE_IN_WORDS = text(f"objections.{LIVE_OBJECTION_SQL}")
 LIVE_BY_ACCOUNT = not_leading(Objection.status).in_(LIVE_OBJECTION_STATUSES)
 
 
-def _visible_to(actor: User) -> ColumnElement[bool]:
-    return or_(readable_accounts(actor), Account.exec_sponsor_id == actor.id)
+def _on_accounts_visible_to(actor: User) -> ColumnElement[bool]:
+    """On an account ``actor`` reads or sponsors, for a reader who does not see everything:
+    one IN over the union of both, so each side is served by its own index (owner, sponsor)
+    and the objections are then found by account. Said as an OR, PostgreSQL read every live
+    objection of the book, and every account to count them: 147 ms of a lead's App Home on
+    494,672 accounts, 6 ms this way."""
+    readable = select(Account.id).where(readable_accounts(actor)).correlate(None)
+    sponsored = select(Account.id).where(Account.exec_sponsor_id == actor.id).correlate(None)
+    return Objection.account_id.in_(union_all(readable, sponsored))
 
 
 _JOINED = select(Objection, Account).join(Account, Account.id == Objection.account_id)
@@ -60,9 +67,10 @@ def _visible(actor: User, account: Account | None, own_only: bool) -> Paged:
     if sees_everything(actor) and account is None and not own_only:
         # the first rows of ix_objections_live_opened_at; the total, no join
         count = select(func.count()).select_from(Objection).where(_LIVE_IN_WORDS)
-        conditions = [likely(_LIVE_IN_WORDS), _visible_to(actor)]
-        return paged(_JOINED.where(*conditions), order_by=_OLDEST_FIRST, count=count)
-    conditions = [LIVE_BY_ACCOUNT, _visible_to(actor)]
+        return paged(_JOINED.where(likely(_LIVE_IN_WORDS)), order_by=_OLDEST_FIRST, count=count)
+    conditions = [LIVE_BY_ACCOUNT]
+    if not sees_everything(actor):
+        conditions.append(_on_accounts_visible_to(actor))
     if account is not None:
         conditions.append(Objection.account_id == account.id)
     if own_only:
