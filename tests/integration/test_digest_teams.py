@@ -141,8 +141,8 @@ async def test_the_queries_of_many_teams_do_not_grow_with_the_number_of_teams(
         await _digests(db, one_per_zone)
     with selects(db) as many:
         await _digests(db, teams)
-    # neither more zones nor more teams cost more queries
-    assert len(one) == len(few) == len(many) <= 40, (len(one), len(few), len(many))
+    # more zones cost a few more queries (meetings are counted per zone), more teams none
+    assert len(one) < len(few) == len(many) <= 40, (len(one), len(few), len(many))
 
     async def reports(chosen: list[Team]) -> None:
         async with db.read_only() as session:

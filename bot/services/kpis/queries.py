@@ -47,8 +47,9 @@ async def count_rows(
 
     The counts made of days run once for ``scope``; those made of moments (meetings, open
     objections, steps ticked) place each row in the days of its person's part of ``zones``
-    (zone -> the part of the scope in it, by team ids when there are several), each once. So
-    the cost is a fixed number of queries however many teams and zones the scope holds.
+    (zone -> the part of the scope in it, by team ids when there are several): meetings once
+    per zone, the others once. So the cost is a fixed number of queries however many teams
+    the scope holds.
     """
     out: Tallies = [defaultdict(Tally) for _ in periods]
     if not periods:
