@@ -48,10 +48,11 @@ Builder = Callable[[Sequence[Days], ScopeShape, Bound, GroupBy], Select[Any]]
 def _accounts(days: Sequence[Days], scope: ScopeShape, bound: Bound, by: GroupBy) -> Select[Any]:
     churned_on, columns = Account.churned_on, []
     for p in days:
+        columns += [count_if(active_at_end_of(p.end)), count_if(churned_on.between(p.start, p.end))]
+        if by == "account":
+            continue  # the rest is read per person only (see `BY_DAY`)
         m0, q0, y0 = p.month_start, p.quarter_start, p.year_start
         columns += [
-            count_if(active_at_end_of(p.end)),
-            count_if(churned_on.between(p.start, p.end)),
             count_if(churned_on.between(m0, p.end)),
             count_if(active_at_start_of(m0)),
             count_if(churned_on.between(q0, p.end)),
@@ -67,9 +68,8 @@ def _accounts(days: Sequence[Days], scope: ScopeShape, bound: Bound, by: GroupBy
     return select(*keys, *columns).where(scope.people(Account.owner_id)).group_by(*keys)
 
 
-_ACCOUNT_NAMES = (
-    "active_at_end",
-    "churned_in_period",
+_BOOK_NAMES = ("active_at_end", "churned_in_period")
+_TO_DATE_NAMES = (
     "churned_mtd",
     "active_at_month_start",
     "churned_qtd",
@@ -211,12 +211,23 @@ def built(builder: Builder, periods: int, kind: ScopeKind, by: GroupBy) -> Built
     return builder(days, bound.scope(kind), bound, by), bound
 
 
-# The counts made of days only (the same for every time zone), and the tallies they fill.
-BY_DAY: tuple[tuple[Builder, tuple[str, ...]], ...] = (
-    (_accounts, _ACCOUNT_NAMES),
-    (_upsells, ("upsells_won", "upsell_value_won", "pitched_active_accounts")),
-    (_nps, ("nps_promoters", "nps_detractors", "nps_responses")),
-    (_onboarding, ("onboarding_days", "onboarded_accounts")),
-    (_deliverables, ("missed_deadlines",)),
-    (_renewals, ("renewals_next_30", "renewals_next_90")),
+def _both(*names: str) -> dict[GroupBy, tuple[str, ...]]:
+    return {"person": names, "account": names}
+
+
+# The counts made of days only (the same for every time zone), and the tallies they fill per
+# person and per account. An account's own tally holds only what is read per account (the
+# digest's reasons and the accounts needing the lead): the month, quarter and year to date
+# and the onboarding days are team figures, read per person (and onboardings per account come
+# from the book), so a whole book's digests do not count them for every account.
+BY_DAY: tuple[tuple[Builder, dict[GroupBy, tuple[str, ...]]], ...] = (
+    (_accounts, {"person": _BOOK_NAMES + _TO_DATE_NAMES, "account": _BOOK_NAMES}),
+    (_upsells, _both("upsells_won", "upsell_value_won", "pitched_active_accounts")),
+    (_nps, _both("nps_promoters", "nps_detractors", "nps_responses")),
+    (_onboarding, {"person": ("onboarding_days", "onboarded_accounts"), "account": ()}),
+    (_deliverables, _both("missed_deadlines")),
+    (_renewals, _both("renewals_next_30", "renewals_next_90")),
+)
+PER_PERSON_ONLY = frozenset(
+    name for _, names in BY_DAY for name in names["person"] if name not in names["account"]
 )

@@ -55,7 +55,9 @@ async def count_rows(
     if not periods:
         return out
     run = Run(periods, scope, zones_of(periods, zones))
-    for builder, names in BY_DAY:
+    for builder, names_by in BY_DAY:
+        if not (names := names_by[by]):
+            continue
         query, bound = built(builder, len(periods), scope_kind(scope), by)
         store(out, (await session.execute(query, bound.values(run))).all(), names, by)
     if zones:
@@ -78,7 +80,8 @@ async def tally_by_period(
 
     Account owners appear once they own any account of the scope (even with all zeros);
     AMs appear for meetings they held in the period. Per account, accounts appear once they
-    are in the scope, and for meetings held on them.
+    are in the scope, and for meetings held on them; an account's tally leaves out the team
+    figures (churn and MRR to date, onboarding days: see `day_counts.BY_DAY`).
     """
     zones = {p.timezone: scope for p in periods}
     if len(zones) > 1:
