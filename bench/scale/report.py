@@ -18,7 +18,9 @@ BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 MARKS = {"ok": "✓", "missed": "✗", "—": "", "CHECK FAILED": "CHECK FAILED"}
 
 
-def machine(postgres: str | None) -> dict[str, Any]:
+def machine(
+    postgres: str | None, postgres_settings: dict[str, str] | None = None
+) -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -33,12 +35,15 @@ def machine(postgres: str | None) -> dict[str, Any]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "postgresql": postgres,
+        "postgresql_settings": postgres_settings or {},
     }
 
 
 def machine_line(report: dict[str, Any]) -> str:
     m = report["machine"]
     pg = f", PostgreSQL {m['postgresql']}" if m.get("postgresql") else ""
+    if pg and (conf := m.get("postgresql_settings")):
+        pg += " (" + ", ".join(f"{name} {value}" for name, value in conf.items()) + ")"
     return (
         f"{m['cpu']}, {m['cores']} cores, {m['system']}, Python {m['python']}, "
         f"SQLite {m['sqlite']}{pg}; measured {report['measured_at'][:10]}"

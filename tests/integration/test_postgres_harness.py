@@ -13,6 +13,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.scale.runner import production_settings
 from storage.db import Database
 from storage.migrate import alembic_config
 from storage.models import Team
@@ -209,3 +210,29 @@ def test_an_external_server_cannot_be_paused() -> None:
     server = PostgresServer.external("postgresql://someone@127.0.0.1:1/x")
     with pytest.raises(PostgresServerError, match="existing server"):
         server.pause()
+
+
+# -- the benchmark's production-like server ------------------------------------------------
+
+
+async def test_a_server_started_with_settings_runs_with_them() -> None:
+    settings = production_settings(memory_bytes=2 * 2**30)  # a 2 GiB machine
+    assert settings["shared_buffers"] == "512MB"  # a quarter of the memory
+    with PostgresServer(settings=settings) as server:
+        conn = await asyncpg.connect(server.url())
+        try:
+            shown = {name: await conn.fetchval(f"SHOW {name}") for name in settings}
+            assert await conn.fetchval("SHOW fsync") == "off"  # the harness's own still hold
+        finally:
+            await conn.close()
+    assert shown == {
+        "shared_buffers": "512MB",
+        "effective_cache_size": "1536MB",
+        "random_page_cost": "1.1",
+        "effective_io_concurrency": "200",
+    }
+
+
+def test_production_settings_keep_shared_buffers_to_8_gb_on_a_large_machine() -> None:
+    settings = production_settings(memory_bytes=64 * 2**30)
+    assert (settings["shared_buffers"], settings["effective_cache_size"]) == ("8192MB", "49152MB")

@@ -31,6 +31,7 @@ import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -158,8 +159,14 @@ class PostgresServer:
             server.resume()  # same port, same data; server.url() is unchanged
     """
 
-    def __init__(self, bin_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        bin_dir: str | os.PathLike[str] | None = None,
+        *,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
         self.bin_dir = Path(bin_dir or os.environ.get(PG_BIN_ENV) or DEFAULT_PG_BIN)
+        self.settings = dict(settings or {})  # postgresql.conf, over the harness's own
         self.port: int | None = None
         self.base_dir: Path | None = None
         self._external_url: str | None = None
@@ -178,10 +185,11 @@ class PostgresServer:
         return server
 
     @classmethod
-    def from_env(cls) -> PostgresServer:
-        """The server named by ``ACCOUNTBOT_TEST_DATABASE_URL``, else a new throwaway one."""
+    def from_env(cls, *, settings: Mapping[str, str] | None = None) -> PostgresServer:
+        """The server named by ``ACCOUNTBOT_TEST_DATABASE_URL``, else a new throwaway one
+        (with ``settings``: an existing server keeps its own)."""
         url = os.environ.get(DATABASE_URL_ENV)
-        return cls.external(url) if url else cls()
+        return cls.external(url) if url else cls(settings=settings)
 
     @property
     def is_external(self) -> bool:
@@ -391,6 +399,7 @@ class PostgresServer:
             "full_page_writes": "off",
             "logging_collector": "off",
             "timezone": "UTC",
+            **self.settings,
         }
         lines = "".join(f"{k} = {_conf_value(v)}\n" for k, v in settings.items())
         # Appending keeps the file's owner (the server user) intact.
