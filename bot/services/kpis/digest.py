@@ -39,7 +39,7 @@ from bot.services.kpis.reasons import Evidence, reasons
 from bot.services.kpis.report import TeamKpiReport, assemble_report, week_period
 from bot.services.kpis.tally import Period, Scope, Tally, total
 from bot.services.kpis.targets import KpiTargets
-from bot.services.kpis.teams import tally_teams, team_batch
+from bot.services.kpis.teams import Member, tally_teams, team_batch
 from bot.services.kpis.weeks import IsoWeek
 from bot.settings import Settings
 from storage.models import Account, Contract, Team, User, UserSettings
@@ -119,7 +119,7 @@ class _Found:
     """What the queries found for one team: per person for every week, per account for the
     last two, its accounts; and for the whole batch, renewals soon and vacations."""
 
-    members: Sequence[User]
+    members: Sequence[Member]
     by_person: list[dict[int, Tally]]
     by_account: list[dict[int, Tally]]
     book: Mapping[int, BookAccount]
@@ -238,7 +238,7 @@ def _digest(
 
 def _people(
     report: TeamKpiReport,
-    members: Sequence[User],
+    members: Sequence[Member],
     tallies: Mapping[int, Tally],
     vacations: Mapping[int, date],
 ) -> list[AmStatus]:

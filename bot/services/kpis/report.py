@@ -25,7 +25,7 @@ from bot.services.kpis.definitions import KpiSet, kpis_from_tally
 from bot.services.kpis.queries import Period, Scope, Tally, bundled_playbooks, tally_by_person
 from bot.services.kpis.tally import total
 from bot.services.kpis.targets import KpiTargets
-from bot.services.kpis.teams import tally_teams, team_batch
+from bot.services.kpis.teams import Member, tally_teams, team_batch
 from bot.services.kpis.weeks import IsoWeek
 from storage.keys import name_key
 from storage.models import Role, Team, User
@@ -114,7 +114,7 @@ def week_period(week: IsoWeek, through: date | None, timezone: str) -> Period:
     return Period(week.first_day, through, timezone)
 
 
-def _am_kpis(user: User, tally: Tally, targets: KpiTargets) -> AmKpis:
+def _am_kpis(user: User | Member, tally: Tally, targets: KpiTargets) -> AmKpis:
     kpis = kpis_from_tally(tally)
     seniority = user.seniority
     return AmKpis(
@@ -129,7 +129,7 @@ def _am_kpis(user: User, tally: Tally, targets: KpiTargets) -> AmKpis:
 
 def assemble_report(
     team: Team,
-    members: Sequence[User],
+    members: Sequence[Member],
     week: IsoWeek,
     period: Period,
     tallies: Mapping[int, Tally],

@@ -17,12 +17,11 @@ from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import raiseload
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.kpis.queries import count_rows
 from bot.services.kpis.tally import GroupBy, Period, Scope, Tally, split_by_team
-from storage.models import Team, User
+from storage.models import Role, Seniority, Team, User
 
 TEAMS_PER_BATCH = 1000
 
@@ -35,10 +34,22 @@ def in_batches(items: Sequence[_T], size: int = TEAMS_PER_BATCH) -> Iterator[Seq
         yield items[start : start + size]
 
 
-def by_name(user: User) -> tuple[str, str]:
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One of a team's people, as its reports and digests show them (read as plain rows, not
+    entities: a whole book's teams hold tens of thousands of people)."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    seniority: Seniority | None
+
+
+def by_name(member: Member) -> tuple[str, str]:
     """People in name order (sorted here, not in SQL: collations differ between SQLite and
     PostgreSQL)."""
-    return user.name.casefold(), user.email
+    return member.name.casefold(), member.email
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ class TeamBatch:
     """Teams whose numbers are counted together, and their people."""
 
     teams: tuple[Team, ...]
-    members: dict[int, list[User]]  # team id -> its people, by name
+    members: dict[int, list[Member]]  # team id -> its people, by name
     team_of: dict[int, int]  # user id -> team id
 
     @property
@@ -68,12 +79,13 @@ class TeamBatch:
 async def team_batch(session: AsyncSession, teams: Sequence[Team]) -> TeamBatch:
     """``teams`` (each once) and their people, in one query."""
     unique = tuple({team.id: team for team in teams}.values())
-    members: dict[int, list[User]] = {team.id: [] for team in unique}
-    # each person's team is one of ``teams``: not loaded again with every person
-    query = select(User).options(raiseload(User.team)).where(User.team_id.in_(list(members)))
-    for user in await session.scalars(query):
-        if user.team_id is not None:
-            members[user.team_id].append(user)
+    members: dict[int, list[Member]] = {team.id: [] for team in unique}
+    query = select(User.team_id, User.id, User.email, User.name, User.role, User.seniority).where(
+        User.team_id.in_(list(members))
+    )
+    for team_id, user_id, email, name, role, seniority in await session.execute(query):
+        if team_id is not None:
+            members[team_id].append(Member(user_id, email, name, role, seniority))
     team_of: dict[int, int] = {}
     for team_id, people in members.items():
         people.sort(key=by_name)
