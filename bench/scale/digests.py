@@ -18,10 +18,10 @@ from bench.scale.digest_sql import Period, SqlKpis, all_team_kpis
 from bench.scale.timing import best_of
 from bot.playbooks import load_playbooks
 from bot.services.kpis import KPI_NAMES, IsoWeek, TeamKpiReport
-from bot.services.kpis.digest import team_digests
+from bot.services.kpis.digest_batches import digests_in_batches
 from bot.services.kpis.report import team_kpi_reports
 from bot.services.kpis.targets import load_kpi_targets
-from bot.services.kpis.teams import in_batches
+from bot.services.kpis.teams import TEAMS_PER_PEOPLE_PASS, in_batches
 from bot.services.when import local_today
 from bot.settings import Settings
 from storage.db import Database
@@ -41,12 +41,13 @@ async def _teams_by_week(db: Database, now: datetime) -> dict[IsoWeek, list[Team
 
 
 async def code_reports(db: Database, now: datetime) -> dict[str, TeamKpiReport]:
-    """Every team's report for its last completed week, as the weekly digest computes them:
-    the teams of a week a batch at a time, each batch from one set of grouped queries."""
+    """Every team's report for its last completed week, as the weekly digest counts its
+    people's numbers: the teams of a week a batch at a time (as many as the digest counts its
+    people for at once), each batch from one set of grouped queries."""
     targets = load_kpi_targets(None)
     reports = {}
     for week, teams in (await _teams_by_week(db, now)).items():
-        for batch in in_batches(teams):
+        for batch in in_batches(teams, TEAMS_PER_PEOPLE_PASS):
             async with db.read_only() as session:
                 found = await team_kpi_reports(session, teams=batch, week=week, targets=targets)
             reports.update((team.name, found[team.id]) for team in batch)
@@ -55,22 +56,14 @@ async def code_reports(db: Database, now: datetime) -> dict[str, TeamKpiReport]:
 
 async def whole_digests(db: Database, now: datetime) -> int:
     """Every team's whole digest, as the Monday run builds them; returns how many."""
-    targets, playbooks = load_kpi_targets(None), load_playbooks()
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    made = 0
-    for week, teams in (await _teams_by_week(db, now)).items():
-        for batch in in_batches(teams):
-            async with db.read_only() as session:
-                digests = await team_digests(
-                    session,
-                    teams=batch,
-                    week=week,
-                    targets=targets,
-                    playbooks=playbooks,
-                    settings=settings,
-                )
-            made += len(digests)
-    return made
+    chosen = [
+        (team, week) for week, teams in (await _teams_by_week(db, now)).items() for team in teams
+    ]
+    batches = digests_in_batches(
+        db, chosen, targets=load_kpi_targets(None), playbooks=load_playbooks(), settings=settings
+    )
+    return sum([len(digests) async for digests in batches])
 
 
 async def sql_kpis(db: Database, now: datetime) -> SqlKpis:

@@ -19,13 +19,12 @@ from bot.cli.delivery import send_digests, send_nudges
 from bot.errors import UserError
 from bot.handlers import accounts
 from bot.handlers.base import CommandContext
-from bot.handlers.kpi import build_digests, digest_reply
+from bot.handlers.kpi import digest_batches, digest_reply
 from bot.handlers.router import error_reply
 from bot.rendering import Renderer
 from bot.services.container import Services
 from bot.services.kpis import IsoWeek
 from bot.services.kpis.digest import Digest
-from bot.services.kpis.teams import in_batches
 from bot.services.nudges import pending_nudges
 from bot.services.when import local_today
 from storage.keys import name_key
@@ -87,9 +86,7 @@ async def _digests(
     order, computed a batch of teams at a time (only a batch is held in memory)."""
     now = services.clock()
     chosen = [(t, week or IsoWeek.last_completed(local_today(now, t.timezone))) for t in teams]
-    for batch in in_batches(chosen):
-        async with services.db.read_only() as session:
-            found = await build_digests(services, session, batch)
+    async for found in digest_batches(services, chosen):
         for digest in found:
             yield digest
 

@@ -4,8 +4,8 @@ A scheduled run takes each team's run key (`run:digest:<team>:<week>`) once its 
 computed and just before queueing it, having skipped the teams an earlier run took: so a run
 repeated queues nothing new, and a run that failed while computing a batch leaves its teams to
 the next run. Digests are computed a batch of teams at a time, each batch from one set of
-queries (see :mod:`bot.services.kpis.teams`), so the memory of a whole book's run stays
-bounded; the outbox key `digest:<team>:<week>:<platform>` makes queueing itself idempotent.
+queries (see :mod:`bot.services.kpis.digest_batches`), so the memory of a whole book's run
+stays bounded; the outbox key `digest:<team>:<week>:<platform>` makes queueing itself idempotent.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from bot.charts import chart_alt_text, chart_png
 from bot.delivery.charts import Chart, digest_key, new_link, teams_fields
 from bot.delivery.outbox import Queued, enqueue
 from bot.delivery.reach import QueueReport, Reach, Renderers, reach_team
-from bot.handlers.kpi import build_digests, digest_reply
+from bot.handlers.kpi import digest_batches, digest_reply
 from bot.services.container import Services
 from bot.services.kpis import IsoWeek
 from bot.services.kpis.digest import Digest
-from bot.services.kpis.teams import in_batches
+from bot.services.kpis.teams import TEAMS_PER_PEOPLE_PASS, in_batches
 from bot.services.once import first_time, taken
 from bot.services.when import local_today, zone_or_utc
 from bot.settings import DAYS
@@ -172,16 +172,17 @@ async def queue_digests(
         for team in teams
         if not on_schedule or digest_due(team, now, settings.digest_time, catch_up)
     ]
-    for batch in in_batches(chosen):
+    for part in in_batches(chosen, TEAMS_PER_PEOPLE_PASS):
         posts = await _reachable(
-            services, batch, platforms, now=now, on_schedule=on_schedule, report=report
+            services, part, platforms, now=now, on_schedule=on_schedule, report=report
         )
-        async with services.db.read_only() as session:
-            digests = await build_digests(services, session, [(p.team, p.week) for p in posts])
-        for post, digest in zip(posts, digests, strict=True):
-            run_key = _run_key(post.team, post.week)
-            if on_schedule and not await first_time(services.db, run_key, now=now):
-                report.skipped += 1  # taken meanwhile by another replica
-                continue
-            await _queue(services, post, digest, renderers, now=now, report=report)
+        done = 0
+        async for digests in digest_batches(services, [(p.team, p.week) for p in posts]):
+            for post, digest in zip(posts[done : done + len(digests)], digests, strict=True):
+                run_key = _run_key(post.team, post.week)
+                if on_schedule and not await first_time(services.db, run_key, now=now):
+                    report.skipped += 1  # taken meanwhile by another replica
+                    continue
+                await _queue(services, post, digest, renderers, now=now, report=report)
+            done += len(digests)
     return report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,8 @@ from bot.errors import Forbidden, InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply
 from bot.services.container import Services
 from bot.services.kpis import IsoWeek, find_team, team_kpi_report, user_kpis
-from bot.services.kpis.digest import Digest, team_digest, team_digests
+from bot.services.kpis.digest import Digest, team_digest
+from bot.services.kpis.digest_batches import Chosen, digests_in_batches
 from bot.services.when import local_today
 from storage.keys import name_key
 from storage.models import Role, Team
@@ -89,24 +90,17 @@ async def build_digest(
     )
 
 
-async def build_digests(
-    services: Services, session: AsyncSession, chosen: Sequence[tuple[Team, IsoWeek]]
-) -> list[Digest]:
-    """The digests of the ``chosen`` teams, each for its week, in the same order, as
-    :func:`build_digest` makes them: one set of queries per week among them, however many
-    teams (give a batch at a time: ``bot.services.kpis.teams.in_batches``)."""
-    found: dict[tuple[int, IsoWeek], Digest] = {}
-    for week in sorted({week for _, week in chosen}):
-        digests = await team_digests(
-            session,
-            teams=[team for team, each in chosen if each == week],
-            week=week,
-            targets=services.kpi_targets,
-            playbooks=services.playbooks,
-            settings=services.settings,
-        )
-        found.update(((team_id, week), digest) for team_id, digest in digests.items())
-    return [found[team.id, week] for team, week in chosen]
+def digest_batches(services: Services, chosen: Chosen) -> AsyncIterator[list[Digest]]:
+    """The digests of the ``chosen`` teams, each for its week, in order, as
+    :func:`build_digest` makes them, a batch of teams at a time (see
+    :mod:`bot.services.kpis.digest_batches`)."""
+    return digests_in_batches(
+        services.db,
+        chosen,
+        targets=services.kpi_targets,
+        playbooks=services.playbooks,
+        settings=services.settings,
+    )
 
 
 def digest_reply(

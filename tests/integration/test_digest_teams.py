@@ -1,6 +1,7 @@
 """Many teams' digests and KPI reports at once (bot.services.kpis.teams), on SQLite and
-PostgreSQL: the same numbers as each team's alone, in every time zone, from a number of
-queries that does not grow with the number of teams."""
+PostgreSQL: the same numbers as each team's alone, in every time zone and whichever batches
+the teams were counted in, from a number of queries that does not grow with the number of
+teams."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import event
 from bot.playbooks import load_playbooks
 from bot.services.kpis import IsoWeek, load_kpi_targets, team_kpi_report
 from bot.services.kpis.digest import SERIES_WEEKS, team_digest, team_digests, weeks_ending
+from bot.services.kpis.digest_batches import digests_in_batches
 from bot.services.kpis.queries import tally_by_period
 from bot.services.kpis.report import team_kpi_reports
 from bot.services.kpis.tally import Scope
@@ -46,10 +48,10 @@ def selects(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
 
 
-async def _digests(db: Database, teams: list[Team]) -> dict[int, Any]:
+async def _digests(db: Database, teams: list[Team], week: IsoWeek = W07) -> dict[int, Any]:
     async with db.read_only() as session:
         return await team_digests(
-            session, teams=teams, week=W07, targets=TARGETS, playbooks=PLAYBOOKS, settings=SETTINGS
+            session, teams=teams, week=week, targets=TARGETS, playbooks=PLAYBOOKS, settings=SETTINGS
         )
 
 
@@ -91,6 +93,44 @@ async def test_many_teams_digests_equal_each_teams_own(db: Database) -> None:
     digest = together[teams[0].id]
     assert digest.reasons and digest.attention and digest.previous is not None
     assert [p.vacation_until for p in digest.people if p.vacation_until] == [date(2026, 2, 20)]
+
+
+async def test_a_digest_is_the_same_whichever_batches_its_team_was_counted_in(
+    db: Database,
+) -> None:
+    teams = await seed_teams(db, per_zone=2)
+    together = await _digests(db, teams)
+    # two weeks among them, as when teams ahead of UTC are a week on
+    chosen = [(team, W07) for team in teams] + [(team, IsoWeek(2026, 6)) for team in teams[:3]]
+
+    async def in_batches(people_pass: int, batch_size: int) -> tuple[list[Any], int]:
+        with selects(db) as sent:
+            batches = digests_in_batches(
+                db,
+                chosen,
+                targets=TARGETS,
+                playbooks=PLAYBOOKS,
+                settings=SETTINGS,
+                people_pass=people_pass,
+                batch_size=batch_size,
+            )
+            found = [batch async for batch in batches]
+        assert [len(batch) for batch in found] == [batch_size] * (len(chosen) // batch_size) + (
+            [len(chosen) % batch_size] if len(chosen) % batch_size else []
+        )
+        return [digest for batch in found for digest in batch], len(sent)
+
+    one_pass, one_pass_selects = await in_batches(people_pass=len(chosen), batch_size=2)
+    many_passes, many_passes_selects = await in_batches(people_pass=2, batch_size=2)
+    assert [d.to_dict() for d in one_pass] == [d.to_dict() for d in many_passes]
+    assert [d.team for d in one_pass] == [team.name for team, _ in chosen]
+    assert [d.week for d in one_pass] == [week for _, week in chosen]
+    for team, digest in zip(teams, one_pass, strict=False):
+        assert digest == together[team.id], team.name
+    earlier = await _digests(db, teams[:3], week=IsoWeek(2026, 6))
+    assert one_pass[len(teams) :] == [earlier[team.id] for team in teams[:3]]
+    # the people's numbers counted once for all the teams: fewer queries than once a batch
+    assert one_pass_selects < many_passes_selects, (one_pass_selects, many_passes_selects)
 
 
 async def test_many_teams_tallies_equal_each_teams_scoped_queries(db: Database) -> None:

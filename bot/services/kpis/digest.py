@@ -39,7 +39,7 @@ from bot.services.kpis.reasons import Evidence, reasons
 from bot.services.kpis.report import TeamKpiReport, assemble_report, week_period
 from bot.services.kpis.tally import Period, Scope, Tally, total
 from bot.services.kpis.targets import KpiTargets
-from bot.services.kpis.teams import Member, tally_teams, team_batch
+from bot.services.kpis.teams import Member, TeamBatch, tally_teams, team_batch
 from bot.services.kpis.weeks import IsoWeek
 from bot.settings import Settings
 from storage.models import Account, Contract, Team, User, UserSettings
@@ -50,7 +50,9 @@ __all__ = [
     "SERIES_WEEKS",
     "Digest",
     "KpiChange",
+    "PeopleTallies",
     "WeekPoint",
+    "count_people",
     "team_digest",
     "team_digests",
     "weeks_ending",
@@ -115,6 +117,26 @@ def weeks_ending(week: IsoWeek, count: int, timezone: str) -> list[tuple[IsoWeek
 
 
 @dataclass(frozen=True)
+class PeopleTallies:
+    """Each person's numbers for a digest week and the weeks of its chart, for a batch of
+    teams: counted once for many teams, read by the digests of each smaller batch of them."""
+
+    batch: TeamBatch
+    by_person: dict[int, list[dict[int, Tally]]]  # team id -> per week (oldest first) -> person
+
+
+async def count_people(
+    session: AsyncSession, *, teams: Sequence[Team], week: IsoWeek, playbooks: PlaybookLibrary
+) -> PeopleTallies:
+    """The numbers of the people of ``teams`` for the :data:`SERIES_WEEKS` weeks to ``week``
+    (each team's days in its own time zone), from one set of queries."""
+    batch = await team_batch(session, teams)
+    # the days of each week: the same for every team (the queries place them in each zone)
+    periods = [period for _, period in weeks_ending(week, SERIES_WEEKS, teams[0].timezone)]
+    return PeopleTallies(batch, await tally_teams(session, batch, periods, playbooks=playbooks))
+
+
+@dataclass(frozen=True)
 class _Found:
     """What the queries found for one team: per person for every week, per account for the
     last two, its accounts; and for the whole batch, renewals soon and vacations."""
@@ -135,17 +157,21 @@ async def team_digests(
     targets: KpiTargets,
     playbooks: PlaybookLibrary,
     settings: Settings,
+    people: PeopleTallies | None = None,
 ) -> dict[int, Digest]:
     """The digest of each of ``teams`` for ``week`` (Monday to Sunday in each team's time
     zone), by team id, as :func:`team_digest` makes it, from a number of queries that does not
-    grow with the number of teams (a few per time zone among them). Split long lists of teams
-    with :func:`bot.services.kpis.teams.in_batches`."""
+    grow with the number of teams (a few per time zone among them). ``people``: their people's
+    numbers, counted for them or for a larger batch holding them (:func:`count_people`);
+    counted here when not given. For many teams, see :mod:`~.digest_batches`."""
     weeks = {team.id: weeks_ending(week, SERIES_WEEKS, team.timezone) for team in teams}
     if not teams:
         return {}
-    batch = await team_batch(session, teams)
+    if people is None:
+        people = await count_people(session, teams=teams, week=week, playbooks=playbooks)
+    batch = people.batch.part(teams)
+    by_person = people.by_person
     periods = [period for _, period in weeks[batch.teams[0].id]]  # the days: the same for all
-    by_person = await tally_teams(session, batch, periods, playbooks=playbooks)
     by_account = await tally_teams(session, batch, periods[-2:], by="account", playbooks=playbooks)
     books = await _books(session, batch.scope)
     renewals = await _renewals_soon(session, batch.scope, periods[-1].end)

@@ -30,6 +30,7 @@ from storage.models import Account, User
 
 TRAILING_DAYS = 90
 _CENT = Decimal("0.01")
+_NO_CENTS = Decimal("0.00")
 
 # Whose numbers a row of a tally is: a person (account owner, meeting's AM) or an account.
 GroupBy = Literal["person", "account"]
@@ -144,6 +145,8 @@ Tallies = list[defaultdict[RowKey, Tally]]
 
 def _money(value: Any) -> Decimal:
     """SQLite sums money as a float; round back to cents so both backends agree."""
+    if not value:
+        return _NO_CENTS  # most sums are zero: one object for all of them
     if isinstance(value, Decimal):  # PostgreSQL's sums
         return value.quantize(_CENT)
     return Decimal(str(value or 0)).quantize(_CENT)

@@ -23,6 +23,11 @@ from bot.services.kpis.queries import count_rows
 from bot.services.kpis.tally import GroupBy, Period, Scope, Tally, split_by_team
 from storage.models import Role, Seniority, Team, User
 
+# A whole book's digests are counted in two sizes of batch: each person's numbers (one row per
+# person and week: light) for this many teams at once, each account's (one row per account:
+# heavier) and the digests themselves for TEAMS_PER_BATCH of them at a time. Every batch of
+# the people statements scans the accounts of the whole book, so fewer, larger ones cost less.
+TEAMS_PER_PEOPLE_PASS = 5000
 TEAMS_PER_BATCH = 1000
 
 _T = TypeVar("_T")
@@ -68,6 +73,18 @@ class TeamBatch:
     def scope(self) -> Scope:
         return Scope(team_ids=self.team_ids)
 
+    @classmethod
+    def of(cls, teams: Sequence[Team], members: dict[int, list[Member]]) -> TeamBatch:
+        """``teams`` (each once, in order) with ``members``, their people."""
+        unique = tuple({team.id: team for team in teams}.values())
+        team_of = {person.id: team_id for team_id, people in members.items() for person in people}
+        return cls(unique, members, team_of)
+
+    def part(self, teams: Sequence[Team]) -> TeamBatch:
+        """The batch of ``teams`` (all of them in this one) and their people, without a query:
+        a part of a larger batch whose people's numbers were counted together."""
+        return TeamBatch.of(teams, {team.id: self.members[team.id] for team in teams})
+
     def zones(self) -> dict[str, Scope]:
         """The scope of each time zone the teams are in."""
         found: defaultdict[str, list[int]] = defaultdict(list)
@@ -78,19 +95,16 @@ class TeamBatch:
 
 async def team_batch(session: AsyncSession, teams: Sequence[Team]) -> TeamBatch:
     """``teams`` (each once) and their people, in one query."""
-    unique = tuple({team.id: team for team in teams}.values())
-    members: dict[int, list[Member]] = {team.id: [] for team in unique}
+    members: dict[int, list[Member]] = {team.id: [] for team in teams}
     query = select(User.team_id, User.id, User.email, User.name, User.role, User.seniority).where(
         User.team_id.in_(list(members))
     )
     for team_id, user_id, email, name, role, seniority in await session.execute(query):
         if team_id is not None:
             members[team_id].append(Member(user_id, email, name, role, seniority))
-    team_of: dict[int, int] = {}
-    for team_id, people in members.items():
+    for people in members.values():
         people.sort(key=by_name)
-        team_of.update((person.id, team_id) for person in people)
-    return TeamBatch(unique, members, team_of)
+    return TeamBatch.of(teams, members)
 
 
 async def tally_teams(
