@@ -68,6 +68,7 @@ async def test_the_card_shows_the_chart_served_by_accountbot_and_only_to_its_lin
 async def test_without_a_public_url_the_card_says_the_chart_in_words(
     teams_world: TeamsWorld,
 ) -> None:
+    await teams_world.say(teams_world.send.channel_message("link-team Atlas", LENA_T))
     activity = await post_digest(teams_world, IsoWeek(2026, 8))
     card = card_of(activity)
     assert not [element for element in card["body"] if element["type"] == "Image"]
