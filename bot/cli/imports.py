@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from bot.services.imports import (
     import_table,
     read_file,
 )
+from bot.services.imports.reader import WINDOWS_ENCODING
 from bot.settings import Settings
 from storage.db import Database, async_url
 
@@ -43,6 +45,13 @@ FILE_ARGUMENT = typer.Argument(
     ...,
     metavar="FILE",
     help="A CSV file (UTF-8; comma, semicolon or tab) or an Excel workbook (.xlsx), with a header.",
+)
+ENCODING_OPTION = typer.Option(
+    "utf-8",
+    "--encoding",
+    metavar="CODEC",
+    help=f"The CSV file's text encoding: {WINDOWS_ENCODING} for Excel's “CSV (Comma delimited)” "
+    "on Windows. Workbooks ignore it.",
 )
 
 
@@ -101,8 +110,16 @@ def register(app: typer.Typer) -> None:
     def import_command(
         kind: ImportKind = KIND_ARGUMENT,
         file: Path = FILE_ARGUMENT,
+        encoding: str = ENCODING_OPTION,
     ) -> None:
         """Import a file: every row or none; re-importing updates rows by their natural key."""
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            fail(
+                f"Unknown encoding {encoding!r}: use utf-8 (the default), or {WINDOWS_ENCODING} "
+                "for a file Excel on Windows saved as “CSV (Comma delimited)”."
+            )
         settings = load_settings()
         try:
             async_url(settings.database_url)
@@ -114,7 +131,7 @@ def register(app: typer.Typer) -> None:
         except PlaybookError as exc:
             fail(f"Configuration error: {exc}")
         try:
-            table = read_file(file, kind=kind.value, known=SPECS[kind].headers)
+            table = read_file(file, kind=kind.value, known=SPECS[kind].headers, encoding=encoding)
         except OSError as exc:
             fail(f"Cannot read {file}: {exc.strerror or exc}")
         except UnreadableFile as exc:

@@ -38,17 +38,15 @@ def rows(database: Path, sql: str) -> list[tuple[object, ...]]:
         return connection.execute(sql).fetchall()
 
 
+def assert_imported(result: Result, summary: str) -> None:
+    assert (result.exit_code, result.stdout) == (0, f"Imported {summary}.\n")
+
+
 def test_imports_a_file_then_reports_an_identical_reimport_as_unchanged(database: Path) -> None:
     first = run("teams", FIXTURES / "teams.csv")
-    assert (first.exit_code, first.stdout) == (
-        0,
-        "Imported teams.csv: 3 created, 0 updated, 0 unchanged.\n",
-    )
+    assert_imported(first, "teams.csv: 3 created, 0 updated, 0 unchanged")
     again = run("TEAMS", FIXTURES / "teams.csv")
-    assert (again.exit_code, again.stdout) == (
-        0,
-        "Imported teams.csv: 0 created, 0 updated, 3 unchanged.\n",
-    )
+    assert_imported(again, "teams.csv: 0 created, 0 updated, 3 unchanged")
     assert rows(database, "SELECT name, timezone FROM teams ORDER BY name") == [
         ("Enterprise East", "America/New_York"),
         ("Leadership", "UTC"),
@@ -102,10 +100,7 @@ def test_a_file_saved_with_a_byte_order_mark_imports(database: Path, tmp_path: P
     shutil.copy(FIXTURES / "teams.csv", path)
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     result = run("teams", path)
-    assert (result.exit_code, result.stdout) == (
-        0,
-        "Imported teams.csv: 3 created, 0 updated, 0 unchanged.\n",
-    )
+    assert_imported(result, "teams.csv: 3 created, 0 updated, 0 unchanged")
 
 
 def test_missing_file_unknown_kind_and_non_utf8_file_exit_2_without_traceback(
@@ -127,16 +122,63 @@ def test_missing_file_unknown_kind_and_non_utf8_file_exit_2_without_traceback(
     assert not database.exists()
 
 
+def test_a_csv_excel_saved_on_windows_is_shown_as_cp1252_and_imports_when_asked(
+    database: Path, tmp_path: Path
+) -> None:
+    windows = tmp_path / "teams.csv"
+    windows.write_bytes(
+        "name;slack_channel_id;timezone\r\nEnterprise East;;America/New_York\r\n"
+        "Zürich Außendienst;;Europe/Zurich\r\n".encode("cp1252")
+    )
+    refused = run("teams", windows)
+    assert refused.exit_code == 2
+    assert " ".join(refused.stderr.split()) == (
+        "Cannot read teams.csv: it is not UTF-8 text (line 3 is not). Excel on Windows saves "
+        "“CSV (Comma delimited)” in cp1252, where line 3 reads "
+        "“Zürich Außendienst;;Europe/Zurich”: if that is right, import it again with "
+        "--encoding cp1252; otherwise save it as “CSV UTF-8” (or as an Excel Workbook, .xlsx) "
+        "and import it again."
+    )
+    assert not database.exists()
+    unknown = run("teams", windows, "--encoding", "windows-latin")
+    assert unknown.exit_code == 2
+    assert "Unknown encoding 'windows-latin'" in unknown.stderr
+    assert "cp1252" in unknown.stderr
+    assert not database.exists()
+    imported = run("teams", windows, "--encoding", "cp1252")
+    assert_imported(imported, "teams.csv: 2 created, 0 updated, 0 unchanged")
+    assert rows(database, "SELECT name FROM teams ORDER BY name") == [
+        ("Enterprise East",),
+        ("Zürich Außendienst",),
+    ]
+    # The same file as UTF-8 is the same book: nothing changes.
+    windows.write_text(windows.read_bytes().decode("cp1252"), encoding="utf-8", newline="")
+    again = run("teams", windows)
+    assert_imported(again, "teams.csv: 0 created, 0 updated, 2 unchanged")
+
+
+def test_bytes_that_are_not_even_cp1252_are_refused_and_control_characters_not_echoed(
+    database: Path, tmp_path: Path
+) -> None:
+    odd = tmp_path / "teams.csv"
+    odd.write_bytes(b"name,slack_channel_id,timezone\nBad\x81\x1b[31mRed,,UTC\n")
+    refused = run("teams", odd)
+    assert refused.exit_code == 2
+    assert "line 2 reads “Bad\ufffd\ufffd[31mRed,,UTC”" in refused.stderr
+    assert "\x1b" not in refused.stderr
+    forced = run("teams", odd, "--encoding", "cp1252")
+    assert forced.exit_code == 2
+    assert forced.stderr.startswith("Cannot read teams.csv: it is not cp1252 text; save it as")
+    assert not database.exists()
+
+
 def test_ignored_columns_are_named_on_stderr_and_the_rest_imports(
     database: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "teams.csv"
     path.write_bytes(b"\xef\xbb\xbfTeam ID;Name;Time-Zone;Region\r\n7;East;America/New_York;US\r\n")
     result = run("teams", path)
-    assert (result.exit_code, result.stdout) == (
-        0,
-        "Imported teams.csv: 1 created, 0 updated, 0 unchanged.\n",
-    )
+    assert_imported(result, "teams.csv: 1 created, 0 updated, 0 unchanged")
     assert result.stderr == "Ignored columns 'Team ID', 'Region': not in the teams format.\n"
     assert rows(database, "SELECT name, timezone FROM teams") == [("East", "America/New_York")]
 

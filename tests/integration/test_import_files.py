@@ -187,6 +187,12 @@ def test_files_that_are_neither_csv_in_utf8_nor_a_workbook_are_refused_with_advi
     )
     assert messages[1].startswith("Cannot read accounts.xlsx as an Excel workbook (.xlsx): ")
     assert messages[2] == (
-        "Cannot read accounts.csv: it is not UTF-8 text; save it as “CSV UTF-8” (or as an "
+        "Cannot read accounts.csv: it is not UTF-8 text (line 2 is not). Excel on Windows saves "
+        "“CSV (Comma delimited)” in cp1252, where line 2 reads “Zürich”: if that is right, "
+        "import it again with --encoding cp1252; otherwise save it as “CSV UTF-8” (or as an "
         "Excel Workbook, .xlsx) and import it again."
     )
+    assert read_file(latin1, kind="accounts", known=("name",), encoding="cp1252").rows == [
+        (1, ["name"]),
+        (2, ["Zürich"]),
+    ]

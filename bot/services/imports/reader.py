@@ -1,18 +1,21 @@
 """Reading an import file into trimmed `Cells`, one per data row, checking the header.
 
 Files come as spreadsheets and CRMs write them: `read_csv` takes UTF-8 text with or without a
-byte order mark, any line ends, and a comma, semicolon or tab between cells (sniffed, the
-header deciding when in doubt); `read_xlsx` reads an Excel workbook's sheet named after the
-kind, else its first, typed cells as their CSV text would be. `read_cells` matches the header
-to a kind's columns whatever their case, spaces, hyphens or underscores (`Slack Channel ID` is
-slack_channel_id), ignores columns the kind does not have and lets optional ones be left out;
-cells are trimmed, and the apostrophe an export puts before formula-like text is taken off.
-Pure: no database. Line numbers are the file's: the header is line 1 (a spreadsheet's row
-numbers, unless a cell spans lines).
+byte order mark (or an encoding the user names, such as the cp1252 Excel on Windows writes for
+"CSV (Comma delimited)"; a file that is not UTF-8 is refused, never guessed at, with its first
+such line as cp1252 would read it), any line ends, and a comma, semicolon or tab between cells
+(sniffed, the header deciding when in doubt); `read_xlsx` reads an Excel workbook's sheet named
+after the kind, else its first, typed cells as their CSV text would be. `read_cells` matches
+the header to a kind's columns whatever their case, spaces, hyphens or underscores (`Slack
+Channel ID` is slack_channel_id), ignores columns the kind does not have and lets optional ones
+be left out; cells are trimmed, and the apostrophe an export puts before formula-like text is
+taken off. Pure: no database. Line numbers are the file's: the header is line 1 (a
+spreadsheet's row numbers, unless a cell spans lines).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -43,7 +46,7 @@ class HeaderError(ValueError):
 
 
 class UnreadableFile(ValueError):
-    """The file is not text in UTF-8 (or not a workbook); the message says what to do."""
+    """The file is not text in its encoding (or not a workbook); the message says what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +82,8 @@ def column_key(header: str) -> str:
     return _SEPARATORS.sub("", header.replace("\ufeff", "").casefold())
 
 
-def read_file(path: Path, *, kind: str, known: Collection[str]) -> Table:
-    """An Excel workbook or a CSV file (UTF-8), told apart by their first bytes; raises
+def read_file(path: Path, *, kind: str, known: Collection[str], encoding: str = "utf-8") -> Table:
+    """An Excel workbook or a CSV file (in `encoding`), told apart by their first bytes; raises
     `OSError` when it cannot be opened and `UnreadableFile` when it is neither."""
     with path.open("rb") as binary:
         start = binary.read(len(_XLS))
@@ -91,14 +94,44 @@ def read_file(path: Path, *, kind: str, known: Collection[str]) -> Table:
             f"Cannot read {path.name}: it is an old Excel workbook (.xls); save it as an Excel "
             "Workbook (.xlsx) or as “CSV UTF-8” and import it again."
         )
-    with path.open(encoding="utf-8", newline="") as stream:
+    with path.open(encoding=encoding, newline="") as stream:
         try:
             return read_csv(stream, source=path.name, known=known)
         except UnicodeDecodeError:
-            raise UnreadableFile(
-                f"Cannot read {path.name}: it is not UTF-8 text; save it as “CSV UTF-8” (or as "
-                "an Excel Workbook, .xlsx) and import it again."
-            ) from None
+            raise UnreadableFile(_not_text_in(path, encoding)) from None
+
+
+WINDOWS_ENCODING = "cp1252"  # what Excel on Windows writes for "CSV (Comma delimited)"
+_SHOWN = 80
+
+
+def _not_text_in(path: Path, encoding: str) -> str:
+    """Why `path` cannot be read in `encoding`, and what to do. For a file that is not UTF-8,
+    its first such line as it reads in cp1252, so the user can tell whether that is it."""
+    advice = "save it as “CSV UTF-8” (or as an Excel Workbook, .xlsx) and import it again."
+    if codecs.lookup(encoding).name != "utf-8":
+        return f"Cannot read {path.name}: it is not {encoding} text; {advice}"
+    lines = enumerate(path.read_bytes().splitlines(), start=1)
+    number, line = next(((n, line) for n, line in lines if not _utf8(line)), (0, b""))
+    if not number:  # cannot happen: UTF-8 never splits a character across line ends
+        return f"Cannot read {path.name}: it is not UTF-8 text; {advice}"
+    text = line.decode(WINDOWS_ENCODING, errors="replace")
+    shown = "".join(c if c.isprintable() else "\ufffd" for c in text).strip()
+    shown = shown if len(shown) <= _SHOWN else shown[: _SHOWN - 1].rstrip() + "…"
+    return (
+        f"Cannot read {path.name}: it is not UTF-8 text (line {number} is not). Excel on "
+        f"Windows saves “CSV (Comma delimited)” in {WINDOWS_ENCODING}, where line {number} reads "
+        f"“{shown}”: if that is right, import it again with --encoding {WINDOWS_ENCODING}; "
+        f"otherwise {advice}"
+    )
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_xlsx(path: Path, *, kind: str) -> Table:
