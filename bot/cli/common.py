@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -13,7 +15,7 @@ from bot.logs import configure_logging
 from bot.playbooks import PlaybookError
 from bot.services.container import Services, build_services
 from bot.settings import Settings
-from storage.db import is_sqlite
+from storage.db import is_sqlite, sqlite_path
 from storage.migrate import upgrade_async
 
 
@@ -41,10 +43,34 @@ def open_services(settings: Settings) -> Services:
         fail(f"Configuration error: {exc}")
 
 
-async def prepare_database(settings: Settings) -> None:
-    """An embedded SQLite database migrates itself; PostgreSQL is migrated on purpose."""
-    if is_sqlite(settings.database_url):
-        await quiet_upgrade(settings.database_url)
+async def prepare_database(settings: Settings, *, new_book: bool = False) -> None:
+    """An embedded SQLite database migrates itself; PostgreSQL is migrated on purpose.
+
+    Only an import (`new_book`) starts a SQLite book that is not there yet. Other commands
+    refuse a missing file: it is far more often a mistyped DATABASE_URL than a wish for an
+    empty book (an export of nothing, a digest of no team)."""
+    url = settings.database_url
+    if not is_sqlite(url):
+        return
+    path = missing_book(url)
+    if path is not None and not new_book:
+        fail(
+            f"There is no database at {path}. Import your spreadsheets first "
+            "(`accountbot import teams FILE`, see the README), or check DATABASE_URL."
+        )
+    await quiet_upgrade(url)
+
+
+def missing_book(url: str) -> str | None:
+    """The file of a SQLite URL when there is no such file yet, else None."""
+    path = sqlite_path(url)
+    return path if path is not None and not os.path.exists(path) else None
+
+
+def discard_book(path: str) -> None:
+    """Remove a book this command started (its file and SQLite's companions)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(path + suffix).unlink(missing_ok=True)
 
 
 async def quiet_upgrade(database_url: str) -> None:

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as ProgressBar
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli.common import fail, load_settings, prepare_database
+from bot.cli.common import discard_book, fail, load_settings, missing_book, prepare_database
 from bot.playbooks import PlaybookError, PlaybookLibrary, load_playbooks
 from bot.services.imports import (
     SPECS,
@@ -84,7 +84,7 @@ async def run_import(
     progress: Progress | None,
     playbooks: PlaybookLibrary | None,
 ) -> ImportResult:
-    await prepare_database(settings)
+    await prepare_database(settings, new_book=True)
     database = Database(settings.database_url)
     try:
         async with database.unit_of_work() as session:
@@ -103,6 +103,12 @@ async def run_import(
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def _forget(new_book: str | None) -> None:
+    """A first import that imported nothing leaves no book behind: nothing changed."""
+    if new_book is not None:
+        discard_book(new_book)
 
 
 def register(app: typer.Typer) -> None:
@@ -136,10 +142,12 @@ def register(app: typer.Typer) -> None:
             fail(f"Cannot read {file}: {exc.strerror or exc}")
         except UnreadableFile as exc:
             fail(str(exc))
+        new_book = missing_book(settings.database_url)
         try:
             with progress_bar(len(table.rows) - 1) as progress:
                 result = asyncio.run(run_import(settings, kind, table, progress, playbooks))
         except ImportRejected as rejected:
+            _forget(new_book)
             typer.secho(rejected.message, err=True, fg=typer.colors.RED)
             for problem in rejected.problems:
                 typer.echo(str(problem), err=True)
@@ -147,7 +155,10 @@ def register(app: typer.Typer) -> None:
                 typer.echo(rejected.hint, err=True)
             raise typer.Exit(1) from None
         except (SQLAlchemyError, OSError) as exc:
+            _forget(new_book)
             fail(f"Import failed, nothing was imported: {_first_line(exc)}", code=1)
+        if new_book:
+            typer.echo(f"Started a new book at {new_book}.", err=True)
         for warning in result.warnings:
             typer.echo(warning, err=True)
         typer.echo(result.summary())

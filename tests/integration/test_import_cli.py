@@ -93,6 +93,7 @@ def test_a_header_error_exits_1_naming_the_expected_columns(database: Path, tmp_
         "line 1: header: missing 'name'. Not recognised: 'team', 'tz'. The columns are: name, "
         "slack_channel_id, timezone (required: name), in any order and case",
     ]
+    assert not database.exists()  # a first import that imported nothing leaves no book
 
 
 def test_a_file_saved_with_a_byte_order_mark_imports(database: Path, tmp_path: Path) -> None:
@@ -172,6 +173,33 @@ def test_bytes_that_are_not_even_cp1252_are_refused_and_control_characters_not_e
     assert not database.exists()
 
 
+def test_only_an_import_starts_a_book_other_commands_refuse_a_missing_one(
+    database: Path, tmp_path: Path
+) -> None:
+    asked = {
+        "export": ["export", str(tmp_path / "out")],
+        "status": ["status", "Acme"],
+        "digest": ["digest"],
+        "nudges": ["nudges"],
+        "outbox": ["outbox", "list"],
+    }
+    for name, args in asked.items():
+        refused = CliRunner().invoke(app, args)
+        assert refused.exit_code == 2, name
+        assert " ".join(refused.stderr.split()) == (
+            f"There is no database at {database}. Import your spreadsheets first (`accountbot "
+            "import teams FILE`, see the README), or check DATABASE_URL."
+        ), name
+        assert not database.exists(), name
+    assert not (tmp_path / "out").exists()
+    started = run("teams", FIXTURES / "teams.csv")
+    assert (started.exit_code, started.stderr) == (0, f"Started a new book at {database}.\n")
+    again = run("teams", FIXTURES / "teams.csv")
+    assert (again.exit_code, again.stderr) == (0, "")
+    exported = CliRunner().invoke(app, asked["export"])
+    assert exported.exit_code == 0 and "3 teams" in exported.stdout
+
+
 def test_ignored_columns_are_named_on_stderr_and_the_rest_imports(
     database: Path, tmp_path: Path
 ) -> None:
@@ -179,7 +207,10 @@ def test_ignored_columns_are_named_on_stderr_and_the_rest_imports(
     path.write_bytes(b"\xef\xbb\xbfTeam ID;Name;Time-Zone;Region\r\n7;East;America/New_York;US\r\n")
     result = run("teams", path)
     assert_imported(result, "teams.csv: 1 created, 0 updated, 0 unchanged")
-    assert result.stderr == "Ignored columns 'Team ID', 'Region': not in the teams format.\n"
+    assert result.stderr == (
+        f"Started a new book at {database}.\n"
+        "Ignored columns 'Team ID', 'Region': not in the teams format.\n"
+    )
     assert rows(database, "SELECT name, timezone FROM teams") == [("East", "America/New_York")]
 
 
@@ -188,7 +219,7 @@ def test_a_progress_bar_shows_on_a_terminal_for_large_files_only(
 ) -> None:
     monkeypatch.setattr(imports, "LARGE_FILE_ROWS", 2)
     quiet = run("teams", FIXTURES / "teams.csv")  # stderr is not a terminal here
-    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    assert (quiet.exit_code, quiet.stderr) == (0, f"Started a new book at {database}.\n")
     monkeypatch.setattr(imports, "stderr_is_terminal", lambda: True)
     shown = run("teams", FIXTURES / "teams.csv")
     assert shown.exit_code == 0
@@ -208,7 +239,7 @@ def test_an_excel_workbook_imports_like_its_csv(database: Path, tmp_path: Path) 
     path = tmp_path / "book.xlsx"
     book.save(path)
     result = run("teams", path)
-    assert (result.exit_code, result.stderr) == (0, "")
+    assert (result.exit_code, result.stderr) == (0, f"Started a new book at {database}.\n")
     assert result.stdout == "Imported book.xlsx (sheet Teams): 2 created, 0 updated, 0 unchanged.\n"
     assert rows(database, "SELECT name, timezone FROM teams ORDER BY name") == [
         ("East", "America/New_York"),
