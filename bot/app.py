@@ -161,7 +161,10 @@ def _delivery_lifecycle(services: Services, delivery: Delivery, scheduler: bool)
 def _slack(settings: Settings, services: Services, wiring: _Wiring, socket_mode: bool) -> AsyncApp:
     from bot.channels.slack import build_slack_app, socket_mode_lifecycle
     from bot.channels.slack_http import events_endpoint
+    from bot.channels.slack_messages import message
     from bot.channels.slack_replies import ResponseUrls, kept_connections
+    from bot.handlers.router import apology_reply
+    from bot.rendering import Renderer
 
     response_urls = ResponseUrls(
         extra_hosts=[urlsplit(settings.slack_api_url).hostname or ""],
@@ -182,7 +185,9 @@ def _slack(settings: Settings, services: Services, wiring: _Wiring, socket_mode:
     else:
         assert settings.slack_signing_secret is not None  # checked by slack_settings_problem
         secret = settings.slack_signing_secret.get_secret_value()
-        wiring.routes.append(Route("POST", "/slack/events", events_endpoint(bolt_app, secret)))
+        apology = message(Renderer("slack", clock=services.clock), apology_reply())
+        endpoint = events_endpoint(bolt_app, secret, command_failed=apology)
+        wiring.routes.append(Route("POST", "/slack/events", endpoint))
     return bolt_app
 
 

@@ -183,9 +183,13 @@ def _refuse(status: int, error: str) -> web.Response:
 
 
 def events_endpoint(
-    app: AsyncApp, signing_secret: str
+    app: AsyncApp, signing_secret: str, *, command_failed: Mapping[str, Any]
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The aiohttp handler for POST /slack/events."""
+    """The aiohttp handler for POST /slack/events.
+
+    `command_failed` answers a slash command that failed before any listener ran (Bolt's
+    middleware, such as its first `auth.test` while Slack cannot be reached, already logged):
+    the person reads an apology instead of Slack's "dispatch_failed"."""
     verifier = SignatureVerifier(signing_secret)
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -205,6 +209,8 @@ def events_endpoint(
         if response.status == 404:  # signed, well formed, but nothing listens: say "fine"
             log.info("ignored a Slack %s nothing listens to", request_kind(body))
             return web.Response(status=200)
+        if response.status >= 500 and request_kind(body) == "slash_command":
+            return web.json_response(dict(command_failed))  # shown only to whoever typed it
         return await to_aiohttp_response(response)
 
     return handle

@@ -360,6 +360,12 @@ class SlackSender:
 
     async def command(self, text: str, *, user: str) -> str:
         """Send `/account text`; returns the response_url the answer will be posted to."""
+        response_url, (status, body) = await self.command_acked(text, user=user)
+        assert status == 200, (status, body)
+        return response_url
+
+    async def command_acked(self, text: str, *, user: str) -> tuple[str, tuple[int, str]]:
+        """Send `/account text`; the response_url, and the status and body of the ack."""
         response_url = self.slack.new_response_url()
         form = {
             "token": "legacy-verification-token",
@@ -376,9 +382,7 @@ class SlackSender:
             "response_url": response_url,
             "trigger_id": self._trigger(),
         }
-        status, body = await self.post(urlencode(form), "application/x-www-form-urlencoded")
-        assert status == 200, (status, body)
-        return response_url
+        return response_url, await self.post(urlencode(form), "application/x-www-form-urlencoded")
 
     async def click(
         self, value: str, *, user: str, action_id: str = "cmd", in_home: bool = False

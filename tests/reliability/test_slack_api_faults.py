@@ -7,6 +7,7 @@ command word, never the text.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -154,3 +155,24 @@ def test_slack_that_never_answers_views_open_gets_a_clear_message(
     assert ack < 3.0
     message = live.answer(url)
     assert "did not let me open the recap form in time" in seen(message)
+
+
+def test_slack_unreachable_on_the_first_command_gets_an_apology_not_dispatch_failed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt checks the bot token with auth.test on the first request; when Slack cannot be
+    reached then, the person who typed the command reads an apology in Slack (the ack's
+    body, which needs no call to Slack), instead of Slack's "dispatch_failed"."""
+    live = start_live(f"sqlite:///{tmp_path}/accountbot.db", "sqlite")
+    try:
+        live.run(live.slack.stop())  # nothing listens at SLACK_API_URL any more
+        with caplog.at_level(logging.ERROR):
+            _, (status, body) = live.run(live.send.command_acked(TEXT, user=ALICE))
+        assert status == 200
+        answer = json.loads(body)
+        assert answer["text"].startswith("Sorry, something went wrong on my side")
+        assert answer["blocks"][0]["text"]["text"] == ":warning: " + answer["text"]
+        assert "response_type" not in answer  # ephemeral: only the person who typed it
+        assert any("Slack request failed" in r.getMessage() for r in caplog.records)
+    finally:
+        live.stop()
