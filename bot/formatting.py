@@ -45,12 +45,16 @@ def day(value: date | datetime | None, fmt: str = "%a %d %b %Y") -> str:
     return "—" if value is None else value.strftime(fmt)
 
 
-def short_day(value: date | datetime | None, today: date | None = None) -> str:
-    """`Mon 13 Apr`, with the year when it is more than about six months from today."""
+def short_day(
+    value: date | datetime | None, today: date | None = None, *, weekday: bool = True
+) -> str:
+    """`Mon 13 Apr` (`13 Apr` without the weekday), with the year when it is more than about
+    six months from today."""
     if value is None:
         return "—"
     on = value.date() if isinstance(value, datetime) else value
-    return value.strftime("%a %d %b %Y" if _far(on, today) else "%a %d %b")
+    fmt = ("%a " if weekday else "") + ("%d %b %Y" if _far(on, today) else "%d %b")
+    return value.strftime(fmt)
 
 
 def local_time(

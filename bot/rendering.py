@@ -133,6 +133,7 @@ class Renderer:
             number=number,
             day=day,
             short_day=lambda value: short_day(value, self.today()),
+            day_month=lambda value: short_day(value, self.today(), weekday=False),
             local_time=lambda value, tz="UTC", fmt=None: local_time(
                 value, tz, fmt, today=self.today()
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.rendering import (
     pct,
     plain,
 )
+from bot.services.portfolio import AccountList, AccountRow
 
 
 def _surface(tmp_path: Path, surface: str, name: str, body: str) -> Renderer:
@@ -69,3 +71,24 @@ def test_percent_formatting() -> None:
 
 def test_plain_keeps_newlines_and_tabs() -> None:
     assert plain("a\tb\nc\x07") == "a\tb\nc"
+
+
+@pytest.mark.parametrize("surface", ["text", "slack", "teams"])
+def test_a_renewal_more_than_six_months_away_shows_its_year_in_account_lists(
+    surface: str,
+) -> None:
+    today = date(2026, 3, 4)
+    renderer = Renderer(surface, clock=lambda: datetime(2026, 3, 4, 15, tzinfo=UTC))  # type: ignore[arg-type]
+    rows = [
+        AccountRow("Near Co", 1, "growth", "Ann", Decimal(100), today + timedelta(30), 30, []),
+        AccountRow("Far Co", 2, "growth", "Ann", Decimal(100), today + timedelta(300), 300, []),
+    ]
+    data = {
+        "result": AccountList("mine", 2, rows, 0, 10),
+        "everyone": False,
+        "page": 1,
+        "more_command": None,
+    }
+    rendered = renderer.render_text("account_list", data)
+    assert "renews 03 Apr (30 days)" in rendered
+    assert "renews 29 Dec 2026 (300 days)" in rendered
