@@ -44,7 +44,8 @@ def bare_app(slack_api_url: str) -> web.Application:
         await client.views_publish(user_id=event["user"], view=view)
 
     web_app = web.Application()
-    web_app.router.add_post("/slack/events", events_endpoint(app, SIGNING_SECRET))
+    endpoint = events_endpoint(app, SIGNING_SECRET, command_failed={"text": "Sorry"})
+    web_app.router.add_post("/slack/events", endpoint)
 
     async def clients(_: web.Application) -> AsyncIterator[None]:
         async with kept_connections(app.client):  # as accountbot's: one session, kept

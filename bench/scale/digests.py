@@ -45,7 +45,7 @@ async def code_reports(db: Database, now: datetime) -> dict[str, TeamKpiReport]:
     people's numbers: the teams of a week a batch at a time (as many as the digest counts its
     people for at once), each batch from one set of grouped queries."""
     targets = load_kpi_targets(None)
-    reports = {}
+    reports: dict[str, TeamKpiReport] = {}
     for week, teams in (await _teams_by_week(db, now)).items():
         for batch in in_batches(teams, TEAMS_PER_PEOPLE_PASS):
             async with db.read_only() as session:
@@ -56,7 +56,7 @@ async def code_reports(db: Database, now: datetime) -> dict[str, TeamKpiReport]:
 
 async def whole_digests(db: Database, now: datetime) -> int:
     """Every team's whole digest, as the Monday run builds them; returns how many."""
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     chosen = [
         (team, week) for week, teams in (await _teams_by_week(db, now)).items() for team in teams
     ]

@@ -62,13 +62,13 @@ async def _wait_until_up(base: str, proc: subprocess.Popen[bytes], log: Path) ->
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 tail = log.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"{proc.args} exited with {proc.returncode}:\n{tail}")
+                raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}:\n{tail}")
             with contextlib.suppress(aiohttp.ClientError):
                 async with http.get(f"{base}/healthz") as response:
                     if response.status == 200:
                         return
             await asyncio.sleep(0.2)
-    raise RuntimeError(f"{proc.args} did not come up")
+    raise RuntimeError(f"{proc.args!r} did not come up")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

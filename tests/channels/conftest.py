@@ -37,7 +37,7 @@ def slack_settings(database_url: str, api_url: str, **overrides: object) -> Sett
         "slack_api_url": api_url,
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
 async def start_server(web_app: web.Application) -> tuple[web.AppRunner, str]:

@@ -358,7 +358,7 @@ class PostgresServer:
             "TZ": "UTC",
         }
         kwargs = self._run_as.subprocess_kwargs if self._run_as is not None else {}
-        return subprocess.run(
+        return subprocess.run(  # type: ignore[call-overload]
             [str(a) for a in argv],
             capture_output=True,
             text=True,
@@ -367,7 +367,7 @@ class PostgresServer:
             timeout=timeout,
             check=False,
             stdin=subprocess.DEVNULL,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
 
     def _initdb(self) -> None:
