@@ -29,6 +29,7 @@ from bot.services.imports import (
     import_table,
     read_file,
 )
+from bot.services.imports.local_dates import DateOrder
 from bot.services.imports.reader import WINDOWS_ENCODING
 from bot.settings import Settings
 from storage.db import Database, async_url
@@ -45,6 +46,13 @@ FILE_ARGUMENT = typer.Argument(
     ...,
     metavar="FILE",
     help="A CSV file (UTF-8; comma, semicolon or tab) or an Excel workbook (.xlsx), with a header.",
+)
+DATES_OPTION = typer.Option(
+    None,
+    "--dates",
+    case_sensitive=False,
+    help="Also read dates as your spreadsheet's locale writes them: dmy for 23/02/2026 or "
+    "23.02.2026, mdy for 2/23/2026 (with or without a time). ISO dates are always read.",
 )
 ENCODING_OPTION = typer.Option(
     "utf-8",
@@ -83,6 +91,7 @@ async def run_import(
     table: Table,
     progress: Progress | None,
     playbooks: PlaybookLibrary | None,
+    dates: DateOrder | None = None,
 ) -> ImportResult:
     await prepare_database(settings, new_book=True)
     database = Database(settings.database_url)
@@ -95,6 +104,7 @@ async def run_import(
                 now=datetime.now(UTC),
                 progress=progress,
                 playbooks=playbooks,
+                dates=dates,
             )
     finally:
         await database.dispose()
@@ -117,6 +127,7 @@ def register(app: typer.Typer) -> None:
         kind: ImportKind = KIND_ARGUMENT,
         file: Path = FILE_ARGUMENT,
         encoding: str = ENCODING_OPTION,
+        dates: DateOrder | None = DATES_OPTION,
     ) -> None:
         """Import a file: every row or none; re-importing updates rows by their natural key."""
         try:
@@ -145,7 +156,7 @@ def register(app: typer.Typer) -> None:
         new_book = missing_book(settings.database_url)
         try:
             with progress_bar(len(table.rows) - 1) as progress:
-                result = asyncio.run(run_import(settings, kind, table, progress, playbooks))
+                result = asyncio.run(run_import(settings, kind, table, progress, playbooks, dates))
         except ImportRejected as rejected:
             _forget(new_book)
             typer.secho(rejected.message, err=True, fg=typer.colors.RED)

@@ -38,6 +38,11 @@ def rows(database: Path, sql: str) -> list[tuple[object, ...]]:
         return connection.execute(sql).fetchall()
 
 
+def import_fixtures(*kinds: str) -> None:
+    for kind in kinds:
+        assert run(kind, FIXTURES / f"{kind}.csv").exit_code == 0, kind
+
+
 def assert_imported(result: Result, summary: str) -> None:
     assert (result.exit_code, result.stdout) == (0, f"Imported {summary}.\n")
 
@@ -200,6 +205,60 @@ def test_only_an_import_starts_a_book_other_commands_refuse_a_missing_one(
     assert exported.exit_code == 0 and "3 teams" in exported.stdout
 
 
+def test_dates_as_a_uk_spreadsheet_writes_them_import_with_the_order_the_hint_names(
+    database: Path, tmp_path: Path
+) -> None:
+    import_fixtures("teams", "users")
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "Name;Owner Email;Stage;Started On;Onboarding Completed On\n"
+        "Acme Corp;ann.lee@example.com;growth;06/01/2025;14/01/2025\n"
+        "Globex;bob@example.com;onboarding;03.02.2026;\n",
+        encoding="utf-8",
+    )
+    refused = run("accounts", accounts)
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        "accounts.csv: nothing imported, 2 bad rows.",
+        "line 2: started_on: not a date (expected YYYY-MM-DD): '06/01/2025' (see the note on "
+        "dates below)",
+        "line 2: onboarding_completed_on: not a date (expected YYYY-MM-DD): '14/01/2025' (see "
+        "the note on dates below)",
+        "line 3: started_on: not a date (expected YYYY-MM-DD): '03.02.2026' (see the note on "
+        "dates below)",
+        "Dates such as “14/01/2025” are written day/month/year: import the file again with "
+        "--dates dmy.",
+    ]
+    assert rows(database, "SELECT count(*) FROM accounts") == [(0,)]
+    imported = run("accounts", accounts, "--dates", "dmy")
+    assert_imported(imported, "accounts.csv: 2 created, 0 updated, 0 unchanged")
+    assert rows(database, "SELECT name, started_on, onboarding_completed_on FROM accounts") == [
+        ("Acme Corp", "2025-01-06", "2025-01-14"),
+        ("Globex", "2026-02-03", None),
+    ]
+    meetings = tmp_path / "meetings.csv"
+    meetings.write_text(
+        "account;am_email;occurred_at;kind;recap_logged_at\n"
+        "Acme Corp;ann.lee@example.com;02/03/2026 15:00;QBR;02/03/2026 17:30\n"
+        "Globex;bob@example.com;24/02/2026 9:05;kickoff;\n",
+        encoding="utf-8",
+    )
+    month_first = run("meetings", meetings, "--dates", "mdy")
+    assert month_first.exit_code == 1
+    assert month_first.stderr.splitlines()[1:] == [
+        "line 3: occurred_at: not a date in month/day/year: '24/02/2026 9:05'",
+        "Dates such as “24/02/2026 9:05” are written day/month/year: import the file again "
+        "with --dates dmy.",
+    ]
+    day_first = run("meetings", meetings, "--dates", "DMY")
+    assert_imported(day_first, "meetings.csv: 2 created, 0 updated, 0 unchanged")
+    # wall-clock times of each AM: Ann's team is in New York, Bob is in Berlin
+    assert rows(database, "SELECT occurred_at, recap_logged_at FROM meetings ORDER BY 1") == [
+        ("2026-02-24 08:05:00.000000", None),
+        ("2026-03-02 20:00:00.000000", "2026-03-02 22:30:00.000000"),
+    ]
+
+
 def test_ignored_columns_are_named_on_stderr_and_the_rest_imports(
     database: Path, tmp_path: Path
 ) -> None:
@@ -250,8 +309,7 @@ def test_an_excel_workbook_imports_like_its_csv(database: Path, tmp_path: Path) 
 def test_steps_are_checked_against_the_playbooks_of_the_settings(
     database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for kind in ("teams", "users", "accounts"):
-        assert run(kind, FIXTURES / f"{kind}.csv").exit_code == 0
+    import_fixtures("teams", "users", "accounts")
     steps = tmp_path / "steps.csv"
     steps.write_text("account,step,done_on\nGlobex,quarterly-review,2026-01-01\n", encoding="utf-8")
     refused = run("steps", steps)
@@ -264,8 +322,7 @@ def test_steps_are_checked_against_the_playbooks_of_the_settings(
 
 
 def test_a_meeting_kind_of_the_teams_own_shows_as_written(database: Path, tmp_path: Path) -> None:
-    for kind in ("teams", "users", "accounts"):
-        assert run(kind, FIXTURES / f"{kind}.csv").exit_code == 0
+    import_fixtures("teams", "users", "accounts")
     meetings = tmp_path / "meetings.csv"
     meetings.write_text(
         "account,am_email,occurred_at,kind\n"

@@ -162,8 +162,13 @@ async def test_a_workbook_with_bad_cells_names_the_sheet_and_its_row_numbers(
     assert [str(p) for p in caught.value.problems] == [
         "line 4: stage: unknown value 'paused' (expected one of: onboarding, adaptation, growth, "
         "renewal)",
-        "line 4: started_on: not a date (expected YYYY-MM-DD): '23/02/2026'",
+        "line 4: started_on: not a date (expected YYYY-MM-DD): '23/02/2026' (see the note on "
+        "dates below)",
     ]
+    assert caught.value.hint == (
+        "Dates such as “23/02/2026” are written day/month/year: import the file again with "
+        "--dates dmy. Fix the other lines listed first."
+    )
     assert await all_rows(db, Account, Account.name) == []
 
 

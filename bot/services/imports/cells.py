@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, TypeVar, cast
 from zoneinfo import available_timezones
 
+from bot.services.imports.local_dates import DateOrder, as_iso, looks_local
 from storage.keys import name_key
 from storage.models import Role
 
@@ -183,12 +184,18 @@ def parse_email(text: str) -> str:
 
 
 class Cells:
-    """One row's trimmed cells by column; a bad cell records a problem and reads as None."""
+    """One row's trimmed cells by column; a bad cell records a problem and reads as None.
 
-    def __init__(self, line: int, cells: Mapping[str, str]) -> None:
+    Dates are ISO; with `dates`, also as a spreadsheet's locale writes them in that order.
+    Such dates refused (without `dates`, or not valid in its order) are kept in `local_dates`
+    for the import's hint."""
+
+    def __init__(self, line: int, cells: Mapping[str, str], dates: DateOrder | None = None) -> None:
         self.line = line
         self.cells = cells
+        self.dates = dates
         self.problems: list[RowProblem] = []
+        self.local_dates: list[str] = []
 
     def problem(self, column: str | None, reason: str) -> None:
         self.problems.append(RowProblem(self.line, column, reason))
@@ -212,6 +219,29 @@ class Cells:
             return parse(text)
         except ValueError as exc:
             self.problem(column, str(exc))
+            return None
+
+    def day(self, column: str, *, required: bool = False) -> date | None:
+        return self._dated(column, parse_date, required)
+
+    def moment(self, column: str, *, required: bool = False) -> datetime | None:
+        return self._dated(column, parse_datetime, required)
+
+    def _dated(self, column: str, parse: Callable[[str], T], required: bool) -> T | None:
+        text = self.text(column, max_length=10_000, required=required)
+        if text is None:
+            return None
+        try:
+            return parse(as_iso(text, self.dates) if self.dates else text)
+        except ValueError as exc:
+            if not looks_local(text):
+                self.problem(column, str(exc))
+                return None
+            if self.dates:
+                self.problem(column, f"not a date in {self.dates.shown}: {text!r}")
+            else:
+                self.problem(column, f"{exc} (see the note on dates below)")
+            self.local_dates.append(text)
             return None
 
     def enum(self, column: str, enum: type[E], *, required: bool = False) -> E | None:

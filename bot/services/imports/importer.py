@@ -14,7 +14,7 @@ the risk snapshot at once. One audit entry (source "import") records each import
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
@@ -27,6 +27,7 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.imports.cells import ParsedRow, RowProblem
 from bot.services.imports.checks import CHECKS, CheckContext
 from bot.services.imports.kinds import SPECS, ImportKind, KindSpec, column_of
+from bot.services.imports.local_dates import DateOrder, local_dates_hint
 from bot.services.imports.queries import chunks, select_in
 from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
 from bot.services.imports.row_checks import repeated_keys, resolve_references, taken_ids
@@ -84,15 +85,22 @@ class ImportResult:
 class ImportRejected(UserError):
     """The file has problems and nothing was written; `problems` are sorted by line."""
 
-    def __init__(self, source_name: str, problems: Iterable[RowProblem]) -> None:
+    def __init__(
+        self, source_name: str, problems: Iterable[RowProblem], *, local_dates: Sequence[str] = ()
+    ) -> None:
+        """`local_dates`: the dates written as a spreadsheet's locale does that were refused
+        (see `local_dates`); the hint then says how to import them."""
         self.source_name = source_name
         self.problems = sorted(problems, key=lambda problem: problem.line)
         bad_rows = len({problem.line for problem in self.problems if problem.line > 1})
         counted = f", {bad_rows} bad row{'' if bad_rows == 1 else 's'}" if bad_rows else ""
-        super().__init__(
-            f"{source_name}: nothing imported{counted}.",
-            hint="Fix every line listed and import the whole file again.",
-        )
+        fix = "Fix every line listed and import the whole file again."
+        dates_hint = local_dates_hint(local_dates)
+        if dates_hint and len(local_dates) < len(self.problems):
+            fix = f"{dates_hint} Fix the other lines listed first."
+        elif dates_hint:
+            fix = dates_hint
+        super().__init__(f"{source_name}: nothing imported{counted}.", hint=fix)
 
 
 async def _existing(
@@ -235,14 +243,16 @@ async def import_table(
     now: datetime,
     progress: Progress | None = None,
     playbooks: PlaybookLibrary | None = None,
+    dates: DateOrder | None = None,
 ) -> ImportResult:
     """Import one file of `kind`: every row or none. Raises `ImportRejected` listing every
     problem; `progress(phase, done, total)` reports rows checked, then rows written. Steps are
-    checked against `playbooks` (the bundled ones when None)."""
+    checked against `playbooks` (the bundled ones when None). Dates are ISO, and also in
+    `dates` order as a spreadsheet's locale writes them (23/02/2026) when given."""
     import_kind = _import_kind(kind)
     spec = SPECS[import_kind]
     try:
-        cells, problems, header = read_cells(table, spec.columns)
+        cells, problems, header = read_cells(table, spec.columns, dates=dates)
     except HeaderError as exc:
         raise ImportRejected(table.source, [RowProblem(1, None, str(exc))]) from None
     parsed = []
@@ -264,7 +274,8 @@ async def import_table(
     if problems:
         order = {column: index for index, column in enumerate(spec.headers)}
         problems.sort(key=lambda problem: (problem.line, order.get(problem.column or "", -1)))
-        raise ImportRejected(table.source, problems)
+        local_dates = [text for row_cells in cells for text in row_cells.local_dates]
+        raise ImportRejected(table.source, problems, local_dates=local_dates)
     existing = await _existing(session, spec, parsed) if parsed else {}
     plan = _plan(spec, parsed, existing, now)
     await _write(session, spec, plan, progress)

@@ -33,6 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.services.imports.cells import Cells, RowProblem
 from bot.services.imports.formula_cells import as_written
+from bot.services.imports.local_dates import DateOrder
 
 DELIMITERS = ",;\t"
 _XLSX = b"PK\x03\x04"  # a zip archive, as every .xlsx is
@@ -216,11 +217,13 @@ def _delimiter(text: str, known: Collection[str]) -> str:
     return max(candidates, key=columns_found)
 
 
-def read_cells(table: Table, columns: Columns) -> tuple[list[Cells], list[RowProblem], Header]:
+def read_cells(
+    table: Table, columns: Columns, *, dates: DateOrder | None = None
+) -> tuple[list[Cells], list[RowProblem], Header]:
     """The data rows as `Cells` with every column of the kind (a column the file leaves out
-    reads as empty), rows of bad shape as problems, and what the header holds. Rows of only
-    empty cells are skipped. Raises `HeaderError` when a required column is missing or one
-    of the kind's columns is repeated."""
+    reads as empty; dates also in `dates` order), rows of bad shape as problems, and what the
+    header holds. Rows of only empty cells are skipped. Raises `HeaderError` when a required
+    column is missing or one of the kind's columns is repeated."""
     rows = ((line, [as_written(cell.strip()) for cell in raw]) for line, raw in table.rows)
     filled = ((line, values) for line, values in rows if any(values))
     first = next(filled, None)
@@ -240,7 +243,7 @@ def read_cells(table: Table, columns: Columns) -> tuple[list[Cells], list[RowPro
             problems.append(RowProblem(line, None, reason))
             continue
         found = {name: values[index] for name, index in positions.items()}
-        cells.append(Cells(line, found | absent))
+        cells.append(Cells(line, found | absent, dates))
     return cells, problems, header
 
 

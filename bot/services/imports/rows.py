@@ -17,8 +17,6 @@ from bot.services.imports.cells import (
     Ref,
     RefKind,
     parse_bool,
-    parse_date,
-    parse_datetime,
     parse_decimal,
     parse_email,
     parse_money,
@@ -70,9 +68,9 @@ def parse_user(c: Cells) -> ParsedRow:
 
 def parse_account(c: Cells) -> ParsedRow:
     name, key = c.name("name")
-    started_on = c.value("started_on", parse_date, required=True)
-    onboarded_on = c.value("onboarding_completed_on", parse_date)
-    churned_on = c.value("churned_on", parse_date)
+    started_on = c.day("started_on", required=True)
+    onboarded_on = c.day("onboarding_completed_on")
+    churned_on = c.day("churned_on")
     c.not_before("onboarding_completed_on", onboarded_on, "started_on", started_on)
     c.not_before("churned_on", churned_on, "started_on", started_on)
     values = {
@@ -80,8 +78,8 @@ def parse_account(c: Cells) -> ParsedRow:
         "name_key": key,
         "stage": c.enum("stage", Stage, required=True),
         # Days in the owner's time zone: `checks` makes stage_entered_on a stage_entered_at.
-        "stage_entered_on": c.value("stage_entered_on", parse_date),
-        "known_since": c.value("known_since", parse_date),
+        "stage_entered_on": c.day("stage_entered_on"),
+        "known_since": c.day("known_since"),
         "mrr": c.value("mrr", parse_money) or Decimal(0),
         "started_on": started_on,
         "onboarding_completed_on": onboarded_on,
@@ -100,8 +98,8 @@ def _account(c: Cells) -> dict[str, Ref | None]:
 
 
 def parse_contract(c: Cells) -> ParsedRow:
-    start_on = c.value("start_on", parse_date, required=True)
-    end_on = c.value("end_on", parse_date, required=True)
+    start_on = c.day("start_on", required=True)
+    end_on = c.day("end_on", required=True)
     c.not_before("end_on", end_on, "start_on", start_on)
     values = {
         "start_on": start_on,
@@ -115,9 +113,9 @@ def parse_contract(c: Cells) -> ParsedRow:
 def parse_meeting(c: Cells) -> ParsedRow:
     """Times without an offset stay naive: `checks` places them in the AM's time zone."""
     values = {
-        "occurred_at": c.value("occurred_at", parse_datetime, required=True),
+        "occurred_at": c.moment("occurred_at", required=True),
         "kind": MeetingKind.canonical(c.text("kind", max_length=MEETING_KIND_MAX) or "sync"),
-        "recap_logged_at": c.value("recap_logged_at", parse_datetime),
+        "recap_logged_at": c.moment("recap_logged_at"),
         "recap": c.text("recap", max_length=NOTE_MAX),
         "next_steps": c.text("next_steps", max_length=NOTE_MAX),
         "upsell_spotted": c.text("upsell_spotted", max_length=NOTE_MAX),
@@ -127,8 +125,8 @@ def parse_meeting(c: Cells) -> ParsedRow:
 
 
 def parse_upsell(c: Cells) -> ParsedRow:
-    pitched_on = c.value("pitched_on", parse_date, required=True)
-    closed_on = c.value("closed_on", parse_date)
+    pitched_on = c.day("pitched_on", required=True)
+    closed_on = c.day("closed_on")
     status = c.enum("status", UpsellStatus) or UpsellStatus.OPEN
     c.not_before("closed_on", closed_on, "pitched_on", pitched_on)
     if status is UpsellStatus.OPEN and closed_on is not None:
@@ -153,7 +151,7 @@ def parse_signal(c: Cells) -> ParsedRow:
     values = {
         "kind": kind,
         "score": score,
-        "recorded_on": c.value("recorded_on", parse_date, required=True),
+        "recorded_on": c.day("recorded_on", required=True),
     }
     return ParsedRow(c.line, values, _account(c))
 
@@ -161,8 +159,8 @@ def parse_signal(c: Cells) -> ParsedRow:
 def parse_deliverable(c: Cells) -> ParsedRow:
     values = {
         "title": c.text("title", max_length=300, required=True),
-        "due_on": c.value("due_on", parse_date, required=True),
-        "delivered_on": c.value("delivered_on", parse_date),
+        "due_on": c.day("due_on", required=True),
+        "delivered_on": c.day("delivered_on"),
     }
     return ParsedRow(c.line, values, _account(c))
 
@@ -172,7 +170,7 @@ def parse_step(c: Cells) -> ParsedRow:
     step = c.text("step", max_length=STEP_ID_MAX, required=True)
     values = {
         "step_id": step.casefold() if step else None,
-        "done_on": c.value("done_on", parse_date, required=True),
+        "done_on": c.day("done_on", required=True),
     }
     refs = {**_account(c), "completed_by_id": c.ref("done_by_email", RefKind.USER)}
     return ParsedRow(c.line, values, refs)
