@@ -415,14 +415,13 @@ async def test_a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row(db: 
     ]
     bad_accounts = ACCOUNTS_HEADER + (
         "Umbrella,ann.lee@example.com,,growth,1000,2025-13-01,,,\n"
-        'Hooli,ann.lee@example.com,,growth,"1,000",2025-01-01,,,\n'
+        'Hooli,ann.lee@example.com,,growth,"1,00,0",2025-01-01,,,\n'
         "Wayne,nobody@example.com,,,1000,,,,\n"
         "Stark,bob@example.com,,renewal,50,2025-06-01,,2025-05-01,\n"
     )
     assert await rejection(db, "accounts", bad_accounts) == [
         "line 2: started_on: not a date (expected YYYY-MM-DD): '2025-13-01'",
-        "line 3: mrr: not a number: '1,000' (write e.g. 1200.50: no thousands separators or "
-        "currency)",
+        "line 3: mrr: not a number: '1,00,0' (write e.g. 1200.50, 1,200.50 or 1.200,50)",
         'line 4: owner_email: no user with email "nobody@example.com" (import users first)',
         "line 4: stage: required, but empty",
         "line 4: started_on: required, but empty",

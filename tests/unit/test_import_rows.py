@@ -71,31 +71,58 @@ def test_datetimes_with_an_offset_come_back_in_utc_and_without_one_naive() -> No
             parse_datetime(text)
 
 
-def test_numbers_are_plain_decimals_with_at_most_two_places_or_a_decimal_comma() -> None:
+def test_numbers_are_read_as_spreadsheets_write_them_with_at_most_two_places() -> None:
     assert parse_decimal("1200.5") == Decimal("1200.5")
     assert parse_decimal("-3") == Decimal(-3)
+    assert parse_decimal("-3,25") == Decimal("-3.25")
     assert parse_money("0") == Decimal(0)
-    assert [parse_decimal(t) for t in ("1200,5", "-3,25", "0,1")] == [
-        Decimal("1200.5"),
-        Decimal("-3.25"),
-        Decimal("0.1"),
-    ]
-    advice = " (write e.g. 1200.50: no thousands separators or currency)"
+    written = {
+        "1200,5": "1200.5",  # a decimal comma
+        "0,1": "0.1",
+        "1,200": "1200",  # a separator followed by three digits groups thousands
+        "1.200": "1200",
+        "1,234,567": "1234567",
+        "1.234.567": "1234567",
+        "1,234.56": "1234.56",
+        "1.234,56": "1234.56",
+        "1 234 567,89": "1234567.89",
+        "1\u00a0200,50": "1200.50",  # no-break spaces, as French spreadsheets write them
+        "1'200.50": "1200.50",
+        "$5": "5",
+        "$12,000.50": "12000.50",
+        "1.200,50 €": "1200.50",
+        "USD 12,000": "12000",
+        "1200 EUR": "1200",
+    }
+    assert {text: str(parse_money(text)) for text in written} == written
+    advice = " (write e.g. 1200.50, 1,200.50 or 1.200,50)"
     problems = {
-        "1,200": "not a number: '1,200'" + advice,
-        "1.200,50": "not a number: '1.200,50'" + advice,
-        "$5": "not a number: '$5'" + advice,
+        "1,234,56": "not a number: '1,234,56'" + advice,  # groups of three, then two?
+        "12,3456": "not a number: '12,3456'" + advice,
+        "1.234.56": "not a number: '1.234.56'" + advice,
+        "5 dollars": "not a number: '5 dollars'" + advice,
         "NaN": "not a number: 'NaN'" + advice,
+        "INF": "not a number: 'INF'" + advice,
         "1_000": "not a number: '1_000'" + advice,
-        "1.005": "at most 2 decimal places: '1.005'",
+        "0.125": "at most 2 decimal places: '0.125'",  # no group starts with 0
+        "1.2345": "at most 2 decimal places: '1.2345'",
         "1000000000000": "too large: '1000000000000'",
     }
     for text, reason in problems.items():
         with pytest.raises(ValueError) as caught:
-            parse_decimal(text)
-        assert str(caught.value) == reason
+            parse_money(text)
+        assert str(caught.value) == reason, text
     with pytest.raises(ValueError, match="must not be negative"):
-        parse_money("-1")
+        parse_money("-$1,200")
+    # Scores are not money: no thousands, so 4.555 is a score with too many decimals.
+    for text, reason in {
+        "4.555": "at most 2 decimal places: '4.555'",
+        "1,200": "not a number: '1,200' (write e.g. 4.5 or 4,5)",
+        "$5": "not a number: '$5' (write e.g. 4.5 or 4,5)",
+    }.items():
+        with pytest.raises(ValueError) as caught:
+            parse_decimal(text)
+        assert str(caught.value) == reason, text
 
 
 def test_yes_no_values_enums_time_zones_and_emails_ignore_case() -> None:
