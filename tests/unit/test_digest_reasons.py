@@ -75,6 +75,17 @@ def test_a_rise_says_what_it_is_made_of() -> None:
     ]
 
 
+def test_a_fall_says_what_is_left_and_a_fall_to_nothing_says_no_more() -> None:
+    before = {4: Tally(missed_deadlines=3), 1: Tally(missed_deadlines=1)}
+    now = {4: Tally(), 1: Tally(missed_deadlines=1)}
+    assert lines(evidence(now, before), "missed_deadlines") == [
+        "Missed deadlines fell from 4 to 1: now on Acme"
+    ]
+    assert lines(evidence({4: Tally()}, before), "missed_deadlines") == [
+        "Missed deadlines fell from 4 to 0"
+    ]
+
+
 def test_a_kpi_that_does_not_move_or_moves_under_its_threshold_has_no_line() -> None:
     same = {1: Tally(missed_deadlines=2, meetings=40, meetings_recapped_in_time=38)}
     slightly = {1: Tally(missed_deadlines=2, meetings=40, meetings_recapped_in_time=37)}

@@ -246,8 +246,12 @@ def _moved_accounts(field: str, up: str, down: str) -> Callable[[Evidence, bool]
 
 
 def _spread_of(field: str) -> Callable[[Evidence, bool], str | None]:
+    """Where this week's count lies: `all on Acme` after a rise, `now on Acme` after a fall
+    (what is left, not what went away)."""
+
     def cause(ev: Evidence, rising: bool) -> str | None:
-        return _spread(_accounts_with(ev, field))
+        spread = _spread(_accounts_with(ev, field))
+        return spread if rising or spread is None else f"now {spread}"
 
     return cause
 
