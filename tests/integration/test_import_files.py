@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from bot.services.imports import SPECS, ImportKind, ImportRejected, ImportResult, import_table
 from bot.services.imports.kinds import stage_entry_note
+from bot.services.imports.local_dates import DateOrder
 from bot.services.imports.reader import UnreadableFile, read_file
 from storage.db import Database
 from storage.models import Account, Contract, Meeting
@@ -93,6 +94,33 @@ async def test_a_crm_export_with_its_own_headers_extra_columns_and_kinds(db: Dat
         ),
         (datetime(2026, 3, 2, 14, tzinfo=UTC), "qbr", datetime(2026, 3, 2, 16, 30, tzinfo=UTC)),
         (datetime(2026, 3, 5, 15, 30, tzinfo=UTC), "Demo", None),
+    ]
+
+
+async def test_a_european_excel_csv_with_a_sep_line_local_dates_and_euro_amounts(
+    db: Database,
+) -> None:
+    await people(db)
+    await import_text(db, "accounts", fixture("accounts"))
+    path = REAL_WORLD / "contracts-excel-sep-line.csv"
+    table = read_file(path, kind="contracts", known=SPECS[ImportKind.CONTRACTS].headers)
+    assert [line for line, _ in table.rows] == [2, 3, 4, 5]  # the sep= line is line 1
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(db, "contracts", path)
+    assert caught.value.hint == (
+        "Dates such as “28.02.2027” are written day/month/year: import the file again with "
+        "--dates dmy."
+    )
+    async with db.unit_of_work() as session:
+        result = await import_table(
+            session, kind="contracts", table=table, now=NOW, dates=DateOrder.DMY
+        )
+    assert result.created == 3
+    contracts = await all_rows(db, Contract, Contract.start_on)
+    assert [(c.start_on, c.end_on, c.value, c.auto_renew) for c in contracts] == [
+        (date(2024, 3, 1), date(2026, 2, 28), Decimal("9600.50"), False),
+        (date(2026, 2, 23), date(2027, 2, 22), Decimal("18000.00"), False),
+        (date(2026, 3, 1), date(2027, 2, 28), Decimal("144000.00"), True),
     ]
 
 

@@ -4,13 +4,14 @@ Files come as spreadsheets and CRMs write them: `read_csv` takes UTF-8 text with
 byte order mark (or an encoding the user names, such as the cp1252 Excel on Windows writes for
 "CSV (Comma delimited)"; a file that is not UTF-8 is refused, never guessed at, with its first
 such line as cp1252 would read it), any line ends, and a comma, semicolon or tab between cells
-(sniffed, the header deciding when in doubt); `read_xlsx` reads an Excel workbook's sheet named
-after the kind, else its first, typed cells as their CSV text would be. `read_cells` matches
-the header to a kind's columns whatever their case, spaces, hyphens or underscores (`Slack
-Channel ID` is slack_channel_id), ignores columns the kind does not have and lets optional ones
-be left out; cells are trimmed, and the apostrophe an export puts before formula-like text is
-taken off. Pure: no database. Line numbers are the file's: the header is line 1 (a
-spreadsheet's row numbers, unless a cell spans lines).
+(sniffed, the header deciding when in doubt, or named by a first line `sep=;`); `read_xlsx`
+reads an Excel workbook's sheet named after the kind, else its first, typed cells as their CSV
+text would be. `read_cells` matches the header to a kind's columns whatever their case, spaces,
+hyphens or underscores (`Slack Channel ID` is slack_channel_id), ignores columns the kind does
+not have and lets optional ones be left out; cells are trimmed, and the apostrophe an export
+puts before formula-like text is taken off. Pure: no database. Line numbers are the file's: the
+header is line 1, or 2 after a `sep=` line (a spreadsheet's row numbers, unless a cell spans
+lines).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ DELIMITERS = ",;\t"
 _XLSX = b"PK\x03\x04"  # a zip archive, as every .xlsx is
 _XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary format
 SNIFF_LINES = 50
+_SEP_LINE = re.compile(r'sep=([^"\r\n])[ \t]*(?:\r\n|\r|\n)', re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s\-_]+")
 
 
@@ -180,17 +182,23 @@ def _cell_text(cell: Any) -> str:
 
 def read_csv(stream: TextIO, *, source: str, known: Collection[str]) -> Table:
     """Every row of a CSV file; `known` (the kind's columns) settles which delimiter it uses
-    when sniffing the first lines leaves a doubt."""
+    when sniffing the first lines leaves a doubt. A first line `sep=;`, as Excel writes and
+    reads it, names the delimiter and is not a row (line numbers still count it)."""
     text = stream.read().removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, known))
+    declared = _SEP_LINE.match(text)
+    if declared:
+        delimiter, text, skipped = declared[1], text[declared.end() :], 1
+    else:
+        delimiter, skipped = _delimiter(text, known), 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
     problems: list[RowProblem] = []
     try:
         for raw in reader:
             line = reader.line_num - sum(cell.count("\n") for cell in raw)  # its first line
-            rows.append((line, raw))
+            rows.append((line + skipped, raw))
     except csv.Error as exc:
-        problems.append(RowProblem(reader.line_num, None, f"not valid CSV: {exc}"))
+        problems.append(RowProblem(reader.line_num + skipped, None, f"not valid CSV: {exc}"))
     return Table(source, rows, problems)
 
 
