@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -96,10 +97,14 @@ async def test_stage_without_a_stage_asks_which_stage(world: SlackWorld) -> None
     assert "onboarding, adaptation, growth, renewal" in seen(answer)
 
 
-async def test_page_past_the_end_says_so_without_a_range(world: SlackWorld) -> None:
-    answer = await ask(world, "list team page 99", user=LENA)
-    assert "No more accounts: this page is past the end." in seen(answer)
-    assert "981" not in seen(answer)
+@pytest.mark.parametrize("scope", ["team", "at-risk"])
+async def test_page_past_the_end_says_so_without_a_range(world: SlackWorld, scope: str) -> None:
+    first = seen(await ask(world, f"list {scope}", user=LENA))
+    total = re.search(r"\(1–\d+ of (\d+)\)", first)
+    assert total is not None, first
+    past = seen(await ask(world, f"list {scope} page 99", user=LENA))
+    assert f"No more accounts: this page is past the end ({total[1]} in all)." in past
+    assert "981" not in past and "Nothing at risk" not in past
 
 
 async def test_lead_lists_the_team_by_default_and_sees_its_risks_at_home(
