@@ -55,4 +55,4 @@ def test_kpi_lines_name_each_kpi_and_flag_the_missed_targets() -> None:
     assert "85%" in recap_line and "target ≥ 100%" in recap_line and "off target" in recap_line
     churn_line = next(line for line in rendered.splitlines() if "Churned accounts" in line)
     assert "off target" not in churn_line and "target" not in churn_line
-    assert "Off target for a senior AM: Recaps within 24 h, Missed deadlines" in rendered
+    assert "Off target for a senior AM: Recaps within 24 h; Missed deadlines; NPS" in rendered
