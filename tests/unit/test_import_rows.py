@@ -18,13 +18,12 @@ from bot.services.imports.cells import (
     parse_bool,
     parse_date,
     parse_datetime,
-    parse_decimal,
     parse_email,
     parse_enum,
-    parse_money,
     parse_timezone,
 )
 from bot.services.imports.kinds import SPECS, ImportKind
+from bot.services.imports.numbers import parse_decimal, parse_money
 from bot.services.imports.reader import (
     Columns,
     Header,
@@ -126,14 +125,15 @@ def test_numbers_are_read_as_spreadsheets_write_them_with_at_most_two_places() -
 
 
 def test_yes_no_values_enums_time_zones_and_emails_ignore_case() -> None:
-    assert [parse_bool(t) for t in ("TRUE", "yes", "1", "False", "NO", "0")] == [
-        True,
-        True,
-        True,
-        False,
-        False,
-        False,
+    assert [parse_bool(t) for t in ("TRUE", "yes", "1", "Y", "False", "NO", "0", "n")] == [
+        *[True] * 4,
+        *[False] * 4,
     ]
+    # Excel's TRUE and FALSE in a German, French, Spanish, Italian or Dutch CSV
+    excel = ("WAHR", "VRAI", "VERDADERO", "VERO", "WAAR", "FALSCH", "FAUX", "FALSO", "ONWAAR")
+    assert [parse_bool(t) for t in excel] == [True] * 5 + [False] * 4
+    with pytest.raises(ValueError, match="not a yes/no value"):
+        parse_bool("maybe")
     assert parse_enum(MeetingKind, "QBR") is MeetingKind.QBR
     assert parse_enum(SignalKind, "Case Study") is SignalKind.CASE_STUDY
     assert parse_enum(SignalKind, "case-study") is SignalKind.CASE_STUDY

@@ -17,11 +17,10 @@ from bot.services.imports.cells import (
     Ref,
     RefKind,
     parse_bool,
-    parse_decimal,
     parse_email,
-    parse_money,
     parse_timezone,
 )
+from bot.services.imports.numbers import parse_decimal, parse_money
 from storage.models import (
     MEETING_KIND_MAX,
     MeetingKind,
