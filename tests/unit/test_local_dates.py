@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.services.imports.cells import Cells, RowProblem
-from bot.services.imports.importer import ImportRejected
 from bot.services.imports.local_dates import DateOrder, as_iso, local_dates_hint, order_shown
+from bot.services.imports.outcome import ImportRejected
 
 DMY, MDY = DateOrder.DMY, DateOrder.MDY
 

@@ -14,7 +14,7 @@ the risk snapshot at once. One audit entry (source "import") records each import
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
@@ -22,12 +22,13 @@ from typing import Any, TextIO
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import InvalidInput, UserError
+from bot.errors import InvalidInput
 from bot.playbooks import PlaybookLibrary
 from bot.services.imports.cells import ParsedRow, RowProblem
 from bot.services.imports.checks import CHECKS, CheckContext
 from bot.services.imports.kinds import SPECS, ImportKind, KindSpec, column_of
-from bot.services.imports.local_dates import DateOrder, local_dates_hint
+from bot.services.imports.local_dates import DateOrder
+from bot.services.imports.outcome import ImportRejected, ImportResult
 from bot.services.imports.queries import chunks, select_in
 from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
 from bot.services.imports.row_checks import repeated_keys, resolve_references, taken_ids
@@ -36,14 +37,7 @@ from bot.services.when import local_date_of
 from storage.catalog import bump_catalog
 from storage.models import AuditEntry
 
-__all__ = [
-    "ImportKind",
-    "ImportRejected",
-    "ImportResult",
-    "RowProblem",
-    "import_csv",
-    "import_table",
-]
+__all__ = ["import_csv", "import_table"]
 
 BATCH = 1000
 CHECKING = "checking"
@@ -51,56 +45,6 @@ WRITING = "writing"
 # Kinds that change account names, owners or teams: names kept in memory are read again.
 CATALOG_KINDS = frozenset({ImportKind.TEAMS, ImportKind.USERS, ImportKind.ACCOUNTS})
 Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in the file)
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    kind: str
-    source_name: str
-    created: int
-    updated: int
-    unchanged: int
-    warnings: tuple[str, ...] = ()  # what was read differently from the file, for stderr
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-    def summary(self) -> str:
-        return (
-            f"Imported {self.source_name}: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged."
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "file": self.source_name,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-        }
-
-
-class ImportRejected(UserError):
-    """The file has problems and nothing was written; `problems` are sorted by line."""
-
-    def __init__(
-        self, source_name: str, problems: Iterable[RowProblem], *, local_dates: Sequence[str] = ()
-    ) -> None:
-        """`local_dates`: the dates written as a spreadsheet's locale does that were refused
-        (see `local_dates`); the hint then says how to import them."""
-        self.source_name = source_name
-        self.problems = sorted(problems, key=lambda problem: problem.line)
-        bad_rows = len({problem.line for problem in self.problems if problem.line > 1})
-        counted = f", {bad_rows} bad row{'' if bad_rows == 1 else 's'}" if bad_rows else ""
-        fix = "Fix every line listed and import the whole file again."
-        dates_hint = local_dates_hint(local_dates)
-        if dates_hint and len(local_dates) < len(self.problems):
-            fix = f"{dates_hint} Fix the other lines listed first."
-        elif dates_hint:
-            fix = dates_hint
-        super().__init__(f"{source_name}: nothing imported{counted}.", hint=fix)
 
 
 async def _existing(
