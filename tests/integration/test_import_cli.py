@@ -38,6 +38,13 @@ def rows(database: Path, sql: str) -> list[tuple[object, ...]]:
         return connection.execute(sql).fetchall()
 
 
+def teams_file(tmp_path: Path, content: bytes) -> Path:
+    """A teams.csv holding exactly these bytes."""
+    path = tmp_path / "teams.csv"
+    path.write_bytes(content)
+    return path
+
+
 def import_fixtures(*kinds: str) -> None:
     for kind in kinds:
         assert run(kind, FIXTURES / f"{kind}.csv").exit_code == 0, kind
@@ -118,8 +125,9 @@ def test_missing_file_unknown_kind_and_non_utf8_file_exit_2_without_traceback(
     unknown = run("widgets", FIXTURES / "teams.csv")
     assert unknown.exit_code == 2
     assert "widgets" in unknown.output and "teams" in unknown.output
-    latin1 = tmp_path / "teams.csv"
-    latin1.write_bytes("name,slack_channel_id,timezone\nZürich,,Europe/Zurich\n".encode("latin-1"))
+    latin1 = teams_file(
+        tmp_path, "name,slack_channel_id,timezone\nZürich,,Europe/Zurich\n".encode("latin-1")
+    )
     encoded = run("teams", latin1)
     assert encoded.exit_code == 2
     assert "not UTF-8" in encoded.stderr
@@ -131,10 +139,10 @@ def test_missing_file_unknown_kind_and_non_utf8_file_exit_2_without_traceback(
 def test_a_csv_excel_saved_on_windows_is_shown_as_cp1252_and_imports_when_asked(
     database: Path, tmp_path: Path
 ) -> None:
-    windows = tmp_path / "teams.csv"
-    windows.write_bytes(
+    windows = teams_file(
+        tmp_path,
         "name;slack_channel_id;timezone\r\nEnterprise East;;America/New_York\r\n"
-        "Zürich Außendienst;;Europe/Zurich\r\n".encode("cp1252")
+        "Zürich Außendienst;;Europe/Zurich\r\n".encode("cp1252"),
     )
     refused = run("teams", windows)
     assert refused.exit_code == 2
@@ -166,8 +174,7 @@ def test_a_csv_excel_saved_on_windows_is_shown_as_cp1252_and_imports_when_asked(
 def test_bytes_that_are_not_even_cp1252_are_refused_and_control_characters_not_echoed(
     database: Path, tmp_path: Path
 ) -> None:
-    odd = tmp_path / "teams.csv"
-    odd.write_bytes(b"name,slack_channel_id,timezone\nBad\x81\x1b[31mRed,,UTC\n")
+    odd = teams_file(tmp_path, b"name,slack_channel_id,timezone\nBad\x81\x1b[31mRed,,UTC\n")
     refused = run("teams", odd)
     assert refused.exit_code == 2
     assert "line 2 reads “Bad\ufffd\ufffd[31mRed,,UTC”" in refused.stderr
@@ -262,8 +269,9 @@ def test_dates_as_a_uk_spreadsheet_writes_them_import_with_the_order_the_hint_na
 def test_ignored_columns_are_named_on_stderr_and_the_rest_imports(
     database: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "teams.csv"
-    path.write_bytes(b"\xef\xbb\xbfTeam ID;Name;Time-Zone;Region\r\n7;East;America/New_York;US\r\n")
+    path = teams_file(
+        tmp_path, b"\xef\xbb\xbfTeam ID;Name;Time-Zone;Region\r\n7;East;America/New_York;US\r\n"
+    )
     result = run("teams", path)
     assert_imported(result, "teams.csv: 1 created, 0 updated, 0 unchanged")
     assert result.stderr == (
