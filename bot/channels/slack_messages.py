@@ -141,17 +141,26 @@ class RecapOrigin:
 
     account_id: int
     response_url: str | None = None
+    meeting_id: int | None = None  # the meeting the form is for (None: it asks when)
 
     def encode(self) -> str:
-        return json.dumps({"account_id": self.account_id, "response_url": self.response_url})
+        return json.dumps(
+            {
+                "account_id": self.account_id,
+                "response_url": self.response_url,
+                "meeting_id": self.meeting_id,
+            }
+        )
 
     @classmethod
     def decode(cls, private_metadata: str) -> RecapOrigin:
         data = json.loads(private_metadata)
         response_url = data.get("response_url")
+        meeting_id = data.get("meeting_id")
         return cls(
             account_id=int(data["account_id"]),
             response_url=response_url if isinstance(response_url, str) else None,
+            meeting_id=meeting_id if isinstance(meeting_id, int) else None,
         )
 
 

@@ -163,7 +163,12 @@ class SlackSurface:
         if not it.trigger_id:
             await self._send(it, _error("I can only open the recap form from Slack itself."))
             return
-        origin = RecapOrigin(account_id=int(reply.data["account_id"]), response_url=it.response_url)
+        meeting = reply.data.get("meeting")
+        origin = RecapOrigin(
+            account_id=int(reply.data["account_id"]),
+            response_url=it.response_url,
+            meeting_id=meeting.id if meeting is not None else None,
+        )
         modal = view(
             self.renderer, "recap_form", {**reply.data, "private_metadata": origin.encode()}
         )
@@ -245,7 +250,7 @@ class SlackSurface:
             )
             if sub.asks_when and sub.fields.meeting_when:
                 parse_when(sub.fields.meeting_when, now=ctx.now, tz=actor.effective_timezone)
-            return await submit_recap(ctx, sub.origin.account_id, sub.fields)
+            return await submit_recap(ctx, sub.origin.account_id, sub.fields, sub.origin.meeting_id)
         except AlreadyDone:
             log.info("ignored a recap form submitted again")
             return None

@@ -80,7 +80,8 @@ async def _submit_recap(
         try:
             if asks_when and fields.meeting_when:
                 parse_when(fields.meeting_when, now=ctx.now, tz=ctx.actor.effective_timezone)
-            saved = await submit_recap(ctx, account_id, fields)
+            meeting_id = _number(value.get("meeting_id"))
+            saved = await submit_recap(ctx, account_id, fields, meeting_id)
             return [card(saved, replaces=reply_to_id)]
         except AlreadyDone:
             return []  # the same submit delivered again: it was answered the first time

@@ -152,8 +152,12 @@ async def recap(ctx: CommandContext, args: str) -> Reply:
     )
 
 
-async def submit_recap(ctx: CommandContext, account_id: int, fields: RecapFields) -> Reply:
-    """Save a submitted recap form; submitted again (the same ``ctx.once_key``), nothing."""
+async def submit_recap(
+    ctx: CommandContext, account_id: int, fields: RecapFields, meeting_id: int | None = None
+) -> Reply:
+    """Save a submitted recap form; submitted again (the same ``ctx.once_key``), nothing.
+    `meeting_id` is the meeting the form was opened for: the recap goes there even when
+    another meeting of the account was logged while the form was open."""
     tz = ctx.actor.effective_timezone
     async with changing(ctx) as session:
         account = await resolve_account(ctx, session, f"#{account_id}")
@@ -168,6 +172,7 @@ async def submit_recap(ctx: CommandContext, account_id: int, fields: RecapFields
             summary=fields.summary,
             next_steps=fields.next_steps,
             upsell_spotted=fields.upsell_spotted,
+            meeting_id=None if new_meeting_at else meeting_id,
             new_meeting_at=new_meeting_at,
         )
         await refresh_risk(ctx, session, account.id)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import Meeting
 from tests.channels.block_kit import check_message, check_no_markup_injection, visible_texts
 from tests.channels.conftest import SlackWorld
 from tests.channels.slack_book import ALICE
@@ -55,3 +59,22 @@ def posted_message(call: Call) -> dict[str, Any]:
     check_message(message)
     check_no_markup_injection(message)
     return message
+
+
+async def latest_unrecapped(db: Database, account_id: int) -> int:
+    """The id of the account's latest meeting without a recap (the one `recap` asks about)."""
+    async with db.read_only() as session:
+        found = await session.scalar(
+            select(Meeting.id)
+            .where(Meeting.account_id == account_id, Meeting.recap_logged_at.is_(None))
+            .order_by(Meeting.occurred_at.desc())
+            .limit(1)
+        )
+    assert found is not None
+    return found
+
+
+async def recaps_of(db: Database, *meeting_ids: int) -> dict[int, str | None]:
+    async with db.read_only() as session:
+        meetings = await session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids)))
+        return {meeting.id: meeting.recap for meeting in meetings}

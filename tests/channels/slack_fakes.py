@@ -73,6 +73,8 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     # Files uploaded to the URLs files.getUploadURLExternal handed out: file id -> bytes.
     uploads: dict[str, bytes] = field(default_factory=dict)
+    # Every client connection a Web API call came on, ever (reset() keeps them).
+    connections: set[tuple[str, int] | None] = field(default_factory=set)
     url: str = ""
     _socket_peer: web.WebSocketResponse | None = None
     _runner: web.AppRunner | None = None
@@ -226,6 +228,7 @@ class FakeSlack:
             await self._notify()
             return failure
         peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.connections.add(_address(peer))
         self.calls.append(
             Call(method, body, request.headers.get("Authorization"), peer=_address(peer))
         )

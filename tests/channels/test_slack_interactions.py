@@ -14,7 +14,15 @@ from bot.playbooks import load_playbooks
 from storage.models import Account, AuditEntry, Meeting, ProcessedEvent, Stage, StepCompletion
 from tests.channels.block_kit import check_message, check_no_markup_injection, check_view
 from tests.channels.conftest import NOW, SlackWorld
-from tests.channels.helpers import ask, buttons, click, posted_message, seen
+from tests.channels.helpers import (
+    ask,
+    buttons,
+    click,
+    latest_unrecapped,
+    posted_message,
+    recaps_of,
+    seen,
+)
 from tests.channels.slack_book import ALICE, NOBODY
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -138,6 +146,28 @@ async def test_recap_command_opens_the_modal_with_the_commands_trigger_id(
     )
 
 
+async def test_the_recap_goes_to_the_meeting_the_form_named_even_if_a_newer_one_was_logged(
+    world: SlackWorld,
+) -> None:
+    await ask(world, "meeting recap co yesterday 10:00")
+    named = await latest_unrecapped(world.db, world.book.recap_co)
+    url = await world.send.command("recap recap co", user=ALICE)
+    trigger_id = world.send.last_trigger_id
+    opened = await world.slack.wait_for(
+        lambda: [
+            c for c in world.slack.calls_to("views.open") if c.body["trigger_id"] == trigger_id
+        ]
+    )
+    view = world.slack.view_arg(opened[0])
+    await ask(world, "meeting recap co now")  # logged while the form is open
+    newer = await latest_unrecapped(world.db, world.book.recap_co)
+    assert newer != named
+    status, _ = await world.send.submit_view(view, {"summary": "Yesterday's call"}, user=ALICE)
+    assert status == 200
+    assert "Recap saved for *Recap Co*" in seen(await world.slack.response(url))
+    assert await recaps_of(world.db, named, newer) == {named: "Yesterday's call", newer: None}
+
+
 async def test_invalid_recap_submissions_are_answered_inside_the_modal(
     world: SlackWorld,
 ) -> None:
@@ -241,7 +271,9 @@ async def test_redelivered_event_is_processed_once(world: SlackWorld) -> None:
 
 
 async def test_web_api_calls_reuse_one_connection_to_slack(world: SlackWorld) -> None:
-    """Each call on a new connection would cost a TCP and TLS handshake with slack.com."""
+    """Each call on a new connection would cost a TCP and TLS handshake with slack.com. (Calls
+    made at the same time, in earlier tests, may have left more than one open to reuse.)"""
+    open_before = set(world.slack.connections)
     for n in range(3):
         event = {"type": "app_home_opened", "user": ALICE, "tab": "home", "event_ts": f"3.{n}"}
         await world.send.event(event, event_id=f"EvKEEP000{n}")
@@ -250,7 +282,8 @@ async def test_web_api_calls_reuse_one_connection_to_slack(world: SlackWorld) ->
     await world.slack.wait_for(lambda: world.slack.calls_to("views.open"))
     calls = world.slack.calls_to("views.publish") + world.slack.calls_to("views.open")
     assert len(calls) == 4 and all(c.peer is not None for c in calls)
-    assert len({c.peer for c in calls}) == 1, [c.peer for c in calls]
+    opened = {c.peer for c in calls} - open_before
+    assert len(opened) <= 1, [c.peer for c in calls]  # four calls, one handshake at most
     assert not world.slack.posted_to(url)  # the modal was the answer
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.playbooks import load_playbooks
 from storage.models import ConversationRef, Meeting, StepCompletion, User
+from tests.channels.helpers import latest_unrecapped, recaps_of
 from tests.channels.teams_fakes import CHANNEL_ID, GROUP_CHAT_ID
 from tests.channels.teams_helpers import buttons, card_of, commands, inputs, seen
 from tests.channels.teams_world import ALICE_T, BOB_T, EVE_T, LENA_T, STRANGER_T, TeamsWorld
@@ -178,6 +179,25 @@ async def test_the_recap_form_card_saves_the_recap_and_becomes_its_confirmation(
             )
         ).one()
     assert meeting.recap == "Agreed the pilot **now** <at>x</at>"
+
+
+async def test_the_recap_card_saves_to_the_meeting_it_named_even_if_a_newer_one_was_logged(
+    teams_world: TeamsWorld,
+) -> None:
+    db, account, say = teams_world.db, teams_world.book.recap_co, teams_world.send.personal_message
+    await teams_world.say(say("meeting recap co yesterday 10:00", ALICE_T))
+    named = await latest_unrecapped(db, account)
+    form = await teams_world.say(say("recap recap co", ALICE_T))
+    data = card_of(form)["actions"][0]["data"]
+    assert data["meeting_id"] == named
+    await teams_world.say(say("meeting recap co now", ALICE_T))  # while the card is open
+    newer = await latest_unrecapped(db, account)
+    assert newer != named
+    submit = teams_world.send.card_submit(
+        data, card_id="form-9", user=ALICE_T, inputs={"summary": "Yesterday's call"}
+    )
+    assert "Recap saved for Recap Co" in seen(await teams_world.say(submit))
+    assert await recaps_of(db, named, newer) == {named: "Yesterday's call", newer: None}
 
 
 async def test_an_invalid_recap_comes_back_as_the_form_with_what_to_fix_and_what_was_typed(
