@@ -65,6 +65,9 @@ def _execute(connection: sqlite3.Connection, operation: str, parameters: Any) ->
 
 
 def _timed(operation: str, seconds: float) -> None:
+    """Count the quick runs in a row of a SELECT (writes always make the trip: not counted)."""
+    if not operation.startswith("SELECT"):
+        return
     if len(_QUICK_RUNS) >= _REMEMBERED and operation not in _QUICK_RUNS:
         _QUICK_RUNS.clear()  # start over rather than grow
     quick = seconds < INLINE_BELOW_SECONDS
@@ -73,7 +76,7 @@ def _timed(operation: str, seconds: float) -> None:
 
 def _quick_read(operation: str) -> bool:
     """A SELECT whose last runs (on SQLite's thread at first) were all quick."""
-    return _QUICK_RUNS.get(operation, 0) >= QUICK_RUNS_TO_INLINE and operation.startswith("SELECT")
+    return _QUICK_RUNS.get(operation, 0) >= QUICK_RUNS_TO_INLINE
 
 
 async def _here(connection: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:

@@ -163,11 +163,10 @@ class SlackSurface:
         if not it.trigger_id:
             await self._send(it, _error("I can only open the recap form from Slack itself."))
             return
-        meeting = reply.data.get("meeting")
         origin = RecapOrigin(
             account_id=int(reply.data["account_id"]),
             response_url=it.response_url,
-            meeting_id=meeting.id if meeting is not None else None,
+            meeting_id=reply.data["meeting_id"],
         )
         modal = view(
             self.renderer, "recap_form", {**reply.data, "private_metadata": origin.encode()}

@@ -108,12 +108,11 @@ class Console:
                 return
             answers[key] = answer
         try:
-            meeting = form.data.get("meeting")
             reply = await submit_recap(
                 self.context(),
                 int(form.data["account_id"]),
                 RecapFields.from_form(answers),
-                meeting.id if meeting is not None else None,
+                form.data["meeting_id"],
             )
         except UserError as error:
             reply = error_reply(error, command="recap")

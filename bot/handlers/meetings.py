@@ -145,6 +145,7 @@ async def recap(ctx: CommandContext, args: str) -> Reply:
             "account": account.name,
             "account_id": account.id,
             "meeting": pending,
+            "meeting_id": pending.id if pending is not None else None,  # what the form saves to
             "tz": ctx.actor.effective_timezone,
             "summary_max": SUMMARY_MAX,
         },

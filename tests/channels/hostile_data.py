@@ -546,6 +546,7 @@ VIEWS: dict[str, dict[str, Any]] = {
         "account": EVIL + LONG,
         "account_id": 12,
         "meeting": None,
+        "meeting_id": None,
         "tz": "UTC",
         "summary_max": 3000,
         "private_metadata": json.dumps({"account_id": 12}),
