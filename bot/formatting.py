@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -66,6 +66,15 @@ def local_time(
     local = value.astimezone(ZoneInfo(tz))
     chosen = fmt or ("%a %d %b %Y %H:%M" if _far(local.date(), today) else "%a %d %b %H:%M")
     return local.strftime(chosen)
+
+
+def utc_minute(value: datetime | str | None) -> str:
+    """A moment (or its ISO text) as a command's time, in UTC to the minute:
+    `2026-03-02T14:00Z`, which names the same minute whatever the reader's time zone."""
+    if value is None:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
 
 
 def truncate_text(value: object, length: int) -> str:

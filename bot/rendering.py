@@ -33,6 +33,7 @@ from bot.formatting import (
     pct,
     short_day,
     truncate_text,
+    utc_minute,
 )
 from bot.kpi_display import (
     KPI_DISPLAY,
@@ -137,6 +138,7 @@ class Renderer:
             local_time=lambda value, tz="UTC", fmt=None: local_time(
                 value, tz, fmt, today=self.today()
             ),
+            utc_minute=utc_minute,
             truncate_text=truncate_text,
             chunks=chunks,
             count_of=count_of,

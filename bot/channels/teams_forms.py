@@ -87,8 +87,11 @@ async def _submit_recap(
             return []  # the same submit delivered again: it was answered the first time
         except UserError as error:
             problems = {("meeting_when" if asks_when else "summary"): error.message}
-    form = await dispatch(ctx, f"recap #{account_id}")
-    if form.form != RECAP_FORM:  # the account is gone or no longer yours
+    meeting_at = _text(value.get("meeting_at"))  # the form of the same meeting comes back
+    form = await dispatch(
+        ctx, f"recap #{account_id} {meeting_at}" if meeting_at else f"recap #{account_id}"
+    )
+    if form.form != RECAP_FORM:  # the account is gone or no longer yours, the meeting recapped
         return [card(form)]
     again = {**form.data, "errors": problems, "values": _values(fields)}
     return [card(Reply("recap_form", again), replaces=reply_to_id)]

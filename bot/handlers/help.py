@@ -12,7 +12,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("advance NAME", "move to the next stage once every required step is done"),
     ("stage NAME STAGE [force]", "move an account to onboarding, adaptation, growth or renewal"),
     ("meeting NAME [when]", "log that a meeting happened (e.g. `yesterday 14:00`, `2h ago`)"),
-    ("recap NAME", "log the recap of the latest meeting without one"),
+    ("recap NAME [when]", "log the recap of the meeting then, else of the latest without one"),
     ("objection NAME", "walk a client objection through, step by step, with your exec sponsor"),
     ("objections [NAME]", "open objections, the step each is at, and a Resume button"),
     ("renewals [DAYS]", "contracts ending in the next DAYS days (default 90)"),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput, NotFound, UserError
@@ -21,14 +23,21 @@ from bot.handlers.base import (
 )
 from bot.services.access import load_owner, require_change
 from bot.services.meetings import SUMMARY_MAX as MEETING_SUMMARY_MAX
-from bot.services.meetings import latest_meeting_without_recap, log_meeting, log_recap
-from bot.services.when import parse_when
-from storage.models import Account
+from bot.services.meetings import (
+    latest_meeting_without_recap,
+    log_meeting,
+    log_recap,
+    meeting_at,
+    meetings_without_recap,
+)
+from bot.services.when import parse_when, zone_or_utc
+from storage.models import Account, Meeting
 
 RECAP_FORM = "recap"
 RECAP_HINT = f"Add its recap with {cmd('recap NAME')}."
 MAX_WHEN_WORDS = 4  # "yesterday at 14:30", "3 days ago", "2026-11-20 14:00"
 SUMMARY_MAX = MEETING_SUMMARY_MAX
+MEETINGS_SUGGESTED = 3
 
 
 @dataclass(frozen=True)
@@ -63,11 +72,15 @@ class RecapFields:
         return {}
 
 
-async def _account_and_when(ctx: CommandContext, session: object, args: str) -> tuple[Account, str]:
+async def _account_and_when(
+    ctx: CommandContext, session: object, args: str, *, blame_the_time: bool = True
+) -> tuple[Account, str]:
     """Split `NAME [when]`: quoted names are taken as typed; otherwise the longest name wins.
 
     When only a name followed by words that are not a time resolves, the time is what is
-    wrong, and the answer says so (not "no account matches" the whole text).
+    wrong, and the answer says so (not "no account matches" the whole text). Without
+    ``blame_the_time`` (the time is optional), words that are not a time are part of the name,
+    so a misspelt name gets the account suggestions.
     """
     if args.startswith(('"', "'")):
         try:
@@ -82,7 +95,7 @@ async def _account_and_when(ctx: CommandContext, session: object, args: str) -> 
     for cut in range(len(words), shortest_name - 1, -1):
         name, when = " ".join(words[:cut]), " ".join(words[cut:])
         when_ok = not when or _parses(ctx, when)
-        if not when_ok and unreadable_when is not None:
+        if not when_ok and (unreadable_when is not None or not blame_the_time):
             continue  # a name already fits with a time that is wrong: that is the answer
         try:
             account = await resolve_account(ctx, session, name)
@@ -117,6 +130,7 @@ async def meeting(ctx: CommandContext, args: str) -> Reply:
                 session, account=account, actor=ctx.actor, occurred_at=occurred_at, now=ctx.now
             )
             await refresh_risk(ctx, session, account.id)
+            latest = await latest_meeting_without_recap(session, account=account)
     except IntegrityError:  # the same meeting logged at the same moment by another request
         raise InvalidInput("That meeting has just been logged.", hint=RECAP_HINT) from None
     return Reply(
@@ -126,19 +140,54 @@ async def meeting(ctx: CommandContext, args: str) -> Reply:
             "account_id": account.id,
             "occurred_at": logged.occurred_at,
             "tz": tz,
+            # `recap NAME` asks about the latest meeting without a recap; an older one is named
+            "recap_when": None
+            if latest is not None and latest.id == logged.id
+            else _typed_when(logged.occurred_at, tz),
         },
     )
 
 
+def _typed_when(moment: datetime, tz: str) -> str:
+    """A moment as the person would type it: their local `YYYY-MM-DD HH:MM`."""
+    return f"{moment.astimezone(zone_or_utc(tz)):%Y-%m-%d %H:%M}"
+
+
+async def _meeting_named(
+    ctx: CommandContext, session: AsyncSession, account: Account, when: str
+) -> Meeting:
+    """The account's meeting at ``when`` (to the minute), waiting for its recap."""
+    tz = ctx.actor.effective_timezone
+    moment = parse_when(when, now=ctx.now, tz=tz)
+    at = _typed_when(moment, tz)
+    meeting = await meeting_at(session, account, moment)
+    if meeting is not None and meeting.recap_logged_at is None:
+        return meeting
+    waiting = await meetings_without_recap(session, account=account, limit=MEETINGS_SUGGESTED)
+    suggested = [cmd(f"recap {account.name} {_typed_when(m.occurred_at, tz)}") for m in waiting]
+    hint = (
+        f"Waiting for a recap: {', '.join(suggested)}."
+        if suggested
+        else f"Log it first with {cmd(f'meeting {account.name} {at}')}."
+    )
+    if meeting is None:
+        raise InvalidInput(f"No meeting with {account.name} is logged at {at}.", hint=hint)
+    raise InvalidInput(f"The meeting with {account.name} at {at} has its recap already.", hint=hint)
+
+
 async def recap(ctx: CommandContext, args: str) -> Reply:
-    """Ask for the recap: a Slack modal, or prompts in the console."""
+    """Ask for the recap (a Slack modal, a Teams card, prompts in the console) of the meeting at
+    the time given, else of the latest meeting without one."""
     if not args:
         raise InvalidInput(f"Which account? Try {cmd('recap Acme')}.")
     async with ctx.services.db.read_only() as session:
-        account = await resolve_account(ctx, session, args)
+        account, when = await _account_and_when(ctx, session, args, blame_the_time=False)
         await load_owner(session, account)
         require_change(ctx.actor, account)  # say so now, not after the form is filled in
-        pending = await latest_meeting_without_recap(session, account=account)
+        if when:
+            pending: Meeting | None = await _meeting_named(ctx, session, account, when)
+        else:
+            pending = await latest_meeting_without_recap(session, account=account)
     return Reply(
         "recap_form",
         {

@@ -41,7 +41,9 @@ def _shown(moment: datetime, actor: User) -> str:
     return f"{moment.astimezone(zone_or_utc(actor.effective_timezone)):%Y-%m-%d %H:%M}"
 
 
-async def _meeting_at(session: AsyncSession, account: Account, at: datetime) -> Meeting | None:
+async def meeting_at(session: AsyncSession, account: Account, moment: datetime) -> Meeting | None:
+    """The account's meeting logged at that minute, if any."""
+    at = _to_minute(moment)
     stmt = select(Meeting).where(Meeting.account_id == account.id, Meeting.occurred_at == at)
     return (await session.scalars(stmt)).first()
 
@@ -67,7 +69,7 @@ async def log_meeting(
         raise in_the_future(_shown(at, actor))
     if at < now - PAST_LIMIT:
         raise too_long_ago(_shown(at, actor))
-    if await _meeting_at(session, account, at) is not None:
+    if await meeting_at(session, account, at) is not None:
         raise InvalidInput(
             f"A meeting with {account.name} at {_shown(at, actor)} is already logged."
         )
@@ -88,17 +90,25 @@ async def log_meeting(
     return meeting
 
 
-async def latest_meeting_without_recap(
-    session: AsyncSession, *, account: Account
-) -> Meeting | None:
-    """The most recent meeting of the account that has no recap yet."""
+async def meetings_without_recap(
+    session: AsyncSession, *, account: Account, limit: int
+) -> list[Meeting]:
+    """The account's latest meetings that have no recap yet, newest first."""
     stmt = (
         select(Meeting)
         .where(Meeting.account_id == account.id, Meeting.recap_logged_at.is_(None))
         .order_by(Meeting.occurred_at.desc(), Meeting.id.desc())
-        .limit(1)
+        .limit(limit)
     )
-    return (await session.scalars(stmt)).first()
+    return list(await session.scalars(stmt))
+
+
+async def latest_meeting_without_recap(
+    session: AsyncSession, *, account: Account
+) -> Meeting | None:
+    """The most recent meeting of the account that has no recap yet."""
+    found = await meetings_without_recap(session, account=account, limit=1)
+    return found[0] if found else None
 
 
 def _text(
@@ -128,7 +138,7 @@ async def _meeting_to_recap(
             raise InvalidInput(f"That meeting is not one of {account.name}'s.")
         return meeting
     if new_meeting_at is not None:
-        existing = await _meeting_at(session, account, _to_minute(new_meeting_at))
+        existing = await meeting_at(session, account, new_meeting_at)
         if existing is not None and existing.recap_logged_at is None:
             return existing
         return await log_meeting(

@@ -49,6 +49,17 @@ async def click(world: SlackWorld, value: str, user: str = ALICE) -> dict[str, A
     return message
 
 
+async def form_opened(world: SlackWorld) -> dict[str, Any]:
+    """The view that views.open showed for the latest command or click (its trigger_id)."""
+    trigger_id = world.send.last_trigger_id
+    opened = await world.slack.wait_for(
+        lambda: [
+            c for c in world.slack.calls_to("views.open") if c.body["trigger_id"] == trigger_id
+        ]
+    )
+    return world.slack.view_arg(opened[0])
+
+
 def posted_message(call: Call) -> dict[str, Any]:
     """The (checked) message of a chat.postMessage call; blocks arrive JSON-encoded."""
     blocks = call.body["blocks"]

@@ -462,6 +462,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "account_id": 12,
         "occurred_at": NOW,
         "tz": "America/New_York",
+        "recap_when": "2026-03-02 10:00",
     },
     "recap_logged": {
         "account": EVIL + LONG,

@@ -18,6 +18,7 @@ from tests.channels.helpers import (
     ask,
     buttons,
     click,
+    form_opened,
     latest_unrecapped,
     posted_message,
     recaps_of,
@@ -152,13 +153,7 @@ async def test_the_recap_goes_to_the_meeting_the_form_named_even_if_a_newer_one_
     await ask(world, "meeting recap co yesterday 10:00")
     named = await latest_unrecapped(world.db, world.book.recap_co)
     url = await world.send.command("recap recap co", user=ALICE)
-    trigger_id = world.send.last_trigger_id
-    opened = await world.slack.wait_for(
-        lambda: [
-            c for c in world.slack.calls_to("views.open") if c.body["trigger_id"] == trigger_id
-        ]
-    )
-    view = world.slack.view_arg(opened[0])
+    view = await form_opened(world)
     await ask(world, "meeting recap co now")  # logged while the form is open
     newer = await latest_unrecapped(world.db, world.book.recap_co)
     assert newer != named
@@ -166,6 +161,29 @@ async def test_the_recap_goes_to_the_meeting_the_form_named_even_if_a_newer_one_
     assert status == 200
     assert "Recap saved for *Recap Co*" in seen(await world.slack.response(url))
     assert await recaps_of(world.db, named, newer) == {named: "Yesterday's call", newer: None}
+
+
+async def test_log_recap_now_after_an_older_meeting_opens_the_form_of_that_meeting(
+    world: SlackWorld,
+) -> None:
+    account = world.book.recap_co
+    newer = await latest_unrecapped(world.db, account)
+    logged = await ask(world, "meeting recap co 2026-02-27 09:30")
+    assert await latest_unrecapped(world.db, account) == newer  # the older one is not the latest
+    url = await world.send.click(buttons(logged)["Log recap now"], user=ALICE)
+    view = await form_opened(world)
+    assert "meeting with *Recap Co* on Fri 27 Feb 09:30" in json.dumps(view)
+    status, _ = await world.send.submit_view(view, {"summary": "Friday's call"}, user=ALICE)
+    assert status == 200
+    assert "Recap saved for *Recap Co*" in seen(await world.slack.response(url))
+    async with world.db.read_only() as session:
+        older = await session.scalar(
+            select(Meeting.id).where(
+                Meeting.account_id == account, Meeting.recap == "Friday's call"
+            )
+        )
+    assert older is not None and older != newer
+    assert (await recaps_of(world.db, newer))[newer] is None
 
 
 async def test_invalid_recap_submissions_are_answered_inside_the_modal(

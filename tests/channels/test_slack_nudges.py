@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
 from bot.delivery.runs import Renderers, queue_daily_nudges
-from storage.models import NudgeItem, UserSettings
+from storage.models import Meeting, NudgeItem, UserSettings
 from tests.channels.conftest import NOW, SlackWorld
-from tests.channels.helpers import ask, buttons, click, posted_message, seen
+from tests.channels.helpers import ask, buttons, click, form_opened, posted_message, seen
 from tests.channels.slack_book import ALICE, LENA
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -31,6 +33,7 @@ async def morning(world: SlackWorld) -> dict[str, object]:
 
 
 async def test_the_morning_dm_lists_what_is_due_with_a_button_for_each(world: SlackWorld) -> None:
+    await ask(world, "meeting acme robotics 2026-02-27 10:00")  # Acme's second missed recap
     dm = await morning(world)
     text = seen(dm)
     assert "Good morning Alice Archer" in text
@@ -40,6 +43,24 @@ async def test_the_morning_dm_lists_what_is_due_with_a_button_for_each(world: Sl
         labels
     )
     assert "Change when and what I send you: `/account settings`" in text
+    acme = world.book.acme_robotics
+    logs = [
+        element["value"]
+        for block in dm["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["text"]["text"] == "Log recap"
+    ]
+    async with world.db.read_only() as session:
+        meetings = select(Meeting.occurred_at, Meeting.id).where(Meeting.account_id == acme)
+        acmes = {at: meeting_id for at, meeting_id in await session.execute(meetings)}
+    assert len(acmes) == 2
+    for occurred_at, meeting_id in acmes.items():  # each Log recap opens its meeting's form
+        value = f"recap #{acme} {occurred_at:%Y-%m-%dT%H:%MZ}"
+        assert value in logs
+        await world.send.click(value, user=ALICE)
+        form = await form_opened(world)
+        assert json.loads(form["private_metadata"])["meeting_id"] == meeting_id
 
 
 async def test_snooze_done_and_why_act_on_the_persons_own_reminder(world: SlackWorld) -> None:

@@ -200,6 +200,34 @@ async def test_the_recap_card_saves_to_the_meeting_it_named_even_if_a_newer_one_
     assert await recaps_of(db, named, newer) == {named: "Yesterday's call", newer: None}
 
 
+async def test_log_recap_now_after_an_older_meeting_opens_the_card_of_that_meeting(
+    teams_world: TeamsWorld,
+) -> None:
+    db, account, say = teams_world.db, teams_world.book.recap_co, teams_world.send.personal_message
+    newer = await latest_unrecapped(db, account)
+    logged = await teams_world.say(say("meeting recap co 2026-02-27 09:30", ALICE_T))
+    button = next(a for a in card_of(logged)["actions"] if a["title"] == "Log recap now")
+    pressed = teams_world.send.card_submit(button["data"], card_id="logged-1", user=ALICE_T)
+    form = await teams_world.say(pressed)
+    assert "Recap of the sync meeting with Recap Co on Fri 27 Feb 09:30" in seen(form)
+    empty = teams_world.send.card_submit(
+        card_of(form)["actions"][0]["data"], card_id="form-27", user=ALICE_T, inputs={}
+    )
+    again = await teams_world.say(empty)  # what to fix, on the form of the same meeting
+    assert "Write a short summary of the meeting." in seen(again)
+    assert "Recap of the sync meeting with Recap Co on Fri 27 Feb 09:30" in seen(again)
+    submit = teams_world.send.card_submit(
+        card_of(again)["actions"][0]["data"],
+        card_id="form-27",
+        user=ALICE_T,
+        inputs={"summary": "Friday's call"},
+    )
+    assert "Recap saved for Recap Co" in seen(await teams_world.say(submit))
+    older = card_of(form)["actions"][0]["data"]["meeting_id"]
+    assert older != newer
+    assert await recaps_of(db, older, newer) == {older: "Friday's call", newer: None}
+
+
 async def test_an_invalid_recap_comes_back_as_the_form_with_what_to_fix_and_what_was_typed(
     teams_world: TeamsWorld,
 ) -> None:

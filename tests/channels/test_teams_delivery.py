@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery.runs import Renderers, queue_daily_nudges
-from storage.models import ConversationRef, OutboxMessage, OutboxStatus
+from storage.models import ConversationRef, Meeting, OutboxMessage, OutboxStatus
 from tests.channels.conftest import NOW
-from tests.channels.teams_helpers import buttons, seen
+from tests.channels.teams_helpers import buttons, commands, seen
 from tests.channels.teams_world import ALICE_T, TeamsWorld
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -44,6 +44,13 @@ async def test_the_morning_dm_reaches_a_teams_user_in_their_chat_with_the_bot(
     assert {"Log recap", "Snooze 1 day", "Done", "Why am I getting this?"} <= set(
         buttons(mine[0].body)
     )
+    logs = {command for title, command in commands(mine[0].body) if title == "Log recap"}
+    async with teams_world.db.read_only() as session:  # each names the meeting it is about
+        waiting = await session.execute(
+            select(Meeting.account_id, Meeting.occurred_at).where(Meeting.recap.is_(None))
+        )
+        meetings = {f"recap #{account} {at:%Y-%m-%dT%H:%MZ}" for account, at in waiting}
+    assert logs and logs <= meetings
     async with teams_world.db.read_only() as session:
         rows = (
             await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(queued)))

@@ -56,6 +56,40 @@ async def test_recap_prompts_for_each_field_and_saves_the_answers(
     assert meeting.recap_logged_at == NOW
 
 
+async def test_a_recap_names_its_meeting_by_time_and_a_wrong_time_is_explained(
+    sqlite_db: Database, run: Run
+) -> None:
+    waiting = "`recap Acme Robotics 2026-03-02 15:00`"  # the book's meeting, two days ago
+    script = [
+        "meeting acme robotics 2026-03-01 10:00",
+        "recap acme robotics 2026-02-28 10:00",
+        "recap acme robotics 2026-03-01 10:00",
+        "The Sunday call",
+        "",
+        "",
+        "recap acme robotics 2026-03-01 10:00",
+        "recap acme zzz",
+        "meeting acme robotics 2026-03-04 14:00",
+    ]
+    out = await run("ann", "\n".join(script))
+    assert "Add the recap now: `recap Acme Robotics 2026-03-01 10:00`" in out
+    assert "No meeting with Acme Robotics is logged at 2026-02-28 10:00." in out
+    assert f"Waiting for a recap: {waiting}, `recap Acme Robotics 2026-03-01 10:00`." in out
+    assert "Recap of the sync meeting with Acme Robotics on Sun 01 Mar 10:00" in out
+    assert "Recap saved for Acme Robotics" in out
+    assert "The meeting with Acme Robotics at 2026-03-01 10:00 has its recap already." in out
+    assert f"Waiting for a recap: {waiting}." in out
+    assert "No account matches “acme zzz”" in out  # not a time: part of the name
+    assert out.rstrip().endswith("Add the recap now: `recap Acme Robotics`")  # the latest
+    async with sqlite_db.read_only() as session:
+        recaps = dict((await session.execute(select(Meeting.occurred_at, Meeting.recap))).all())
+    assert recaps == {
+        NOW - timedelta(days=3, hours=5): "The Sunday call",
+        NOW - timedelta(days=2): None,
+        NOW - timedelta(hours=1): None,
+    }
+
+
 async def test_recap_cancelled_at_end_of_input_saves_nothing(sqlite_db: Database, run: Run) -> None:
     out = await run("ann", "recap acme robotics\nhalf a summary")
     assert "Recap cancelled; nothing was saved." in out
