@@ -16,7 +16,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("objection NAME", "walk a client objection through, step by step, with your exec sponsor"),
     ("objections [NAME]", "open objections, the step each is at, and a Resume button"),
     ("renewals [DAYS]", "contracts ending in the next DAYS days (default 90)"),
-    ("kpi [me|team [TEAM]]", "this week's numbers so far (heads and ops may name a team)"),
+    ("kpi [me|team [TEAM]]", "this week's numbers so far: an AM's own, else the team's"),
     ("digest [TEAM]", "preview of your team's weekly digest (leads, heads, ops)"),
     ("talk [TRACK]", "talk tracks and templates: kick-off questions, renewal deck, objections"),
     ("home", "your accounts, most urgent first, with what needs doing"),

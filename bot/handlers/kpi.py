@@ -42,7 +42,8 @@ async def _team_for(ctx: CommandContext, session: AsyncSession, name: str, usage
 
 async def kpi(ctx: CommandContext, args: str) -> Reply:
     scope, _, rest = args.partition(" ")
-    scope = scope.casefold() or "me"
+    # on its own, `kpi` is an AM's own numbers and everyone else's team's
+    scope = scope.casefold() or ("me" if ctx.actor.role is Role.AM else "team")
     if scope not in ("me", "team"):
         raise InvalidInput(f"`kpi` takes `me` or `team`, e.g. {cmd('kpi team')}.")
     services = ctx.services

@@ -18,6 +18,16 @@ from tests.integration.builders import (
 from tests.integration.console_fixtures import NOW, Run
 
 
+async def renewing(db: Database, owner_id: int, days_left: dict[str, int]) -> None:
+    """Accounts of the owner by name, each with a contract ending that many days from NOW."""
+    async with db.unit_of_work() as session:
+        owner = await session.get(User, owner_id)
+        assert owner is not None
+        for name, days in days_left.items():
+            account = await make_account(session, owner=owner, name=name)
+            await make_contract(session, account=account, end_on=NOW.date() + timedelta(days=days))
+
+
 async def test_status_is_answered_from_the_book_in_plain_text(run: Run) -> None:
     out = await run("ann", "status acme rob")
     assert "/account status acme rob" in out  # the script is echoed, like a terminal would
@@ -125,12 +135,7 @@ async def test_nonsense_gets_the_command_list_and_changes_nothing(
 async def test_long_renewal_lists_page_with_a_more_command(
     sqlite_db: Database, book: dict[str, int], run: Run
 ) -> None:
-    async with sqlite_db.unit_of_work() as session:
-        owner = await session.get(User, book["ann"])
-        assert owner is not None
-        for n in range(12):
-            account = await make_account(session, owner=owner, name=f"Renewing {n:02d}")
-            await make_contract(session, account=account, end_on=NOW.date() + timedelta(days=n))
+    await renewing(sqlite_db, book["ann"], {f"Renewing {n:02d}": n for n in range(12)})
     out = await run("ann", "renewals 30\nrenewals 30 page 2")
     first, _, second = out.partition("\n/account renewals 30 page 2\n")
     assert "Contracts ending in the next 30 days (1–10 of 12):" in first
@@ -153,6 +158,14 @@ async def test_a_lead_sees_only_their_own_teams_numbers(run: Run) -> None:
     assert "Only heads and ops can look at another team's numbers." in out
 
 
+async def test_kpi_alone_is_an_ams_own_numbers_and_a_leads_teams(run: Run) -> None:
+    assert "Your numbers, Ann Smith, week 2026-W10" in await run("ann", "kpi")
+    lead = await run("lea", "kpi\nkpi me")
+    assert "Atlas, week 2026-W10 so far (Mon 02 Mar 2026 – Wed 04 Mar 2026" in lead
+    assert "Your numbers, Lea Lead" in lead.partition("/account kpi me")[2]
+    assert "You are not in a team; name one, e.g. `kpi team Atlas`." in await run("hana", "kpi")
+
+
 async def test_times_are_shown_in_the_readers_time_zone(run: Run) -> None:
     # the meeting: Mon 2026-03-02 15:00 UTC, 23:00 in Singapore
     ann = await run("ann", "status acme robotics")
@@ -161,8 +174,13 @@ async def test_times_are_shown_in_the_readers_time_zone(run: Run) -> None:
     assert "Last meeting    Mon 02 Mar 23:00 (sync)" in hana
 
 
-async def test_nudges_say_whose_they_are_and_a_lead_sees_the_teams(run: Run) -> None:
+async def test_nudges_say_whose_they_are_and_a_lead_sees_the_teams(
+    sqlite_db: Database, book: dict[str, int], run: Run
+) -> None:
+    await renewing(sqlite_db, book["ann"], {"Ends Today": 0, "Ends Tomorrow": 1})
     ann = await run("ann", "nudges")
+    assert "Renewal: Ends Today contract ends Wed 04 Mar 2026 (today; 7-day window)" in ann
+    assert "Renewal: Ends Tomorrow contract ends Thu 05 Mar 2026 (in 1 day; 7-day window)" in ann
     assert "nudges due for you (Ann Smith)" in ann or "nudge due for you (Ann Smith)" in ann
     assert "Recap missing: Acme Robotics, sync meeting 2 days ago" in ann
     lea = await run("lea", "nudges")
