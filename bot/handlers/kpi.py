@@ -45,7 +45,9 @@ async def kpi(ctx: CommandContext, args: str) -> Reply:
     # on its own, `kpi` is an AM's own numbers and everyone else's team's
     scope = scope.casefold() or ("me" if ctx.actor.role is Role.AM else "team")
     if scope not in ("me", "team"):
-        raise InvalidInput(f"`kpi` takes `me` or `team`, e.g. {cmd('kpi team')}.")
+        if ctx.actor.role not in (Role.HEAD, Role.OPS):
+            raise InvalidInput(f"`kpi` takes `me` or `team`, e.g. {cmd('kpi team')}.")
+        scope, rest = "team", args  # `kpi Beacon`: heads and ops name any team
     services = ctx.services
     async with services.db.read_only() as session:
         if scope == "me":

@@ -163,7 +163,10 @@ async def test_kpi_alone_is_an_ams_own_numbers_and_a_leads_teams(run: Run) -> No
     lead = await run("lea", "kpi\nkpi me")
     assert "Atlas, week 2026-W10 so far (Mon 02 Mar 2026 – Wed 04 Mar 2026" in lead
     assert "Your numbers, Lea Lead" in lead.partition("/account kpi me")[2]
-    assert "You are not in a team; name one, e.g. `kpi team Atlas`." in await run("hana", "kpi")
+    head = await run("hana", "kpi\nkpi atlas\nkpi atlantis")
+    assert "You are not in a team; name one, e.g. `kpi team Atlas`." in head
+    assert "Atlas, week 2026-W10 so far" in head  # `kpi TEAM`, as `digest TEAM`
+    assert "No team matches “atlantis”" in head
 
 
 async def test_times_are_shown_in_the_readers_time_zone(run: Run) -> None:
