@@ -5,7 +5,6 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +16,7 @@ from bot.handlers.base import (
     CommandContext,
     Handler,
     Reply,
+    account_ref,
     changing,
     refresh_risk,
     resolve_account,
@@ -30,7 +30,7 @@ from bot.services.meetings import (
     meeting_at,
     meetings_without_recap,
 )
-from bot.services.when import parse_when, zone_or_utc
+from bot.services.when import parse_when, typed_when
 from storage.models import Account, Meeting
 
 RECAP_FORM = "recap"
@@ -89,6 +89,8 @@ async def _account_and_when(
             raise InvalidInput("A quote is not closed.") from exc
         return await resolve_account(ctx, session, words[0]), " ".join(words[1:])
     words = args.split()
+    if len(words) > 1 and account_ref(words[0]) is not None and _parses(ctx, " ".join(words[1:])):
+        return await resolve_account(ctx, session, words[0]), " ".join(words[1:])  # `#id WHEN`
     first_error: UserError | None = None
     unreadable_when: str | None = None
     shortest_name = max(1, len(words) - MAX_WHEN_WORDS)
@@ -143,14 +145,9 @@ async def meeting(ctx: CommandContext, args: str) -> Reply:
             # `recap NAME` asks about the latest meeting without a recap; an older one is named
             "recap_when": None
             if latest is not None and latest.id == logged.id
-            else _typed_when(logged.occurred_at, tz),
+            else typed_when(logged.occurred_at, tz),
         },
     )
-
-
-def _typed_when(moment: datetime, tz: str) -> str:
-    """A moment as the person would type it: their local `YYYY-MM-DD HH:MM`."""
-    return f"{moment.astimezone(zone_or_utc(tz)):%Y-%m-%d %H:%M}"
 
 
 async def _meeting_named(
@@ -159,12 +156,12 @@ async def _meeting_named(
     """The account's meeting at ``when`` (to the minute), waiting for its recap."""
     tz = ctx.actor.effective_timezone
     moment = parse_when(when, now=ctx.now, tz=tz)
-    at = _typed_when(moment, tz)
+    at = typed_when(moment, tz)
     meeting = await meeting_at(session, account, moment)
     if meeting is not None and meeting.recap_logged_at is None:
         return meeting
     waiting = await meetings_without_recap(session, account=account, limit=MEETINGS_SUGGESTED)
-    suggested = [cmd(f"recap {account.name} {_typed_when(m.occurred_at, tz)}") for m in waiting]
+    suggested = [cmd(f"recap {account.name} {typed_when(m.occurred_at, tz)}") for m in waiting]
     hint = (
         f"Waiting for a recap: {', '.join(suggested)}."
         if suggested

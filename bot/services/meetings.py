@@ -20,7 +20,7 @@ from bot.services.when import (
     PAST_LIMIT,
     in_the_future,
     too_long_ago,
-    zone_or_utc,
+    typed_when,
 )
 from storage.models import MEETING_KIND_MAX, Account, Meeting, MeetingKind, Role, User
 
@@ -38,7 +38,7 @@ def _to_minute(moment: datetime) -> datetime:
 
 
 def _shown(moment: datetime, actor: User) -> str:
-    return f"{moment.astimezone(zone_or_utc(actor.effective_timezone)):%Y-%m-%d %H:%M}"
+    return typed_when(moment, actor.effective_timezone)
 
 
 async def meeting_at(session: AsyncSession, account: Account, moment: datetime) -> Meeting | None:

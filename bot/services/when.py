@@ -50,6 +50,12 @@ def local_today(now: datetime, tz: str | None) -> date:
     return now.astimezone(zone_or_utc(tz)).date()
 
 
+def typed_when(moment: datetime, tz: str | None) -> str:
+    """A moment as a person types it (and `parse_when` reads it back): `2026-11-20 14:00`, in
+    ``tz``."""
+    return f"{moment.astimezone(zone_or_utc(tz)):%Y-%m-%d %H:%M}"
+
+
 def local_date_of(moment: datetime, tz: str | None) -> date:
     """The calendar date a moment falls on in ``tz``."""
     return moment.astimezone(zone_or_utc(tz)).date()

@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import InvalidInput
-from bot.services.when import local_today, parse_when, zone_or_utc
+from bot.formatting import utc_minute
+from bot.services.when import local_today, parse_when, typed_when, zone_or_utc
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 NY = "America/New_York"
@@ -94,6 +95,25 @@ def test_days_ago_across_dst_is_an_exact_number_of_hours() -> None:
 @given(minutes=st.integers(min_value=0, max_value=999_999))
 def test_minutes_ago_is_now_minus_that_many_minutes(minutes: int) -> None:
     assert parse_when(f"{minutes}m ago", now=NOW, tz=NY) == NOW - timedelta(minutes=minutes)
+
+
+@given(minutes=st.integers(min_value=0, max_value=364 * 24 * 60))
+def test_a_meeting_time_as_shown_to_type_or_on_a_button_reads_back_to_the_same_minute(
+    minutes: int,
+) -> None:
+    moment = NOW - timedelta(minutes=minutes)
+    assert parse_when(utc_minute(moment), now=NOW, tz=NY) == moment  # buttons: always
+    local = moment.astimezone(zone_or_utc(NY))
+    twice = local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+    if not twice:  # typed local times: but for the hour a fall-back day repeats
+        assert parse_when(typed_when(moment, NY), now=NOW, tz=NY) == moment
+
+
+def test_only_the_utc_form_names_the_second_of_a_repeated_hour() -> None:
+    second = utc(2025, 11, 2, 6, 30)  # 01:30 EST, after 01:30 EDT (05:30 UTC)
+    assert typed_when(second, NY) == "2025-11-02 01:30"
+    assert parse_when(typed_when(second, NY), now=NOW, tz=NY) == utc(2025, 11, 2, 5, 30)
+    assert parse_when(utc_minute(second), now=NOW, tz=NY) == second
 
 
 def test_iso_date_is_noon_local_time() -> None:
