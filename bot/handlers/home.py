@@ -34,7 +34,13 @@ class UrgentAccount:
 
     @property
     def has_missed_recap(self) -> bool:
-        return any(n.kind == "missed_recap" for n in self.nudges)
+        return self.missed_recap_at is not None
+
+    @property
+    def missed_recap_at(self) -> str | None:
+        """When the meeting of the most pressing missed recap was (ISO): its Log recap's."""
+        missed = (n for n in self.nudges if n.kind == "missed_recap")
+        return next((str(n.detail["occurred_at"]) for n in missed), None)
 
     def urgency(self) -> tuple[int, int, int, str]:
         """Missed recaps, then overdue steps, onboarding, renewals; then how many; then how soon."""

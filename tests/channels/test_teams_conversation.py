@@ -6,11 +6,14 @@ the bot's @mention, answered in the thread) or a group chat, and buttons pressed
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from bot.playbooks import load_playbooks
 from storage.models import ConversationRef, Meeting, StepCompletion, User
+from tests.channels.conftest import NOW
 from tests.channels.helpers import latest_unrecapped, recaps_of
 from tests.channels.teams_fakes import CHANNEL_ID, GROUP_CHAT_ID
 from tests.channels.teams_helpers import buttons, card_of, commands, inputs, seen
@@ -226,6 +229,17 @@ async def test_log_recap_now_after_an_older_meeting_opens_the_card_of_that_meeti
     older = card_of(form)["actions"][0]["data"]["meeting_id"]
     assert older != newer
     assert await recaps_of(db, older, newer) == {older: "Friday's call", newer: None}
+
+
+async def test_log_recap_on_home_opens_the_form_of_the_accounts_missed_meeting(
+    teams_world: TeamsWorld,
+) -> None:
+    home = await teams_world.say(teams_world.send.personal_message("home", ALICE_T))
+    missed = NOW - timedelta(days=3)  # Acme Robotics' meeting without a recap
+    command = f"recap #{teams_world.book.acme_robotics} {missed:%Y-%m-%dT%H:%MZ}"
+    assert command in [c for title, c in commands(home) if title == "Log recap"]
+    form = await teams_world.say(teams_world.send.personal_message(command, ALICE_T))
+    assert "Recap of the sync meeting with Acme Robotics on Sun 01 Mar 15:00" in seen(form)
 
 
 async def test_an_invalid_recap_comes_back_as_the_form_with_what_to_fix_and_what_was_typed(
