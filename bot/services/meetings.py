@@ -69,9 +69,11 @@ async def log_meeting(
         raise in_the_future(_shown(at, actor))
     if at < now - PAST_LIMIT:
         raise too_long_ago(_shown(at, actor))
-    if await meeting_at(session, account, at) is not None:
+    if (logged := await meeting_at(session, account, at)) is not None:
+        recap = cmd(f"recap {account.name} {_shown(at, actor)}")
         raise InvalidInput(
-            f"A meeting with {account.name} at {_shown(at, actor)} is already logged."
+            f"A meeting with {account.name} at {_shown(at, actor)} is already logged.",
+            hint=None if logged.recap_logged_at else f"Add its recap with {recap}.",
         )
     meeting = Meeting(
         account_id=account.id,

@@ -162,6 +162,7 @@ async def test_same_meeting_twice_is_already_logged_in_local_time(db: Database) 
     with pytest.raises(InvalidInput) as caught:
         await meeting(db, setup, occurred_at=datetime(2026, 3, 10, 14, 30, 20, tzinfo=UTC))
     assert caught.value.message == "A meeting with Acme at 2026-03-10 10:30 is already logged."
+    assert caught.value.hint == f"Add its recap with {cmd('recap Acme 2026-03-10 10:30')}."
 
 
 async def test_same_time_for_another_account_is_fine(db: Database) -> None:
@@ -310,8 +311,9 @@ async def test_new_meeting_time_matching_a_recapped_meeting_is_already_logged(db
     await add_meeting(
         db, setup.acme, occurred_at=utc(2026, 3, 10, 13, 0), recap_logged_at=utc(2026, 3, 10, 14, 0)
     )
-    with pytest.raises(InvalidInput, match="already logged"):
+    with pytest.raises(InvalidInput, match="already logged") as caught:
         await recap(db, setup, new_meeting_at=utc(2026, 3, 10, 13, 0))
+    assert caught.value.hint is None  # its recap is in: nothing to add
 
 
 async def test_invalid_summary_logs_no_new_meeting(sqlite_db: Database) -> None:
