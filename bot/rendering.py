@@ -90,6 +90,12 @@ def _finalize_text(value: object) -> object:
     return SURFACE_COMMANDS["text"].render(plain(value))
 
 
+def recap_of(account_id: int, moment: datetime | str | None) -> str:
+    """The command a *Log recap* button runs: the form of that account's meeting at ``moment``
+    (to the minute, in UTC: the same meeting whatever the reader's zone)."""
+    return f"recap #{account_id} {utc_minute(moment)}"
+
+
 def _escaper(style: CommandStyle, escape: Any) -> Any:
     """An escape filter that also writes out marked commands (their text escaped too)."""
 
@@ -153,6 +159,7 @@ class Renderer:
         self.env.globals["KPI_DISPLAY"] = KPI_DISPLAY
         # typed("status " ~ name): how to type it here, with the text escaped for the surface
         self.env.globals["typed"] = lambda text: self.commands.write(escape(text))
+        self.env.globals["recap_of"] = recap_of
         self.env.globals["surface"] = surface
         self.env.policies["json.dumps_function"] = json.dumps
 

@@ -157,9 +157,9 @@ async def _meeting_named(
     tz = ctx.actor.effective_timezone
     moment = parse_when(when, now=ctx.now, tz=tz)
     at = typed_when(moment, tz)
-    meeting = await meeting_at(session, account, moment)
-    if meeting is not None and meeting.recap_logged_at is None:
-        return meeting
+    found = await meeting_at(session, account, moment)
+    if found is not None and found.recap_logged_at is None:
+        return found
     waiting = await meetings_without_recap(session, account=account, limit=MEETINGS_SUGGESTED)
     suggested = [cmd(f"recap {account.name} {typed_when(m.occurred_at, tz)}") for m in waiting]
     hint = (
@@ -167,7 +167,7 @@ async def _meeting_named(
         if suggested
         else f"Log it first with {cmd(f'meeting {account.name} {at}')}."
     )
-    if meeting is None:
+    if found is None:
         raise InvalidInput(f"No meeting with {account.name} is logged at {at}.", hint=hint)
     raise InvalidInput(f"The meeting with {account.name} at {at} has its recap already.", hint=hint)
 

@@ -37,10 +37,6 @@ def _to_minute(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
-def _shown(moment: datetime, actor: User) -> str:
-    return typed_when(moment, actor.effective_timezone)
-
-
 async def meeting_at(session: AsyncSession, account: Account, moment: datetime) -> Meeting | None:
     """The account's meeting logged at that minute, if any."""
     at = _to_minute(moment)
@@ -62,17 +58,18 @@ async def log_meeting(
     await load_owner(session, account)
     require_change(actor, account)
     at = _to_minute(occurred_at)
+    shown = typed_when(at, actor.effective_timezone)
     label = MeetingKind.canonical(kind) or MeetingKind.SYNC
     if len(label) > MEETING_KIND_MAX:
         raise InvalidInput(f"A meeting kind is at most {MEETING_KIND_MAX} characters long.")
     if at > now + FUTURE_TOLERANCE:
-        raise in_the_future(_shown(at, actor))
+        raise in_the_future(shown)
     if at < now - PAST_LIMIT:
-        raise too_long_ago(_shown(at, actor))
+        raise too_long_ago(shown)
     if (logged := await meeting_at(session, account, at)) is not None:
-        recap = cmd(f"recap {account.name} {_shown(at, actor)}")
+        recap = cmd(f"recap {account.name} {shown}")
         raise InvalidInput(
-            f"A meeting with {account.name} at {_shown(at, actor)} is already logged.",
+            f"A meeting with {account.name} at {shown} is already logged.",
             hint=None if logged.recap_logged_at else f"Add its recap with {recap}.",
         )
     meeting = Meeting(
