@@ -148,7 +148,9 @@ def register(app: typer.Typer) -> None:
         except PlaybookError as exc:
             fail(f"Configuration error: {exc}")
         try:
-            table = read_file(file, kind=kind.value, known=SPECS[kind].headers, encoding=encoding)
+            table = read_file(
+                file, kind=kind.value, known=SPECS[kind].columns.known, encoding=encoding
+            )
         except OSError as exc:
             fail(f"Cannot read {file}: {exc.strerror or exc}")
         except UnreadableFile as exc:

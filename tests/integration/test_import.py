@@ -526,9 +526,9 @@ async def test_users_need_a_known_team_unless_head_or_ops_and_unique_chat_ids(
 
 
 async def test_a_header_without_a_required_column_imports_nothing(db: Database) -> None:
-    problems = await rejection(db, "teams", "Team Name,Time Zone,channel\nAlpha,UTC,C1\n")
+    problems = await rejection(db, "teams", "Squad Name,Time Zone,channel\nAlpha,UTC,C1\n")
     assert problems == [
-        "line 1: header: missing 'name'. Not recognised: 'Team Name', 'channel'. "
+        "line 1: header: missing 'name'. Not recognised: 'Squad Name', 'channel'. "
         "The columns are: name, slack_channel_id, timezone (required: name), in any order and "
         "case"
     ]

@@ -97,12 +97,12 @@ def test_a_rejected_file_lists_every_problem_on_stderr_and_exits_1(
 
 def test_a_header_error_exits_1_naming_the_expected_columns(database: Path, tmp_path: Path) -> None:
     bad = tmp_path / "teams.csv"
-    bad.write_text("team,tz\nEast,UTC\n", encoding="utf-8")
+    bad.write_text("squad,tz\nEast,UTC\n", encoding="utf-8")
     result = run("teams", bad)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:2] == [
         "teams.csv: nothing imported.",
-        "line 1: header: missing 'name'. Not recognised: 'team', 'tz'. The columns are: name, "
+        "line 1: header: missing 'name'. Not recognised: 'squad', 'tz'. The columns are: name, "
         "slack_channel_id, timezone (required: name), in any order and case",
     ]
     assert not database.exists()  # a first import that imported nothing leaves no book

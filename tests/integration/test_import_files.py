@@ -20,14 +20,14 @@ from bot.services.imports.kinds import stage_entry_note
 from bot.services.imports.local_dates import DateOrder
 from bot.services.imports.reader import UnreadableFile, read_file
 from storage.db import Database
-from storage.models import Account, Contract, Meeting
+from storage.models import Account, Contract, Meeting, User
 from tests.integration.test_import import NOW, all_rows, fixture, import_text
 
 REAL_WORLD = Path(__file__).parents[1] / "fixtures" / "real-world"
 
 
 async def import_file(db: Database, kind: str, path: Path) -> ImportResult:
-    table = read_file(path, kind=kind, known=SPECS[ImportKind(kind)].headers)
+    table = read_file(path, kind=kind, known=SPECS[ImportKind(kind)].columns.known)
     async with db.unit_of_work() as session:
         return await import_table(session, kind=kind, table=table, now=NOW)
 
@@ -95,6 +95,76 @@ async def test_a_crm_export_with_its_own_headers_extra_columns_and_kinds(db: Dat
         (datetime(2026, 3, 2, 14, tzinfo=UTC), "qbr", datetime(2026, 3, 2, 16, 30, tzinfo=UTC)),
         (datetime(2026, 3, 5, 15, 30, tzinfo=UTC), "Demo", None),
     ]
+
+
+async def test_a_salesforce_export_with_its_headers_and_owners_by_name(db: Database) -> None:
+    await people(db)
+    result = await import_file(db, "accounts", REAL_WORLD / "accounts-salesforce.csv")
+    assert result.created == 2
+    assert result.warnings[:2] == (
+        "Read 'Account Name' as name, 'Account Owner' as owner_email, 'Executive Sponsor' as "
+        "exec_sponsor_email, 'Customer Since' as started_on, 'Monthly Recurring Revenue' as mrr.",
+        "Ignored columns 'Account ID', 'Billing Country': not in the accounts format.",
+    )
+    users = {u.id: u.email for u in await all_rows(db, User, User.id)}
+    accounts = await all_rows(db, Account, Account.name)
+    assert [
+        (a.name, users[a.owner_id], a.exec_sponsor_id and users[a.exec_sponsor_id], a.mrr)
+        for a in accounts
+    ] == [
+        ("Acme Corp", "ann.lee@example.com", "hana@example.com", Decimal("12000.50")),
+        ("Globex", "bob@example.com", None, Decimal(0)),
+    ]
+    # Meetings name their AM the same way, whatever the case and spacing of the name.
+    meetings = (
+        "Company Name,AM,Meeting Date,Type,Notes\n"
+        "Acme Corp,  ann   LEE ,2026-03-02T14:00:00Z,QBR,Went through the renewal\n"
+    )
+    done = await import_text(db, "meetings", meetings)
+    assert done.created == 1
+    [meeting] = await all_rows(db, Meeting, Meeting.id)
+    assert (users[meeting.am_id], meeting.kind, meeting.recap) == (
+        "ann.lee@example.com",
+        "qbr",
+        "Went through the renewal",
+    )
+
+
+async def test_people_by_name_must_name_one_person_and_a_columns_own_name_wins(
+    db: Database,
+) -> None:
+    await people(db)
+    await import_text(
+        db, "users", "email,name,role,team\nann.lee2@example.com,Ann Lee,am,Enterprise East\n"
+    )
+    header = "Account Name,Account Owner,Stage,Start Date\n"
+    with pytest.raises(ImportRejected) as caught:
+        await import_text(
+            db,
+            "accounts",
+            header + "Acme Corp,Ann Lee,growth,2025-01-06\nGlobex,Ann Leigh,growth,2025-01-06\n",
+        )
+    assert [str(problem) for problem in caught.value.problems] == [
+        'line 2: Account Owner: 2 users are named "Ann Lee" (ann.lee2@example.com, '
+        "ann.lee@example.com): write the email",
+        'line 3: Account Owner: no user named "Ann Leigh" (import users first, or write their '
+        "email)",
+    ]
+    assert await all_rows(db, Account, Account.id) == []
+    # With the column's own name there too, that one is read and the CRM's is ignored.
+    both = (
+        "Name,Owner Email,Account Owner,Stage,Started On\n"
+        "Acme Corp,bob@example.com,Ann Lee,growth,2025-01-06\n"
+    )
+    result = await import_text(db, "accounts", both)
+    assert result.warnings[0] == ("Ignored column 'Account Owner': not in the accounts format.")
+    [acme] = await all_rows(db, Account, Account.id)
+    bob = [u for u in await all_rows(db, User, User.id) if u.email == "bob@example.com"]
+    assert acme.owner_id == bob[0].id
+    # Two other names of one column: which one is meant is not guessed.
+    with pytest.raises(ImportRejected) as caught:
+        await import_text(db, "accounts", "Name,Owner,Account Owner,Stage,Started On\n")
+    assert str(caught.value.problems[0]).startswith("line 1: header: repeated 'owner_email'.")
 
 
 async def test_a_european_excel_csv_with_a_sep_line_local_dates_and_euro_amounts(

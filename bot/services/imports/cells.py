@@ -60,7 +60,8 @@ class RowProblem:
 
 class RefKind(StrEnum):
     TEAM = "team"
-    USER = "user"
+    USER = "user"  # by e-mail
+    PERSON = "person"  # a user by name, as CRMs write an owner: "Ann Lee"
     ACCOUNT = "account"
 
 
@@ -234,6 +235,8 @@ class Cells:
         text = self.text(column, max_length=10_000, required=required)
         if text is None:
             return None
+        if kind is RefKind.USER and "@" not in text:
+            kind = RefKind.PERSON
         key = text.lower() if kind is RefKind.USER else name_key(text)
         return Ref(column, kind, key, text)
 

@@ -15,7 +15,7 @@ the risk snapshot at once. One audit entry (source "import") records each import
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -150,7 +150,7 @@ async def import_csv(
 ) -> ImportResult:
     """Import one CSV file of `kind` (see `import_table`)."""
     spec = SPECS[_import_kind(kind)]
-    table = read_csv(stream, source=source_name, known=spec.headers)
+    table = read_csv(stream, source=source_name, known=spec.columns.known)
     return await import_table(
         session, kind=kind, table=table, now=now, progress=progress, playbooks=playbooks
     )
@@ -171,12 +171,25 @@ def _stamp_note(spec: KindSpec, plan: _Plan) -> list[str]:
     )
 
 
+def _as_headed(problems: list[RowProblem], header: Header) -> list[RowProblem]:
+    """Problems naming each column as the file heads it (`Account Owner`, not owner_email)."""
+    written = {column: heading for heading, column in header.read_as}
+    return [
+        replace(problem, column=written[problem.column]) if problem.column in written else problem
+        for problem in problems
+    ]
+
+
 def _header_warnings(header: Header, kind: ImportKind) -> list[str]:
-    if not header.ignored:
-        return []
-    names = ", ".join(repr(name) for name in header.ignored)
-    plural = "s" if len(header.ignored) > 1 else ""
-    return [f"Ignored column{plural} {names}: not in the {kind.value} format."]
+    warnings = []
+    if header.read_as:
+        read = ", ".join(f"{written!r} as {column}" for written, column in header.read_as)
+        warnings.append(f"Read {read}.")
+    if header.ignored:
+        names = ", ".join(repr(name) for name in header.ignored)
+        plural = "s" if len(header.ignored) > 1 else ""
+        warnings.append(f"Ignored column{plural} {names}: not in the {kind.value} format.")
+    return warnings
 
 
 async def import_table(
@@ -218,6 +231,7 @@ async def import_table(
     if problems:
         order = {column: index for index, column in enumerate(spec.headers)}
         problems.sort(key=lambda problem: (problem.line, order.get(problem.column or "", -1)))
+        problems = _as_headed(problems, header)
         local_dates = [text for row_cells in cells for text in row_cells.local_dates]
         raise ImportRejected(table.source, problems, local_dates=local_dates)
     existing = await _existing(session, spec, parsed) if parsed else {}

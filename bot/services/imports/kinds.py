@@ -4,8 +4,8 @@ and the parser of their rows (`rows`). Pure: no database queries are run here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -104,16 +104,76 @@ class KindSpec:
     stamp_note: Callable[[int], str] | None = None  # the warning when N new rows got `now`
     # Narrows the stored rows a file's natural keys are matched against.
     scope: Callable[[Select[Any]], Select[Any]] | None = None
+    aliases: Mapping[str, str] = field(default_factory=dict)  # a CRM's header -> column
 
     @property
     def columns(self) -> Columns:
-        return Columns(self.headers, self.required)
+        return Columns(self.headers, self.required, self.aliases)
 
     @property
     def key_columns(self) -> tuple[str, ...]:
         """The natural key as columns."""
         return tuple(column_of(attribute) for attribute in self.natural_key)
 
+
+def _aliases(**columns: tuple[str, ...]) -> dict[str, str]:
+    """{header: column} from column=(headers...): the names CRMs and spreadsheets give them."""
+    return {header: column for column, headers in columns.items() for header in headers}
+
+
+# Headers as Salesforce, HubSpot and hand-made sheets write them. People may be named by their
+# e-mail or their name in every *_email column (`rows`: "Ann Lee" is whoever is named so).
+_ACCOUNT = ("Account Name", "Company Name", "Company")
+_ALIASES: dict[ImportKind, dict[str, str]] = {
+    ImportKind.TEAMS: _aliases(name=("Team Name", "Team"), timezone=("Time Zone Name",)),
+    ImportKind.USERS: _aliases(email=("Email Address", "Work Email"), name=("Full Name",)),
+    ImportKind.ACCOUNTS: _aliases(
+        name=("Account", *_ACCOUNT),
+        owner_email=("Owner", "Account Owner", "Company Owner", "Account Manager", "AM"),
+        exec_sponsor_email=("Exec Sponsor", "Executive Sponsor", "Sponsor"),
+        mrr=("Monthly Recurring Revenue",),
+        started_on=("Start Date", "Customer Since"),
+        stage_entered_on=("Stage Entered", "Stage Since"),
+        onboarding_completed_on=("Onboarding Completed", "Go Live Date", "Go-Live Date"),
+        churned_on=("Churn Date", "Churned"),
+    ),
+    ImportKind.CONTRACTS: _aliases(
+        account=_ACCOUNT,
+        start_on=("Start Date", "Contract Start Date"),
+        end_on=("End Date", "Contract End Date", "Renewal Date"),
+        value=("Contract Value", "Amount"),
+        auto_renew=("Auto Renewal", "Auto Renews"),
+    ),
+    ImportKind.MEETINGS: _aliases(
+        account=_ACCOUNT,
+        am_email=("AM", "Account Manager", "Owner", "Assigned To"),
+        occurred_at=("Meeting Date", "Start Date Time", "Date"),
+        kind=("Type", "Meeting Type", "Activity Type"),
+        recap=("Notes", "Meeting Notes"),
+        next_steps=("Next Step",),
+    ),
+    ImportKind.UPSELLS: _aliases(
+        account=_ACCOUNT,
+        service=("Product", "Opportunity Name"),
+        pitched_on=("Created Date", "Pitched"),
+        value=("Amount",),
+        closed_on=("Close Date",),
+    ),
+    ImportKind.SATISFACTION: _aliases(
+        account=_ACCOUNT, kind=("Type", "Survey Type"), score=("Rating",), recorded_on=("Date",)
+    ),
+    ImportKind.DELIVERABLES: _aliases(
+        account=_ACCOUNT,
+        title=("Deliverable", "Task"),
+        due_on=("Due Date", "Due"),
+        delivered_on=("Delivered", "Completed On", "Completed Date"),
+    ),
+    ImportKind.STEPS: _aliases(
+        account=_ACCOUNT,
+        done_on=("Completed On", "Completed Date", "Date"),
+        done_by_email=("Done By", "Completed By"),
+    ),
+}
 
 _ACCOUNT_HEADERS = (
     "name",
@@ -129,7 +189,12 @@ _MEETING_HEADERS = ("account", "am_email", "occurred_at", "kind", "recap_logged_
 
 SPECS: dict[ImportKind, KindSpec] = {
     ImportKind.TEAMS: KindSpec(
-        Team, ("name", "slack_channel_id", "timezone"), ("name",), ("name_key",), parse_team
+        Team,
+        ("name", "slack_channel_id", "timezone"),
+        ("name",),
+        ("name_key",),
+        parse_team,
+        aliases=_ALIASES[ImportKind.TEAMS],
     ),
     ImportKind.USERS: KindSpec(
         User,
@@ -138,6 +203,7 @@ SPECS: dict[ImportKind, KindSpec] = {
         ("email",),
         parse_user,
         unique=("slack_user_id", "teams_aad_object_id"),
+        aliases=_ALIASES[ImportKind.USERS],
     ),
     ImportKind.ACCOUNTS: KindSpec(
         Account,
@@ -147,6 +213,7 @@ SPECS: dict[ImportKind, KindSpec] = {
         parse_account,
         stamp=("stage", "stage_entered_at"),
         stamp_note=stage_entry_note,
+        aliases=_ALIASES[ImportKind.ACCOUNTS],
     ),
     ImportKind.CONTRACTS: KindSpec(
         Contract,
@@ -154,6 +221,7 @@ SPECS: dict[ImportKind, KindSpec] = {
         ("account", "start_on", "end_on"),
         ("account_id", "start_on"),
         parse_contract,
+        aliases=_ALIASES[ImportKind.CONTRACTS],
     ),
     ImportKind.MEETINGS: KindSpec(
         Meeting,
@@ -161,6 +229,7 @@ SPECS: dict[ImportKind, KindSpec] = {
         ("account", "am_email", "occurred_at"),
         ("account_id", "occurred_at"),
         parse_meeting,
+        aliases=_ALIASES[ImportKind.MEETINGS],
     ),
     ImportKind.UPSELLS: KindSpec(
         Upsell,
@@ -168,6 +237,7 @@ SPECS: dict[ImportKind, KindSpec] = {
         ("account", "pitched_on", "service"),
         ("account_id", "service", "pitched_on"),
         parse_upsell,
+        aliases=_ALIASES[ImportKind.UPSELLS],
     ),
     ImportKind.SATISFACTION: KindSpec(
         SatisfactionSignal,
@@ -175,6 +245,7 @@ SPECS: dict[ImportKind, KindSpec] = {
         ("account", "kind", "recorded_on"),
         ("account_id", "kind", "recorded_on"),
         parse_signal,
+        aliases=_ALIASES[ImportKind.SATISFACTION],
     ),
     ImportKind.DELIVERABLES: KindSpec(
         Deliverable,
@@ -182,6 +253,7 @@ SPECS: dict[ImportKind, KindSpec] = {
         ("account", "title", "due_on"),
         ("account_id", "title", "due_on"),
         parse_deliverable,
+        aliases=_ALIASES[ImportKind.DELIVERABLES],
     ),
     ImportKind.STEPS: KindSpec(
         StepCompletion,
@@ -190,5 +262,6 @@ SPECS: dict[ImportKind, KindSpec] = {
         ("account_id", "step_id"),
         parse_step,
         scope=_counted_ticks,
+        aliases=_ALIASES[ImportKind.STEPS],
     ),
 }

@@ -20,8 +20,8 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import islice
 from pathlib import Path
@@ -54,10 +54,17 @@ class UnreadableFile(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """A kind's columns in the order files are written, and those a file must have."""
+    """A kind's columns in the order files are written, those a file must have, and the
+    headers CRMs and spreadsheets write for some of them (`Account Name` for name)."""
 
     names: tuple[str, ...]
     required: tuple[str, ...]
+    aliases: Mapping[str, str] = field(default_factory=dict)  # header -> column
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        """Every header a file of this kind may use: the columns, then their other names."""
+        return (*self.names, *self.aliases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +79,12 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class Header:
-    """The kind's columns the file has, and the other headers as written (ignored)."""
+    """The kind's columns the file has, the other headers as written (ignored), and the
+    headers read as a column of another name (`("Account Owner", "owner_email")`)."""
 
     present: frozenset[str]
     ignored: tuple[str, ...]
+    read_as: tuple[tuple[str, str], ...] = ()
 
 
 def column_key(header: str) -> str:
@@ -264,19 +273,35 @@ def _quoted(names: Iterable[str]) -> str:
 
 
 def _match(header_cells: list[str], columns: Columns) -> tuple[dict[str, int], Header]:
+    """Where each column is. A column's own name wins over its other names (`Owner Email`
+    over `Account Owner`, which is then ignored); two other names of one column repeat it."""
     by_key = {column_key(name): name for name in columns.names}
-    names = [by_key.get(column_key(cell)) for cell in header_cells]
+    by_alias = {column_key(alias): name for alias, name in columns.aliases.items()}
     positions: dict[str, int] = {}
     repeated: list[str] = []
     ignored: list[str] = []
-    for index, (name, written) in enumerate(zip(names, header_cells, strict=True)):
-        if name is None:
+    aliased: list[tuple[int, str, str]] = []
+    for index, written in enumerate(header_cells):
+        key = column_key(written)
+        name = by_key.get(key)
+        if name is None and key in by_alias:
+            aliased.append((index, by_alias[key], written))
+        elif name is None:
             if written:
                 ignored.append(written)
         elif name in positions:
             repeated.append(name)
         else:
             positions[name] = index
+    read_as: list[tuple[str, str]] = []
+    for index, name, written in aliased:
+        if name in positions and name not in dict(read_as).values():
+            ignored.append(written)  # the column's own name is there too
+        elif name in positions:
+            repeated.append(name)
+        else:
+            positions[name] = index
+            read_as.append((written, name))
     missing = [name for name in columns.required if name not in positions]
     faults = [
         f"{label} {_quoted(found)}"
@@ -289,4 +314,4 @@ def _match(header_cells: list[str], columns: Columns) -> tuple[dict[str, int], H
             f"header: {'; '.join(faults)}.{unknown} The columns are: {_wanted(columns)}, "
             "in any order and case"
         )
-    return positions, Header(frozenset(positions), tuple(ignored))
+    return positions, Header(frozenset(positions), tuple(ignored), tuple(read_as))

@@ -1,7 +1,7 @@
 """A file's rows checked against each other and against the stored book, before any write.
 
-References (a team by name, a user by e-mail, an account by name) resolved with one query per
-kind of reference; natural keys given twice in the file; unique ids (a Slack user id, ...)
+References (a team by name, a user by e-mail or name, an account by name) resolved with one
+query per kind of reference; natural keys given twice in the file; unique ids (a Slack user id, ...)
 given twice in the file or held by another row. Each returns the problems it finds.
 """
 
@@ -10,16 +10,23 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.imports.cells import ParsedRow, RefKind, RowProblem
+from bot.services.imports.cells import ParsedRow, Ref, RefKind, RowProblem
 from bot.services.imports.kinds import KindSpec
 from bot.services.imports.queries import select_in
+from storage.keys import name_key
 from storage.models import Account, Team, User
 
 _REFERENCED: dict[RefKind, tuple[Any, Any, str]] = {
     RefKind.TEAM: (Team.name_key, Team.id, 'no team named "{}" (import teams first)'),
     RefKind.USER: (User.email, User.id, 'no user with email "{}" (import users first)'),
+    RefKind.PERSON: (
+        User.name,
+        User.id,
+        'no user named "{}" (import users first, or write their email)',
+    ),
     RefKind.ACCOUNT: (
         Account.name_key,
         Account.id,
@@ -36,7 +43,11 @@ async def resolve_references(session: AsyncSession, parsed: list[ParsedRow]) -> 
             if ref is not None:
                 wanted[ref.kind].add(ref.key)
     ids: dict[RefKind, dict[str, int]] = {}
+    namesakes: dict[str, list[str]] = {}
     for kind, keys in wanted.items():
+        if kind is RefKind.PERSON:
+            ids[kind], namesakes = await _people_named(session, keys)
+            continue
         key_column, id_column, _ = _REFERENCED[kind]
         ids[kind] = dict(await select_in(session, (key_column, id_column), key_column, keys))
     problems = []
@@ -44,10 +55,32 @@ async def resolve_references(session: AsyncSession, parsed: list[ParsedRow]) -> 
         for attribute, ref in row.refs.items():
             found = None if ref is None else ids[ref.kind].get(ref.key)
             if ref is not None and found is None:
-                message = _REFERENCED[ref.kind][2].format(ref.shown)
+                message = _not_found(ref, namesakes.get(ref.key, []))
                 problems.append(RowProblem(row.line, ref.column, message))
             row.values[attribute] = found
     return problems
+
+
+async def _people_named(
+    session: AsyncSession, keys: set[str]
+) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """The one user each name key names, and the e-mails of names that several people share.
+    Names are compared as account names are (case, spaces and curly quotes aside), in Python:
+    SQLite's lower() knows only ASCII, and people are far fewer than accounts."""
+    by_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for user_id, name, email in await session.execute(select(User.id, User.name, User.email)):
+        if (key := name_key(name)) in keys:
+            by_key[key].append((user_id, email))
+    ids = {key: people[0][0] for key, people in by_key.items() if len(people) == 1}
+    shared = {key: sorted(e for _, e in people) for key, people in by_key.items() if people[1:]}
+    return ids, shared
+
+
+def _not_found(ref: Ref, namesakes: list[str]) -> str:
+    if namesakes:
+        emails = ", ".join(namesakes)
+        return f'{len(namesakes)} users are named "{ref.shown}" ({emails}): write the email'
+    return _REFERENCED[ref.kind][2].format(ref.shown)
 
 
 def _file_key(row: ParsedRow, spec: KindSpec) -> tuple[Any, ...] | None:
