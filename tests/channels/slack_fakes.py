@@ -81,6 +81,7 @@ class FakeSlack:
     _changed: asyncio.Condition | None = None
     _stopping: asyncio.Event | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _epoch: int = 0  # bumped by reset(): calls hanging since belong to a test that is over
 
     async def start(self) -> None:
         app = web.Application()
@@ -104,6 +105,7 @@ class FakeSlack:
             await self._runner.cleanup()
 
     def reset(self) -> None:
+        self._epoch += 1
         self.calls.clear()
         self.responses.clear()
         self.failing_methods.clear()
@@ -115,12 +117,16 @@ class FakeSlack:
         """Answer the next `times` calls of `target` only after `seconds` (a timeout)."""
         self.delays.setdefault(target, []).extend([seconds] * times)
 
-    async def _maybe_hang(self, target: str) -> None:
+    async def _maybe_hang(self, target: str) -> bool:
+        """Hang if asked to; False when a `reset` came meanwhile: the call belongs to a test
+        that is over, and must not take the failures or record the calls of the next one."""
         queued = self.delays.get(target)
         if queued:
-            seconds = queued.pop(0)
+            epoch, seconds = self._epoch, queued.pop(0)
             self.failed_attempts.append((target, 0))
             await asyncio.sleep(seconds)
+            return epoch == self._epoch
+        return True
 
     def fail_http(self, target: str, *statuses: int, retry_after: int | None = None) -> None:
         """Answer the next calls of `target` (a Web API method, or "respond" for response_urls)
@@ -216,7 +222,8 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        await self._maybe_hang(method)
+        if not await self._maybe_hang(method):
+            return web.Response(status=504)
         raw = await request.text()
         body: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
@@ -283,7 +290,8 @@ class FakeSlack:
 
     async def _respond(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        await self._maybe_hang("respond")
+        if not await self._maybe_hang("respond"):
+            return web.Response(status=504)
         failure = self._http_failure("respond")
         if failure is not None:
             await self._notify()
