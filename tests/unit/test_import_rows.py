@@ -65,9 +65,16 @@ def test_datetimes_with_an_offset_come_back_in_utc_and_without_one_naive() -> No
     assert parse_datetime("2026-03-02 09:30-05:00") == datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
     assert parse_datetime("2026-03-02T14:00:00Z") == datetime(2026, 3, 2, 14, tzinfo=UTC)
     assert parse_datetime("2026-03-02 15:00") == datetime(2026, 3, 2, 15)
-    for text in ("2026-03-02", "3/2/2026 3pm", "2026-03-02T25:00+01:00"):
+    for text in ("3/2/2026 3pm", "2026-03-02T25:00+01:00"):
         with pytest.raises(ValueError, match="not a date and time"):
             parse_datetime(text)
+    # A CRM's "Date" column: the day alone is not when the meeting was.
+    with pytest.raises(ValueError) as caught:
+        parse_datetime("2026-03-02")
+    assert str(caught.value) == (
+        "a day without its time: '2026-03-02'; write when it started, e.g. 2026-03-02 15:00 (the "
+        "AM's wall-clock time) or 2026-03-02T15:00:00+01:00"
+    )
 
 
 def test_numbers_are_read_as_spreadsheets_write_them_with_at_most_two_places() -> None:

@@ -110,6 +110,11 @@ def parse_datetime(text: str) -> datetime:
     if _DATETIME.fullmatch(text):
         with suppress(ValueError):
             moment = datetime.fromisoformat(text)
+    if moment is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(
+            f"a day without its time: {text!r}; write when it started, e.g. {text} 15:00 (the "
+            f"AM's wall-clock time) or {text}T15:00:00+01:00"
+        )
     if moment is None:
         raise ValueError(f"not a date and time (expected e.g. {OFFSET_EXAMPLE}): {text!r}")
     return moment if moment.tzinfo is None else moment.astimezone(UTC)
