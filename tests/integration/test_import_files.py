@@ -238,6 +238,51 @@ async def test_an_excel_workbook_reads_the_sheet_named_after_the_kind(
     ]
 
 
+async def test_a_reports_title_above_its_header_is_skipped_and_rows_keep_their_numbers(
+    db: Database, tmp_path: Path
+) -> None:
+    await people(db)
+    # A CRM's formatted report: a title, who ran it and when, a blank row, then the table.
+    path = workbook(
+        tmp_path / "report.xlsx",
+        {
+            "Accounts by owner": [
+                ["Accounts by owner"],
+                ["Run by Lea Park on 2026-03-09", None, None, None],
+                [None, None, None, None],
+                ["Account Name", "Account Owner", "Stage", "Start Date"],
+                ["Acme Corp", "Ann Lee", "Growth", date(2025, 1, 6)],
+                ["Globex", "Bob Stone", "paused", date(2026, 2, 23)],
+            ]
+        },
+        {},
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(db, "accounts", path)
+    assert [str(p) for p in caught.value.problems] == [
+        "line 6: stage: unknown value 'paused' (expected one of: onboarding, adaptation, "
+        "growth, renewal)"
+    ]
+    csv_report = (
+        "Accounts by owner\n"
+        '"Run by Lea Park on 2026-03-09"\n'
+        "\n"
+        "Account Name;Account Owner;Stage;Start Date\n"
+        "Acme Corp;Ann Lee;Growth;2025-01-06\n"
+        "Globex;Bob Stone;onboarding;2026-02-23\n"
+    )
+    result = await import_text(db, "accounts", csv_report)
+    assert result.created == 2
+    assert result.warnings[0] == (
+        "The header is line 4: the lines above it (a report's title?) were skipped."
+    )
+    accounts = await all_rows(db, Account, Account.name)
+    assert [(a.name, a.stage, a.started_on) for a in accounts] == [
+        ("Acme Corp", "growth", date(2025, 1, 6)),
+        ("Globex", "onboarding", date(2026, 2, 23)),
+    ]
+
+
 async def test_a_workbook_with_bad_cells_names_the_sheet_and_its_row_numbers(
     db: Database, tmp_path: Path
 ) -> None:

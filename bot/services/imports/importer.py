@@ -182,6 +182,11 @@ def _as_headed(problems: list[RowProblem], header: Header) -> list[RowProblem]:
 
 def _header_warnings(header: Header, kind: ImportKind) -> list[str]:
     warnings = []
+    if header.first_line is not None:
+        warnings.append(
+            f"The header is line {header.first_line}: the lines above it (a report's title?) "
+            "were skipped."
+        )
     if header.read_as:
         read = ", ".join(f"{written!r} as {column}" for written, column in header.read_as)
         warnings.append(f"Read {read}.")

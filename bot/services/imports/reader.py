@@ -6,12 +6,13 @@ byte order mark (or an encoding the user names, such as the cp1252 Excel on Wind
 such line as cp1252 would read it), any line ends, and a comma, semicolon or tab between cells
 (sniffed, the header deciding when in doubt, or named by a first line `sep=;`); `read_xlsx`
 reads an Excel workbook's sheet named after the kind, else its first, typed cells as their CSV
-text would be. `read_cells` matches the header to a kind's columns whatever their case, spaces,
-hyphens or underscores (`Slack Channel ID` is slack_channel_id), ignores columns the kind does
-not have and lets optional ones be left out; cells are trimmed, and the apostrophe an export
-puts before formula-like text is taken off. Pure: no database. Line numbers are the file's: the
-header is line 1, or 2 after a `sep=` line (a spreadsheet's row numbers, unless a cell spans
-lines).
+text would be. `read_cells` finds the header (below a report's title, if any) and matches it to a
+kind's columns, or the other names CRMs give them, whatever their case, spaces, hyphens or
+underscores (`Slack Channel ID` is slack_channel_id), ignores columns the kind does not have and
+lets optional ones be left out; cells are trimmed, and the apostrophe an export
+puts before formula-like text is taken off. Pure: no database. Line numbers are the file's (a
+spreadsheet's row numbers, unless a cell spans lines): the header is line 1, or 2 after a `sep=`
+line, or lower under a title.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TextIO
 from zipfile import BadZipFile
@@ -40,6 +41,7 @@ DELIMITERS = ",;\t"
 _XLSX = b"PK\x03\x04"  # a zip archive, as every .xlsx is
 _XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary format
 SNIFF_LINES = 50
+HEADER_SEARCH_LINES = 10  # a report's title lines above its header, at most
 _SEP_LINE = re.compile(r'sep=([^"\r\n])[ \t]*(?:\r\n|\r|\n)', re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s\-_]+")
 
@@ -85,6 +87,7 @@ class Header:
     present: frozenset[str]
     ignored: tuple[str, ...]
     read_as: tuple[tuple[str, str], ...] = ()
+    first_line: int | None = None  # the header's line when lines above it were skipped
 
 
 def column_key(header: str) -> str:
@@ -224,9 +227,9 @@ def _delimiter(text: str, known: Collection[str]) -> str:
 
     known_keys = {column_key(name) for name in known}
 
-    def columns_found(delimiter: str) -> int:
-        header = next(csv.reader([lines[0]], delimiter=delimiter), [])
-        return len({column_key(cell) for cell in header} & known_keys)
+    def columns_found(delimiter: str) -> int:  # in the header: the first lines' best
+        rows = csv.reader(lines[:HEADER_SEARCH_LINES], delimiter=delimiter)
+        return max(len({column_key(cell) for cell in row} & known_keys) for row in rows)
 
     # The header has the kind's column names: the delimiter finding the most of them wins,
     # the sniffed one on a tie.
@@ -239,17 +242,24 @@ def read_cells(
 ) -> tuple[list[Cells], list[RowProblem], Header]:
     """The data rows as `Cells` with every column of the kind (a column the file leaves out
     reads as empty; dates also in `dates` order), rows of bad shape as problems, and what the
-    header holds. Rows of only empty cells are skipped. Raises `HeaderError` when a required
-    column is missing or one of the kind's columns is repeated."""
+    header holds. Rows of only empty cells are skipped, and so are lines above the header (a
+    report's title: `_lines_above_header`). Raises `HeaderError` when a required column is
+    missing or one of the kind's columns is repeated."""
     rows = ((line, [as_written(cell.strip()) for cell in raw]) for line, raw in table.rows)
-    filled = ((line, values) for line, values in rows if any(values))
-    first = next(filled, None)
-    if first is None:
+    filled: Iterator[tuple[int, list[str]]] = (
+        (line, values) for line, values in rows if any(values)
+    )
+    top = list(islice(filled, HEADER_SEARCH_LINES))
+    if not top:
         raise HeaderError(
             f"the file is empty; the first line must be the header: {_wanted(columns)}"
         )
-    header_cells = first[1]
+    above = _lines_above_header(top, columns)
+    header_line, header_cells = top[above]
+    filled = chain(top[above + 1 :], filled)
     positions, header = _match(header_cells, columns)
+    if above:
+        header = replace(header, first_line=header_line)
     absent = dict.fromkeys((name for name in columns.names if name not in positions), "")
     cells: list[Cells] = []
     problems = list(table.problems)
@@ -262,6 +272,19 @@ def read_cells(
         found = {name: values[index] for name, index in positions.items()}
         cells.append(Cells(line, found | absent, dates))
     return cells, problems, header
+
+
+def _lines_above_header(top: list[tuple[int, list[str]]], columns: Columns) -> int:
+    """How many of the first lines come before the header: a report's title and date, as CRMs
+    write above an export. The header is the first line with every required column (by name
+    or another name); when none has them, the first line, so the error names what is missing."""
+    keys = {column_key(name): name for name in columns.names}
+    keys |= {column_key(alias): name for alias, name in columns.aliases.items()}
+    for index, (_, cells) in enumerate(top):
+        found = {keys.get(column_key(cell)) for cell in cells}
+        if all(name in found for name in columns.required):
+            return index
+    return 0
 
 
 def _wanted(columns: Columns) -> str:
