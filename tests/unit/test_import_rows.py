@@ -22,17 +22,10 @@ from bot.services.imports.cells import (
     parse_enum,
     parse_timezone,
 )
+from bot.services.imports.header import Columns, Header, HeaderError, column_key
 from bot.services.imports.kinds import SPECS, ImportKind
 from bot.services.imports.numbers import parse_decimal, parse_money
-from bot.services.imports.reader import (
-    Columns,
-    Header,
-    HeaderError,
-    column_key,
-    read_cells,
-    read_csv,
-    read_xlsx,
-)
+from bot.services.imports.reader import read_cells, read_csv, read_xlsx
 from bot.services.imports.rows import parse_meeting, parse_team, parse_user
 from storage.models import MeetingKind, Role, SignalKind
 

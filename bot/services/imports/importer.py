@@ -26,11 +26,12 @@ from bot.errors import InvalidInput
 from bot.playbooks import PlaybookLibrary
 from bot.services.imports.cells import ParsedRow, RowProblem
 from bot.services.imports.checks import CHECKS, CheckContext
+from bot.services.imports.header import Header, HeaderError
 from bot.services.imports.kinds import SPECS, ImportKind, KindSpec, column_of
 from bot.services.imports.local_dates import DateOrder
 from bot.services.imports.outcome import ImportRejected, ImportResult
 from bot.services.imports.queries import chunks, select_in
-from bot.services.imports.reader import Header, HeaderError, Table, read_cells, read_csv
+from bot.services.imports.reader import Table, read_cells, read_csv
 from bot.services.imports.row_checks import repeated_keys, resolve_references, taken_ids
 from bot.services.risk_snapshot import forget_churned
 from bot.services.when import local_date_of

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select
 
 from bot.services.imports.cells import Cells, ParsedRow
-from bot.services.imports.reader import Columns
+from bot.services.imports.header import Columns
 from bot.services.imports.rows import (
     parse_account,
     parse_contract,

@@ -6,11 +6,10 @@ byte order mark (or an encoding the user names, such as the cp1252 Excel on Wind
 such line as cp1252 would read it), any line ends, and a comma, semicolon or tab between cells
 (sniffed, the header deciding when in doubt, or named by a first line `sep=;`); `read_xlsx`
 reads an Excel workbook's sheet named after the kind, else its first, typed cells as their CSV
-text would be. `read_cells` finds the header (below a report's title, if any) and matches it to a
-kind's columns, or the other names CRMs give them, whatever their case, spaces, hyphens or
-underscores (`Slack Channel ID` is slack_channel_id), ignores columns the kind does not have and
-lets optional ones be left out; cells are trimmed, and the apostrophe an export
-puts before formula-like text is taken off. Pure: no database. Line numbers are the file's (a
+text would be. `read_cells` finds the header (below a report's title, if any) and matches it to
+the kind's columns (`header`), ignores columns the kind does not have and lets optional ones be
+left out; cells are trimmed, and the apostrophe an export puts before formula-like text is
+taken off. Pure: no database. Line numbers are the file's (a
 spreadsheet's row numbers, unless a cell spans lines): the header is line 1, or 2 after a `sep=`
 line, or lower under a title.
 """
@@ -21,8 +20,8 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from itertools import chain, islice
 from pathlib import Path
@@ -35,38 +34,27 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.services.imports.cells import Cells, RowProblem
 from bot.services.imports.formula_cells import as_written
+from bot.services.imports.header import (
+    HEADER_SEARCH_LINES,
+    Columns,
+    Header,
+    HeaderError,
+    column_key,
+    lines_above_header,
+    match_header,
+    wanted,
+)
 from bot.services.imports.local_dates import DateOrder
 
 DELIMITERS = ",;\t"
 _XLSX = b"PK\x03\x04"  # a zip archive, as every .xlsx is
 _XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary format
 SNIFF_LINES = 50
-HEADER_SEARCH_LINES = 10  # a report's title lines above its header, at most
 _SEP_LINE = re.compile(r'sep=([^"\r\n])[ \t]*(?:\r\n|\r|\n)', re.IGNORECASE)
-_SEPARATORS = re.compile(r"[\s\-_]+")
-
-
-class HeaderError(ValueError):
-    """The header row is missing, lacks required columns or repeats one."""
 
 
 class UnreadableFile(ValueError):
     """The file is not text in its encoding (or not a workbook); the message says what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class Columns:
-    """A kind's columns in the order files are written, those a file must have, and the
-    headers CRMs and spreadsheets write for some of them (`Account Name` for name)."""
-
-    names: tuple[str, ...]
-    required: tuple[str, ...]
-    aliases: Mapping[str, str] = field(default_factory=dict)  # header -> column
-
-    @property
-    def known(self) -> tuple[str, ...]:
-        """Every header a file of this kind may use: the columns, then their other names."""
-        return (*self.names, *self.aliases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,24 +65,6 @@ class Table:
     source: str
     rows: list[tuple[int, list[str]]]
     problems: list[RowProblem]
-
-
-@dataclass(frozen=True, slots=True)
-class Header:
-    """The kind's columns the file has, the other headers as written (ignored), and the
-    headers read as a column of another name (`("Account Owner", "owner_email")`)."""
-
-    present: frozenset[str]
-    ignored: tuple[str, ...]
-    read_as: tuple[tuple[str, str], ...] = ()
-    first_line: int | None = None  # the header's line when lines above it were skipped
-
-
-def column_key(header: str) -> str:
-    """How a header cell is matched to a column, whatever its case, spaces, hyphens and
-    underscores: `Slack Channel ID`, `Owner-Email` and `Time Zone` are slack_channel_id,
-    owner_email and timezone."""
-    return _SEPARATORS.sub("", header.replace("\ufeff", "").casefold())
 
 
 def read_file(path: Path, *, kind: str, known: Collection[str], encoding: str = "utf-8") -> Table:
@@ -243,7 +213,7 @@ def read_cells(
     """The data rows as `Cells` with every column of the kind (a column the file leaves out
     reads as empty; dates also in `dates` order), rows of bad shape as problems, and what the
     header holds. Rows of only empty cells are skipped, and so are lines above the header (a
-    report's title: `_lines_above_header`). Raises `HeaderError` when a required column is
+    report's title: `lines_above_header`). Raises `HeaderError` when a required column is
     missing or one of the kind's columns is repeated."""
     rows = ((line, [as_written(cell.strip()) for cell in raw]) for line, raw in table.rows)
     filled: Iterator[tuple[int, list[str]]] = (
@@ -252,12 +222,12 @@ def read_cells(
     top = list(islice(filled, HEADER_SEARCH_LINES))
     if not top:
         raise HeaderError(
-            f"the file is empty; the first line must be the header: {_wanted(columns)}"
+            f"the file is empty; the first line must be the header: {wanted(columns)}"
         )
-    above = _lines_above_header(top, columns)
+    above = lines_above_header(top, columns)
     header_line, header_cells = top[above]
     filled = chain(top[above + 1 :], filled)
-    positions, header = _match(header_cells, columns)
+    positions, header = match_header(header_cells, columns)
     if above:
         header = replace(header, first_line=header_line)
     absent = dict.fromkeys((name for name in columns.names if name not in positions), "")
@@ -272,69 +242,3 @@ def read_cells(
         found = {name: values[index] for name, index in positions.items()}
         cells.append(Cells(line, found | absent, dates))
     return cells, problems, header
-
-
-def _lines_above_header(top: list[tuple[int, list[str]]], columns: Columns) -> int:
-    """How many of the first lines come before the header: a report's title and date, as CRMs
-    write above an export. The header is the first line with every required column (by name
-    or another name); when none has them, the first line, so the error names what is missing."""
-    keys = {column_key(name): name for name in columns.names}
-    keys |= {column_key(alias): name for alias, name in columns.aliases.items()}
-    for index, (_, cells) in enumerate(top):
-        found = {keys.get(column_key(cell)) for cell in cells}
-        if all(name in found for name in columns.required):
-            return index
-    return 0
-
-
-def _wanted(columns: Columns) -> str:
-    return f"{', '.join(columns.names)} (required: {', '.join(columns.required)})"
-
-
-def _quoted(names: Iterable[str]) -> str:
-    return ", ".join(repr(name) for name in names)
-
-
-def _match(header_cells: list[str], columns: Columns) -> tuple[dict[str, int], Header]:
-    """Where each column is. A column's own name wins over its other names (`Owner Email`
-    over `Account Owner`, which is then ignored); two other names of one column repeat it."""
-    by_key = {column_key(name): name for name in columns.names}
-    by_alias = {column_key(alias): name for alias, name in columns.aliases.items()}
-    positions: dict[str, int] = {}
-    repeated: list[str] = []
-    ignored: list[str] = []
-    aliased: list[tuple[int, str, str]] = []
-    for index, written in enumerate(header_cells):
-        key = column_key(written)
-        name = by_key.get(key)
-        if name is None and key in by_alias:
-            aliased.append((index, by_alias[key], written))
-        elif name is None:
-            if written:
-                ignored.append(written)
-        elif name in positions:
-            repeated.append(name)
-        else:
-            positions[name] = index
-    read_as: list[tuple[str, str]] = []
-    for index, name, written in aliased:
-        if name in positions and name not in dict(read_as).values():
-            ignored.append(written)  # the column's own name is there too
-        elif name in positions:
-            repeated.append(name)
-        else:
-            positions[name] = index
-            read_as.append((written, name))
-    missing = [name for name in columns.required if name not in positions]
-    faults = [
-        f"{label} {_quoted(found)}"
-        for label, found in (("missing", missing), ("repeated", sorted(set(repeated))))
-        if found
-    ]
-    if faults:
-        unknown = f" Not recognised: {_quoted(ignored)}." if ignored and missing else ""
-        raise HeaderError(
-            f"header: {'; '.join(faults)}.{unknown} The columns are: {_wanted(columns)}, "
-            "in any order and case"
-        )
-    return positions, Header(frozenset(positions), tuple(ignored), tuple(read_as))
