@@ -30,6 +30,7 @@ from aiohttp import web
 
 BOT_USER_ID = "UBOT0001"
 POSTING_METHODS = frozenset({"chat.postMessage", "files.completeUploadExternal"})
+VIEW_METHODS = frozenset({"views.open", "views.publish", "views.update"})
 TEAM_ID = "T0000001"
 
 
@@ -41,6 +42,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
     # The caller's end of the TCP connection the call came over (its address and port).
     peer: tuple[str, int] | None = None
+    view_id: str | None = None  # the id Slack gave the view of a views.* call
 
 
 def _address(peer: Any) -> tuple[str, int] | None:
@@ -236,18 +238,20 @@ class FakeSlack:
             return failure
         peer = request.transport.get_extra_info("peername") if request.transport else None
         self.connections.add(_address(peer))
-        self.calls.append(
-            Call(method, body, request.headers.get("Authorization"), peer=_address(peer))
-        )
+        call = Call(method, body, request.headers.get("Authorization"), peer=_address(peer))
+        if method in VIEW_METHODS:  # unique for the fake's life, as form submissions key on it
+            call.view_id = f"V{next(self._ids):08d}"
+        self.calls.append(call)
         await self._notify()
         if method == "chat.postMessage" and len(self.calls_to(method)) in self.stall_calls:
             assert self._stopping is not None  # the message is posted; no answer comes
             await self._stopping.wait()
         if method in self.failing_methods:
             return web.json_response({"ok": False, "error": self.failing_methods[method]})
-        return web.json_response({"ok": True, **self._answer(method, body)})
+        return web.json_response({"ok": True, **self._answer(call)})
 
-    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, call: Call) -> dict[str, Any]:
+        method, body = call.method, call.body
         if method == "auth.test":
             return {
                 "user_id": BOT_USER_ID,
@@ -260,10 +264,10 @@ class FakeSlack:
             user = body.get("user", "")
             profile = {"email": self.emails[user]} if user in self.emails else {}
             return {"user": {"id": user, "is_bot": False, "deleted": False, "profile": profile}}
-        if method in ("views.open", "views.publish", "views.update"):
+        if method in VIEW_METHODS:
             view = body.get("view")
             view = json.loads(view) if isinstance(view, str) else dict(view or {})
-            return {"view": {**view, "id": f"V{next(self._ids):08d}"}}
+            return {"view": {**view, "id": call.view_id}}
         if method == "apps.connections.open":
             return {"url": self.url.replace("http://", "ws://") + "/socket"}
         if method == "chat.postMessage":
@@ -325,8 +329,7 @@ class FakeSlack:
         """The view a views.* call sent, with the id Slack gave it (forms are submitted by it)."""
         view = call.body["view"]
         view = json.loads(view) if isinstance(view, str) else dict(view)
-        index = self.calls.index(call)
-        return {**view, "id": view.get("id") or f"V-{call.method}-{index}-{id(call)}"}
+        return {**view, "id": view.get("id") or call.view_id}
 
 
 def sign(secret: str, timestamp: str, body: str) -> str:
