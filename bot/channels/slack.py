@@ -4,7 +4,8 @@ Requests reach Bolt only through `slack_http.events_endpoint`, which verifies, p
 checks them first. Every request is acknowledged at once (process_before_response=False: Bolt
 answers Slack as soon as `ack()` is called) and the work continues afterwards, answering
 through response_url (retried, then a DM). Buttons carry a command text as their value and are
-answered exactly like typed commands. The conversation logic lives in `slack_surface`; this
+answered exactly like typed commands. The conversation logic lives in `slack_surface` (with
+the recap form in `slack_recaps` and the objection walkthrough in `slack_objections`); this
 module only wires Bolt to it.
 """
 
@@ -136,7 +137,7 @@ def _register(app: AsyncApp, surface: SlackSurface, services: Services) -> None:
     async def on_recap_submitted(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        await surface.submit_recap(ack=ack, body=body, client=client)
+        await surface.recaps.submitted(ack=ack, body=body, client=client)
 
     @app.view(re.compile(CALLBACK_PATTERN))
     async def on_objection_step(

@@ -8,49 +8,38 @@ form id) into the change's transaction, so a replay of it changes nothing and ge
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-import aiohttp
-from slack_bolt.async_app import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_identity import actor_for
 from bot.channels.slack_messages import (
     REPLACING_COMMANDS,
-    RecapOrigin,
-    form_error,
     home_from_message,
     message,
-    recap_fields,
     view,
 )
 from bot.channels.slack_objections import SlackObjections
-from bot.channels.slack_replies import ResponseUrls, answer, slack_error
+from bot.channels.slack_recaps import SlackRecaps
+from bot.channels.slack_replies import ResponseUrls, answer
 from bot.command_syntax import cmd
-from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
 from bot.handlers.home import home as home_for
-from bot.handlers.meetings import RECAP_FORM, RecapFields, submit_recap
+from bot.handlers.meetings import RECAP_FORM
 from bot.handlers.objections import OBJECTION_FORM
 from bot.handlers.router import REPLAYED, apology_reply, dispatch
 from bot.logs import add_log_fields
 from bot.rendering import Renderer
 from bot.services.container import Services
 from bot.services.conversations import Conversation
-from bot.services.once import AlreadyDone
-from bot.services.when import parse_when
 
 log = logging.getLogger(__name__)
 
 ERROR_TEMPLATES = frozenset({"error", "apology", "choose_account", "unknown_user"})
 SLACK_RESPONSE_TYPES = {"private": "ephemeral", "shared": "in_channel"}
-# Slack closes a form that is not answered within 3 seconds; a slower save finishes after.
-FORM_ACK_DEADLINE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -72,24 +61,13 @@ class Interaction:
         return words[0].casefold()[:40] if words else "help"
 
 
-@dataclass(frozen=True)
-class RecapSubmission:
-    """A submitted recap form."""
-
-    client: AsyncWebClient
-    slack_user_id: str
-    fields: RecapFields
-    asks_when: bool
-    origin: RecapOrigin
-    once_key: str
-
-
 class SlackSurface:
     def __init__(self, services: Services, response_urls: ResponseUrls) -> None:
         self.services = services
         self.renderer = Renderer("slack", clock=services.clock)
         self.response_urls = response_urls
         self.objections = SlackObjections(services, self.renderer, response_urls)
+        self.recaps = SlackRecaps(services, self.renderer, response_urls)
 
     async def answer(self, it: Interaction) -> None:
         """Answer a command or a button once; never raises."""
@@ -159,29 +137,13 @@ class SlackSurface:
             log.exception("could not deliver an answer")
 
     async def _open_recap(self, it: Interaction, reply: Reply) -> None:
-        """Open the recap modal with the trigger_id (valid for 3 seconds after the click)."""
+        """The recap modal (the trigger_id is valid for 3 seconds after the click)."""
         if not it.trigger_id:
             await self._send(it, _error("I can only open the recap form from Slack itself."))
-            return
-        origin = RecapOrigin(
-            account_id=int(reply.data["account_id"]),
-            response_url=it.response_url,
-            meeting_id=reply.data["meeting_id"],
-        )
-        modal = view(
-            self.renderer, "recap_form", {**reply.data, "private_metadata": origin.encode()}
-        )
-        try:
-            await it.client.views_open(trigger_id=it.trigger_id, view=modal)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-            log.warning("views.open failed: %s", reason)
+        elif await self.recaps.open(it.client, it.trigger_id, reply, it.response_url):
+            again = f"Please try {cmd('recap')} again."
             await self._send(
-                it,
-                _error(
-                    "Slack did not let me open the recap form in time.",
-                    hint=f"Please try {cmd('recap')} again.",
-                ),
+                it, _error("Slack did not let me open the recap form in time.", hint=again)
             )
 
     async def _open_objection(self, it: Interaction, reply: Reply) -> None:
@@ -192,83 +154,6 @@ class SlackSurface:
             await self._send(it, _error("I can only open the objection form from Slack itself."))
         elif await self.objections.open(it.client, it.trigger_id, reply) is not None:
             await self._send(it, _error("Slack did not let me open the form in time.", hint=again))
-
-    async def submit_recap(
-        self, *, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        """The recap modal was submitted: answered within Slack's 3 seconds whatever happens.
-
-        Problems visible in the form itself are shown in it at once. The save runs with a
-        deadline: done in time, its problems are shown in the form too; slower (a busy
-        database), the form closes and the outcome follows by message, the person's own text
-        included if it could not be saved. A second submission of the same form saves nothing.
-        """
-        user = body["user"]["id"]
-        add_log_fields(user_id=user, command="recap")
-        modal = body["view"]
-        values = modal["state"]["values"]
-        fields = recap_fields(values)
-        problems = fields.problems()
-        if problems:
-            await ack(response_action="errors", errors=_form_errors(problems))
-            return
-        try:
-            origin = RecapOrigin.decode(modal.get("private_metadata") or "")
-        except (ValueError, KeyError, TypeError):
-            await ack(response_action="errors", errors=_form_errors({"summary": FORM_EXPIRED}))
-            return
-        submission = RecapSubmission(
-            client, user, fields, "meeting_when" in values, origin, f"slack:recap:{modal['id']}"
-        )
-        saving = asyncio.ensure_future(self._save_recap(submission))
-        done, _ = await asyncio.wait({saving}, timeout=FORM_ACK_DEADLINE_SECONDS)
-        early = saving.result() if saving in done else None
-        if isinstance(early, dict):
-            await ack(response_action="errors", errors=_form_errors(early))
-            return
-        await ack()  # closes the form; the answer follows as a message
-        result = await saving
-        if isinstance(result, dict):
-            result = Reply("recap_unsaved", {"reason": " ".join(result.values()), "fields": fields})
-        if result is not None:
-            await self._deliver(submission, result)
-
-    async def _save_recap(self, sub: RecapSubmission) -> dict[str, str] | Reply | None:
-        """The saved recap's confirmation, what to fix by form field, or None for a form
-        already saved (its first submission confirms it)."""
-        blame = "meeting_when" if sub.asks_when else "summary"
-        try:
-            actor = await actor_for(self.services, sub.client, sub.slack_user_id)
-            if actor is None:
-                return {"summary": UNKNOWN_IN_FORM}
-            ctx = CommandContext(
-                services=self.services,
-                actor=actor,
-                now=self.services.clock(),
-                once_key=sub.once_key,
-            )
-            if sub.asks_when and sub.fields.meeting_when:
-                parse_when(sub.fields.meeting_when, now=ctx.now, tz=actor.effective_timezone)
-            return await submit_recap(ctx, sub.origin.account_id, sub.fields, sub.origin.meeting_id)
-        except AlreadyDone:
-            log.info("ignored a recap form submitted again")
-            return None
-        except UserError as error:  # a bad time, a meeting in the future, an account gone…
-            return {blame: error.message}
-        except Exception:
-            log.exception("recap submission failed")
-            return {"summary": "Sorry, something went wrong and nothing was saved. Try again."}
-
-    async def _deliver(self, sub: RecapSubmission, reply: Reply) -> None:
-        """Where the recap was asked for (response_url), else a DM."""
-        await answer(
-            self.response_urls,
-            sub.client,
-            slack_user_id=sub.slack_user_id,
-            response_url=sub.origin.response_url,
-            payload=message(self.renderer, reply),
-            response_options={"response_type": "ephemeral"},
-        )
 
     async def publish_home(self, client: AsyncWebClient, slack_user_id: str) -> None:
         """App Home: the person's accounts by urgency and their pending nudges."""
@@ -283,16 +168,6 @@ class SlackSurface:
             await client.views_publish(user_id=slack_user_id, view=home)
         except Exception:
             log.exception("App Home failed")
-
-
-FORM_EXPIRED = "This form has expired; please start the recap again."
-UNKNOWN_IN_FORM = (
-    "I don't know you yet: ask ops to add your email to the users sheet and re-import it."
-)
-
-
-def _form_errors(problems: dict[str, str]) -> dict[str, str]:
-    return {block: form_error(text) for block, text in problems.items()}
 
 
 def _ms_since(started: float) -> int:
