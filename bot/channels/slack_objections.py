@@ -16,14 +16,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from slack_bolt.async_app import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_identity import actor_for
 from bot.channels.slack_messages import fit_blocks, form_error, message, view
-from bot.channels.slack_replies import ResponseUrls, answer, slack_error
+from bot.channels.slack_replies import ResponseUrls, answer, open_modal
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
 from bot.handlers.objections import OBJECTION_FORM, discard, objection_id_of, submit_step
@@ -85,13 +83,7 @@ class SlackObjections:
 
     async def open(self, client: AsyncWebClient, trigger_id: str, reply: Reply) -> str | None:
         """Open the step's modal; the reason when Slack did not let us."""
-        try:
-            await client.views_open(trigger_id=trigger_id, view=self.modal(reply))
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-            log.warning("views.open failed for an objection: %s", reason)
-            return reason
-        return None
+        return await open_modal(client, trigger_id, self.modal(reply), "an objection")
 
     async def submitted(
         self, *, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient

@@ -15,14 +15,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from slack_bolt.async_app import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_identity import actor_for
 from bot.channels.slack_messages import RecapOrigin, form_error, message, recap_fields, view
-from bot.channels.slack_replies import ResponseUrls, answer, slack_error
+from bot.channels.slack_replies import ResponseUrls, answer, open_modal
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
 from bot.handlers.meetings import RecapFields, submit_recap
@@ -72,13 +70,7 @@ class SlackRecaps:
         modal = view(
             self.renderer, "recap_form", {**reply.data, "private_metadata": origin.encode()}
         )
-        try:
-            await client.views_open(trigger_id=trigger_id, view=modal)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-            log.warning("views.open failed: %s", reason)
-            return reason
-        return None
+        return await open_modal(client, trigger_id, modal, "a recap")
 
     async def submitted(
         self, *, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient

@@ -176,6 +176,19 @@ async def answer(
     return await direct_message(client, slack_user_id, payload)
 
 
+async def open_modal(
+    client: AsyncWebClient, trigger_id: str, modal: dict[str, Any], what: str
+) -> str | None:
+    """Open ``modal`` (``what`` it is, for the log); the reason when Slack did not let us."""
+    try:
+        await client.views_open(trigger_id=trigger_id, view=modal)
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("views.open failed for %s: %s", what, reason)
+        return reason
+    return None
+
+
 def slack_error(exc: SlackApiError) -> str:
     """The `error` code of a failed Web API call (or its HTTP status when there is none)."""
     data = exc.response.data
