@@ -72,7 +72,7 @@ async def next_view(
 ) -> dict[str, Any]:
     answer = await submit(world, view, values, user)
     assert answer.get("response_action") == "update", answer
-    updated: dict[str, Any] = answer["view"]
+    updated: dict[str, Any] = {**answer["view"], "id": view["id"]}  # Slack keeps the view's id
     check_view(updated)
     return updated
 
