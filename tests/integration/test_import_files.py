@@ -151,6 +151,16 @@ async def test_people_by_name_must_name_one_person_and_a_columns_own_name_wins(
         "email)",
     ]
     assert await all_rows(db, Account, Account.id) == []
+    # Only people are named by people's names: an account called so is just not there.
+    with pytest.raises(ImportRejected) as caught:
+        await import_text(
+            db, "meetings", "account,am,occurred_at\nAnn Lee,Ann Lee,2026-03-02 10:00\n"
+        )
+    assert [str(problem) for problem in caught.value.problems] == [
+        'line 2: account: no account named "Ann Lee" (import accounts first)',
+        'line 2: am: 2 users are named "Ann Lee" (ann.lee2@example.com, ann.lee@example.com): '
+        "write the email",
+    ]
     # With the column's own name there too, that one is read and the CRM's is ignored.
     both = (
         "Name,Owner Email,Account Owner,Stage,Started On\n"

@@ -93,13 +93,13 @@ def match_header(header_cells: list[str], columns: Columns) -> tuple[dict[str, i
             positions[name] = index
     read_as: list[tuple[str, str]] = []
     for index, name, written in aliased:
-        if name in positions and name not in dict(read_as).values():
-            ignored.append(written)  # the column's own name is there too
-        elif name in positions:
-            repeated.append(name)
-        else:
+        if name not in positions:
             positions[name] = index
             read_as.append((written, name))
+        elif any(name == column for _, column in read_as):
+            repeated.append(name)  # two other names of one column: which is meant?
+        else:
+            ignored.append(written)  # the column's own name is there too
     missing = [name for name in columns.required if name not in positions]
     faults = [
         f"{label} {_quoted(found)}"

@@ -9,9 +9,8 @@ reads an Excel workbook's sheet named after the kind, else its first, typed cell
 text would be. `read_cells` finds the header (below a report's title, if any) and matches it to
 the kind's columns (`header`), ignores columns the kind does not have and lets optional ones be
 left out; cells are trimmed, and the apostrophe an export puts before formula-like text is
-taken off. Pure: no database. Line numbers are the file's (a
-spreadsheet's row numbers, unless a cell spans lines): the header is line 1, or 2 after a `sep=`
-line, or lower under a title.
+taken off. Pure: no database. Line numbers are the file's (a spreadsheet's row numbers, unless
+a cell spans lines): the header is line 1, or 2 after a `sep=` line, or lower under a title.
 """
 
 from __future__ import annotations

@@ -19,19 +19,17 @@ from bot.services.imports.queries import select_in
 from storage.keys import name_key
 from storage.models import Account, Team, User
 
-_REFERENCED: dict[RefKind, tuple[Any, Any, str]] = {
-    RefKind.TEAM: (Team.name_key, Team.id, 'no team named "{}" (import teams first)'),
-    RefKind.USER: (User.email, User.id, 'no user with email "{}" (import users first)'),
-    RefKind.PERSON: (
-        User.name,
-        User.id,
-        'no user named "{}" (import users first, or write their email)',
-    ),
-    RefKind.ACCOUNT: (
-        Account.name_key,
-        Account.id,
-        'no account named "{}" (import accounts first)',
-    ),
+# The key and id columns a reference is looked up by (people by name: `_people_named`).
+_LOOKUP: dict[RefKind, tuple[Any, Any]] = {
+    RefKind.TEAM: (Team.name_key, Team.id),
+    RefKind.USER: (User.email, User.id),
+    RefKind.ACCOUNT: (Account.name_key, Account.id),
+}
+_NOT_FOUND: dict[RefKind, str] = {
+    RefKind.TEAM: 'no team named "{}" (import teams first)',
+    RefKind.USER: 'no user with email "{}" (import users first)',
+    RefKind.PERSON: 'no user named "{}" (import users first, or write their email)',
+    RefKind.ACCOUNT: 'no account named "{}" (import accounts first)',
 }
 
 
@@ -48,14 +46,15 @@ async def resolve_references(session: AsyncSession, parsed: list[ParsedRow]) -> 
         if kind is RefKind.PERSON:
             ids[kind], namesakes = await _people_named(session, keys)
             continue
-        key_column, id_column, _ = _REFERENCED[kind]
+        key_column, id_column = _LOOKUP[kind]
         ids[kind] = dict(await select_in(session, (key_column, id_column), key_column, keys))
     problems = []
     for row in parsed:
         for attribute, ref in row.refs.items():
             found = None if ref is None else ids[ref.kind].get(ref.key)
             if ref is not None and found is None:
-                message = _not_found(ref, namesakes.get(ref.key, []))
+                shared = namesakes.get(ref.key, []) if ref.kind is RefKind.PERSON else []
+                message = _not_found(ref, shared)
                 problems.append(RowProblem(row.line, ref.column, message))
             row.values[attribute] = found
     return problems
@@ -80,7 +79,7 @@ def _not_found(ref: Ref, namesakes: list[str]) -> str:
     if namesakes:
         emails = ", ".join(namesakes)
         return f'{len(namesakes)} users are named "{ref.shown}" ({emails}): write the email'
-    return _REFERENCED[ref.kind][2].format(ref.shown)
+    return _NOT_FOUND[ref.kind].format(ref.shown)
 
 
 def _file_key(row: ParsedRow, spec: KindSpec) -> tuple[Any, ...] | None:
