@@ -108,6 +108,15 @@ def count_of(value: object, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def in_days(days: object) -> str:
+    """Days from today in words: 0 -> "today", 1 -> "in 1 day", 40 -> "in 40 days", -3 -> "3
+    days ago"."""
+    n = 0 if days is None else int(str(days))
+    if n == 0:
+        return "today"
+    return f"in {count_of(n, 'day')}" if n > 0 else f"{count_of(-n, 'day')} ago"
+
+
 def hours_ago(hours: object) -> str:
     """How long ago, in words: hours under two days ("5 hours"), else days ("13 days")."""
     n = 0 if hours is None else int(str(hours))

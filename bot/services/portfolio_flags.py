@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from bot.formatting import in_days
 from bot.playbooks import PlaybookLibrary
 from bot.services.account_scope import EVERY_LIVE, scoped
 from bot.services.objections.lists import LIVE_BY_ACCOUNT
@@ -290,8 +291,9 @@ async def risk_flags(
         if renewal_on is not None and account.id not in met:
             days_left = (renewal_on - account.today).days
             if 0 <= days_left <= QUIET_RENEWAL_DAYS:
-                when = "today" if days_left == 0 else f"in {_plural(days_left, 'day', 'days')}"
-                found.append(f"renews {when} with no meeting in {QUIET_MEETING_DAYS} days")
+                found.append(
+                    f"renews {in_days(days_left)} with no meeting in {QUIET_MEETING_DAYS} days"
+                )
         if found:
             flags[account.id] = found
     return flags

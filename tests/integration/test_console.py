@@ -184,6 +184,9 @@ async def test_nudges_say_whose_they_are_and_a_lead_sees_the_teams(
     ann = await run("ann", "nudges")
     assert "Renewal: Ends Today contract ends Wed 04 Mar 2026 (today; 7-day window)" in ann
     assert "Renewal: Ends Tomorrow contract ends Thu 05 Mar 2026 (in 1 day; 7-day window)" in ann
+    home = await run("ann", "home")  # said "renews in 1 days" and "renews in 0 days"
+    assert "Ends Tomorrow · growth · renews in 1 day\n" in home
+    assert "Ends Today · growth · renews today\n" in home and "1 days" not in home
     assert "nudges due for you (Ann Smith)" in ann or "nudge due for you (Ann Smith)" in ann
     assert "Recap missing: Acme Robotics, sync meeting 2 days ago" in ann
     lea = await run("lea", "nudges")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.formatting import in_days
 from bot.rendering import (
     Renderer,
     UnsafeTemplateOutput,
@@ -73,22 +74,48 @@ def test_plain_keeps_newlines_and_tabs() -> None:
     assert plain("a\tb\nc\x07") == "a\tb\nc"
 
 
-@pytest.mark.parametrize("surface", ["text", "slack", "teams"])
-def test_a_renewal_more_than_six_months_away_shows_its_year_in_account_lists(
-    surface: str,
-) -> None:
-    today = date(2026, 3, 4)
+TODAY = date(2026, 3, 4)
+
+
+def rendered_list(surface: str, renewing_in: dict[str, int]) -> str:
+    """An AM's account list, rendered on 2026-03-04, of accounts renewing in so many days."""
     renderer = Renderer(surface, clock=lambda: datetime(2026, 3, 4, 15, tzinfo=UTC))  # type: ignore[arg-type]
     rows = [
-        AccountRow("Near Co", 1, "growth", "Ann", Decimal(100), today + timedelta(30), 30, []),
-        AccountRow("Far Co", 2, "growth", "Ann", Decimal(100), today + timedelta(300), 300, []),
+        AccountRow(name, n, "growth", "Ann", Decimal(100), TODAY + timedelta(days), days, [])
+        for n, (name, days) in enumerate(renewing_in.items(), start=1)
     ]
     data = {
-        "result": AccountList("mine", 2, rows, 0, 10),
+        "result": AccountList("mine", len(rows), rows, 0, 10),
         "everyone": False,
         "page": 1,
         "more_command": None,
     }
-    rendered = renderer.render_text("account_list", data)
-    assert "renews 03 Apr (30 days)" in rendered
-    assert "renews 29 Dec 2026 (300 days)" in rendered
+    return renderer.render_text("account_list", data)
+
+
+@pytest.mark.parametrize("surface", ["text", "slack", "teams"])
+def test_a_renewal_more_than_six_months_away_shows_its_year_in_account_lists(
+    surface: str,
+) -> None:
+    rendered = rendered_list(surface, {"Near Co": 30, "Far Co": 300})
+    assert "renews 03 Apr (in 30 days)" in rendered
+    assert "renews 29 Dec 2026 (in 300 days)" in rendered
+
+
+@pytest.mark.parametrize("surface", ["text", "slack", "teams"])
+def test_days_to_a_renewal_read_as_words_in_every_list(surface: str) -> None:
+    """ "today", "in 1 day", "in 2 days": lists said "(0 days)" and "(1 days)"."""
+    rendered = rendered_list(surface, {"Co 0": 0, "Co 1": 1, "Co 2": 2})
+    assert "(today)" in rendered and "(in 1 day)" in rendered and "(in 2 days)" in rendered
+    assert "(0 days)" not in rendered and "1 days" not in rendered
+
+
+def test_in_days_words_days_either_side_of_today() -> None:
+    assert [in_days(n) for n in (0, 1, 2, -1, -3, None)] == [
+        "today",
+        "in 1 day",
+        "in 2 days",
+        "1 day ago",
+        "3 days ago",
+        "today",
+    ]
