@@ -187,6 +187,9 @@ async def test_nudges_say_whose_they_are_and_a_lead_sees_the_teams(
     home = await run("ann", "home")  # said "renews in 1 days" and "renews in 0 days"
     assert "Ends Tomorrow · growth · renews in 1 day\n" in home
     assert "Ends Today · growth · renews today\n" in home and "1 days" not in home
+    one_day = await run("ann", "renewals 1")
+    assert "Contracts ending in the next 1 day (1–2 of 2):" in one_day
+    assert "Ends Tomorrow · ends Thu 05 Mar 2026 (in 1 day)" in one_day
     assert "nudges due for you (Ann Smith)" in ann or "nudge due for you (Ann Smith)" in ann
     assert "Recap missing: Acme Robotics, sync meeting 2 days ago" in ann
     lea = await run("lea", "nudges")
