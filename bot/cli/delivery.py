@@ -19,6 +19,7 @@ from bot.delivery.outbox import drop, messages, retry
 from bot.delivery.runs import QueueReport, queue_daily_nudges, queue_digests
 from bot.delivery.sender import DrainReport
 from bot.delivery.wiring import Delivery, delivery_from_settings
+from bot.formatting import count_of
 from bot.services.container import Services
 from bot.services.kpis import IsoWeek
 from storage.models import OutboxStatus
@@ -177,7 +178,9 @@ async def _refresh_risks() -> None:
             recap_lookback_days=services.nudge_rules.recap_lookback_days,
         )
         took = time.perf_counter() - started
-        typer.echo(f"Risk snapshot refreshed in {took:.1f}s: {flagged} accounts at risk.")
+        typer.echo(
+            f"Risk snapshot refreshed in {took:.1f}s: {count_of(flagged, 'account')} at risk."
+        )
     finally:
         await services.db.dispose()
 

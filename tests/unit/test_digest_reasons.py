@@ -3,6 +3,7 @@ queries would give them, the lines the digest writes from them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -123,4 +124,17 @@ def test_accounts_coming_into_a_window_or_gaining_objections_are_named() -> None
     assert lines(evidence(now, before), "renewals_next_30", "open_objections") == [
         "Renewals in the next 30 days rose from 1 to 2: Acme now renewing within 30 days",
         "Open objections fell from 1 to 0: resolved on Acme",
+    ]
+
+
+def test_an_onboarding_finished_in_a_day_says_one_day() -> None:
+    before = {3: Tally(onboarding_days=9, onboarded_accounts=1)}
+    now = {
+        3: Tally(onboarding_days=9, onboarded_accounts=1),
+        5: Tally(onboarding_days=1, onboarded_accounts=1),
+    }
+    ev = evidence(now, before)
+    ev = replace(ev, onboardings={5: (date(2026, 2, 10), date(2026, 2, 11))})
+    assert lines(ev, "avg_onboarding_days") == [
+        "Average onboarding days fell from 9 to 5: Umbrella took 1 day"
     ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.formatting import money, truncate_text
+from bot.formatting import count_of, money, truncate_text
 from bot.kpi_display import kpi_label, kpi_value
 from bot.services.kpis.definitions import KpiSet
 from bot.services.kpis.tally import Period, Tally
@@ -158,7 +158,7 @@ def _onboarding(ev: Evidence, rising: bool) -> str | None:
     ]
     if finished:
         name, days = (max if rising else min)(finished, key=lambda nd: (nd[1], nd[0]))
-        took = f"{_short(name)} took {days} days"
+        took = f"{_short(name)} took {count_of(days, 'day')}"
         return took if len(finished) == 1 else f"{len(finished)} finished; {took}"
     left = [
         ev.accounts.get(a, "?")
