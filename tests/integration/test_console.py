@@ -197,3 +197,12 @@ async def test_nudges_say_whose_they_are_and_a_lead_sees_the_teams(
     assert "ann@example.com" in lea and "Acme Robotics" in lea
     hana = await run("hana", "nudges")
     assert "due for everyone" in hana
+
+
+async def test_home_counts_the_urgent_accounts_it_leaves_out_in_words(
+    sqlite_db: Database, book: dict[str, int], run: Run
+) -> None:
+    await renewing(sqlite_db, book["ann"], {f"Renewing {n:02}": n % 7 for n in range(29)})
+    home = await run("ann", "home")
+    assert "Hi Ann Smith. 31 accounts need you" in home
+    assert "…and 1 more account needs you: `list at-risk`." in home  # said "1 more accounts need"
