@@ -88,6 +88,16 @@ def test_playbook_offers_advance_only_when_required_steps_are_done() -> None:
     assert not any(label.startswith("Advance") for label in labels(progress(5)))
 
 
+@pytest.mark.parametrize(  # 33 steps are shown when there are follow-ups
+    ("steps", "left"), [(34, "…and 1 more step."), (35, "…and 2 more steps.")]
+)
+def test_a_checklist_too_long_for_one_message_says_how_many_steps_are_left(
+    steps: int, left: str
+) -> None:
+    data = {"account_id": 3, "account": "Acme", "progress": progress(steps), "note": None}
+    assert left in seen(RENDERER.render_json("playbook", {**data, "editable": True}))
+
+
 def test_long_list_offers_the_next_page_with_the_handlers_command() -> None:
     rendered = RENDERER.render_json("account_list", MESSAGES["account_list"])
     assert buttons(rendered)["More (560 left)"] == "list at-risk page 2"
