@@ -117,6 +117,12 @@ def in_days(days: object) -> str:
     return f"in {count_of(n, 'day')}" if n > 0 else f"{count_of(-n, 'day')} ago"
 
 
+def zone_city(name: object) -> str:
+    """A time zone as people say it: "Pacific/Auckland" -> "Auckland", "America/Argentina/
+    Buenos_Aires" -> "Buenos Aires", "UTC" -> "UTC"."""
+    return str(name or "UTC").rsplit("/", 1)[-1].replace("_", " ")
+
+
 def hours_ago(hours: object) -> str:
     """How long ago, in words: hours under two days ("5 hours"), else days ("13 days")."""
     n = 0 if hours is None else int(str(hours))

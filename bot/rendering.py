@@ -35,6 +35,7 @@ from bot.formatting import (
     short_day,
     truncate_text,
     utc_minute,
+    zone_city,
 )
 from bot.kpi_display import (
     KPI_DISPLAY,
@@ -152,6 +153,7 @@ class Renderer:
             duration=duration,
             hours_ago=hours_ago,
             in_days=in_days,
+            zone_city=zone_city,
             kpi_label=kpi_label,
             kpi_value=kpi_value,
             kpi_target=kpi_target,

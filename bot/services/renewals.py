@@ -29,7 +29,7 @@ from bot.errors import InvalidInput
 from bot.services.access import READABLE, reader_params, sees_everything
 from bot.services.account_scope import live_on
 from bot.services.nudge_scan import Scan, ScanShape
-from bot.services.owners import Owner, with_owner, zones_in_use
+from bot.services.owners import Owner, owner_zone, with_owner, zones_in_use
 from bot.services.portfolio import as_date
 from bot.services.when import local_today
 from storage.models import Account, Contract, User
@@ -45,6 +45,8 @@ class RenewalRow:
     auto_renew: bool
     owner_name: str
     contract_id: int
+    # The owner's time zone when their today is not the reader's: days_left counts from theirs.
+    owner_zone: str | None = None
 
     @property
     def account(self) -> str:
@@ -101,6 +103,7 @@ def _statements(zones: tuple[str, ...], everyone: bool, days: int, paged: bool) 
             Account.name,
             Owner.name.label("owner_name"),
             today.label("owner_today"),
+            owner_zone(),
         ).join(Account, Account.id == Contract.account_id)
     ).where(
         readable,
@@ -204,17 +207,21 @@ async def renewals_page(
     surely, lately = (await session.execute(built.churned, params)).one()
     edges = int(await session.scalar(built.edges, params) or 0)
     total = listed - int(surely or 0) - int(lately or 0) + edges
-    rows = [
-        RenewalRow(
-            name=row.name,
-            id=row.account_id,
-            end_on=row.end_on,
-            days_left=(row.end_on - as_date(row.owner_today)).days,
-            value=Decimal(row.value),
-            auto_renew=row.auto_renew,
-            owner_name=row.owner_name,
-            contract_id=row.id,
+    readers_today = local_today(now, actor.effective_timezone)
+    rows = []
+    for row in page:
+        owner_today = as_date(row.owner_today)
+        rows.append(
+            RenewalRow(
+                name=row.name,
+                id=row.account_id,
+                end_on=row.end_on,
+                days_left=(row.end_on - owner_today).days,
+                value=Decimal(row.value),
+                auto_renew=row.auto_renew,
+                owner_name=row.owner_name,
+                contract_id=row.id,
+                owner_zone=row.zone_name if owner_today != readers_today else None,
+            )
         )
-        for row in page
-    ]
     return rows, total

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.formatting import in_days
+from bot.formatting import in_days, zone_city
 from bot.rendering import (
     Renderer,
     UnsafeTemplateOutput,
@@ -18,6 +18,7 @@ from bot.rendering import (
     plain,
 )
 from bot.services.portfolio import AccountList, AccountRow
+from bot.services.renewals import RenewalRow
 
 
 def _surface(tmp_path: Path, surface: str, name: str, body: str) -> Renderer:
@@ -119,3 +120,18 @@ def test_in_days_words_days_either_side_of_today() -> None:
         "3 days ago",
         "today",
     ]
+
+
+@pytest.mark.parametrize("surface", ["text", "slack", "teams"])
+def test_a_renewal_counted_from_the_owners_today_names_their_zone(surface: str) -> None:
+    renderer = Renderer(surface, clock=lambda: datetime(2026, 3, 4, 15, tzinfo=UTC))  # type: ignore[arg-type]
+    row = RenewalRow(
+        "Kiwi Co", 7, TODAY + timedelta(1), 0, Decimal(100), False, "Ann", 70, "Pacific/Auckland"
+    )
+    data = {"days": 7, "rows": [row], "total": 1, "offset": 0, "more_command": None}
+    assert "ends Thu 05 Mar 2026 (today, Auckland time)" in renderer.render_text("renewals", data)
+
+
+def test_a_zone_is_named_by_its_city() -> None:
+    names = ("Pacific/Auckland", "America/Argentina/Buenos_Aires", "UTC", None)
+    assert [zone_city(name) for name in names] == ["Auckland", "Buenos Aires", "UTC", "UTC"]
