@@ -178,3 +178,8 @@ def form_error(text: str) -> str:
     """A modal field error: plain text (so no `code` marks), shown briefly under the input."""
     plain_text = SURFACE_COMMANDS["slack"].render(text, formatted=False).replace("`", "")
     return truncate_text(plain_text, MAX_ERROR_TEXT)
+
+
+def form_errors(problems: Mapping[str, str]) -> dict[str, str]:
+    """`response_action: errors` for a modal: each input block's `form_error`."""
+    return {block: form_error(text) for block, text in problems.items()}

@@ -20,7 +20,7 @@ from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_identity import actor_for
-from bot.channels.slack_messages import fit_blocks, form_error, message, view
+from bot.channels.slack_messages import fit_blocks, form_errors, message, view
 from bot.channels.slack_replies import ResponseUrls, answer, open_modal
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
@@ -114,8 +114,7 @@ class SlackObjections:
             return
         screen = reply.data.get("screen") if reply.form == OBJECTION_FORM else None
         if screen is not None and screen.errors:
-            errors = {block: form_error(text) for block, text in screen.errors.items()}
-            await ack(response_action="errors", errors=errors)
+            await ack(response_action="errors", errors=form_errors(screen.errors))
             return
         await ack(response_action="update", view=self.modal(reply))
 

@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_identity import actor_for
-from bot.channels.slack_messages import RecapOrigin, form_error, message, recap_fields, view
+from bot.channels.slack_messages import RecapOrigin, form_errors, message, recap_fields, view
 from bot.channels.slack_replies import ResponseUrls, answer, open_modal
 from bot.errors import UserError
 from bot.handlers.base import CommandContext, Reply
@@ -83,12 +83,12 @@ class SlackRecaps:
         fields = recap_fields(values)
         problems = fields.problems()
         if problems:
-            await ack(response_action="errors", errors=_form_errors(problems))
+            await ack(response_action="errors", errors=form_errors(problems))
             return
         try:
             origin = RecapOrigin.decode(modal.get("private_metadata") or "")
         except (ValueError, KeyError, TypeError):
-            await ack(response_action="errors", errors=_form_errors({"summary": FORM_EXPIRED}))
+            await ack(response_action="errors", errors=form_errors({"summary": FORM_EXPIRED}))
             return
         submission = RecapSubmission(
             client, user, fields, "meeting_when" in values, origin, f"slack:recap:{modal['id']}"
@@ -97,7 +97,7 @@ class SlackRecaps:
         done, _ = await asyncio.wait({saving}, timeout=FORM_ACK_DEADLINE_SECONDS)
         early = saving.result() if saving in done else None
         if isinstance(early, dict):
-            await ack(response_action="errors", errors=_form_errors(early))
+            await ack(response_action="errors", errors=form_errors(early))
             return
         await ack()  # closes the form; the answer follows as a message
         result = await saving
@@ -142,7 +142,3 @@ class SlackRecaps:
             payload=message(self.renderer, reply),
             response_options={"response_type": "ephemeral"},
         )
-
-
-def _form_errors(problems: dict[str, str]) -> dict[str, str]:
-    return {block: form_error(text) for block, text in problems.items()}

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from bot.formatting import in_days
+from bot.formatting import count_of, in_days
 from bot.playbooks import PlaybookLibrary
 from bot.services.account_scope import EVERY_LIVE, scoped
 from bot.services.objections.lists import LIVE_BY_ACCOUNT
@@ -70,10 +70,6 @@ class LiveAccount:
     tz: str
     today: date
     known_since: date | None = None
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def _score(value: Decimal) -> str:
@@ -280,9 +276,9 @@ async def risk_flags(
         if account.id in nps:
             found.append(f"latest NPS {_score(nps[account.id])}")
         if objections.get(account.id):
-            found.append(_plural(objections[account.id], "open objection", "open objections"))
+            found.append(count_of(objections[account.id], "open objection", "open objections"))
         if recaps.get(account.id):
-            found.append(_plural(recaps[account.id], "missed recap", "missed recaps"))
+            found.append(count_of(recaps[account.id], "missed recap", "missed recaps"))
         if steps.get(account.id):
             found.append(_named(steps[account.id], "overdue step", "overdue playbook steps"))
         if deadlines.get(account.id):

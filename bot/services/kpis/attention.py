@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.formatting import count_of
 from bot.services.kpis.tally import Tally
 from bot.services.nudges import onboarding_overdue_on
 
@@ -65,10 +66,6 @@ class AttentionAccount:
         }
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 def _signals(
     account: BookAccount,
     tally: Tally,
@@ -81,22 +78,22 @@ def _signals(
     late = tally.meetings - tally.meetings_recapped_in_time
     if renewal_on is not None and (tally.open_objections or late):
         troubles = [
-            _plural(tally.open_objections, "open objection", "open objections")
+            count_of(tally.open_objections, "open objection", "open objections")
             if tally.open_objections
             else "",
-            _plural(late, "late recap", "late recaps") if late else "",
+            count_of(late, "late recap", "late recaps") if late else "",
         ]
         why.append(f"renews {renewal_on:%d %b} with " + " and ".join(t for t in troubles if t))
         score += _WEIGHTS["renewal"]
     if tally.escalated_objections:
         why.append(
-            _plural(tally.escalated_objections, "escalated objection", "escalated objections")
+            count_of(tally.escalated_objections, "escalated objection", "escalated objections")
         )
         score += _WEIGHTS["escalated"]
     if tally.nps_responses and tally.nps_detractors > tally.nps_promoters:
         why.append(
-            f"low NPS: {_plural(tally.nps_detractors, 'detractor', 'detractors')} of "
-            f"{_plural(tally.nps_responses, 'response', 'responses')} in 90 days"
+            f"low NPS: {count_of(tally.nps_detractors, 'detractor', 'detractors')} of "
+            f"{count_of(tally.nps_responses, 'response', 'responses')} in 90 days"
         )
         score += _WEIGHTS["nps"]
     if onboarding_overdue_on(
@@ -110,7 +107,7 @@ def _signals(
         why.append(f"onboarding on day {days} (target: under {onboarding_days} days)")
         score += _WEIGHTS["onboarding"]
     if tally.missed_deadlines:
-        why.append(_plural(tally.missed_deadlines, "missed deadline", "missed deadlines"))
+        why.append(count_of(tally.missed_deadlines, "missed deadline", "missed deadlines"))
         score += _WEIGHTS["deadlines"]
     return score, why
 
