@@ -34,6 +34,7 @@ async def status(ctx: CommandContext, args: str) -> Reply:
             account=account,
             playbooks=services.playbooks,
             now=ctx.now,
+            readers_timezone=ctx.actor.effective_timezone,
             recap_grace_hours=services.nudge_rules.recap_grace_hours,
             recap_lookback_days=services.nudge_rules.recap_lookback_days,
         )

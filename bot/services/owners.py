@@ -107,6 +107,12 @@ async def zones_in_use(session: AsyncSession) -> list[str]:
     return list(found)
 
 
+def zone_unless_readers(zone: str, owner_today: date, readers_today: date) -> str | None:
+    """The owner's zone when their today is not the reader's (so days counted from it are
+    named: "today, Auckland time"), else None."""
+    return zone if owner_today != readers_today else None
+
+
 def owner_today(
     now: datetime, zones: list[str], days: int = 0, *, owner: Any = Owner, team: Any = OwnerTeam
 ) -> ColumnElement[date]:

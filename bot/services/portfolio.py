@@ -24,7 +24,7 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts
 from bot.services.account_scope import BY_IDS, ids_params, live_on
 from bot.services.assessment import assess
-from bot.services.owners import owner_today, with_owner, zones_in_use
+from bot.services.owners import owner_today, with_owner, zone_unless_readers, zones_in_use
 from bot.services.paging import Paged, page_and_total, paged
 from bot.services.when import local_today
 from storage.models import Account, Contract, Team, User
@@ -45,6 +45,8 @@ class AccountRow:
     renewal_on: date | None
     days_to_renewal: int | None
     flags: list[str]
+    # the owner's zone when their today (days count from it) is not the reader's
+    owner_zone: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -155,6 +157,7 @@ async def account_rows(
     *,
     ids: list[int],
     now: datetime,
+    readers_today: date,
     playbooks: PlaybookLibrary,
     recap_grace_hours: int,
     recap_lookback_days: int,
@@ -188,6 +191,7 @@ async def account_rows(
                 renewal_on=renewal_on,
                 days_to_renewal=(renewal_on - account.today).days if renewal_on else None,
                 flags=flags.get(account_id, []),
+                owner_zone=zone_unless_readers(account.tz, account.today, readers_today),
             )
         )
     return rows
@@ -222,7 +226,10 @@ async def list_accounts(
     ids, total = await _page_ids(
         session, actor=actor, scope=scope, now=now, limit=limit, offset=offset
     )
-    rows = await account_rows(session, ids=ids, now=now, playbooks=playbooks, **rules)
+    readers_today = local_today(now, actor.effective_timezone)
+    rows = await account_rows(
+        session, ids=ids, now=now, readers_today=readers_today, playbooks=playbooks, **rules
+    )
     return AccountList(scope, total, rows, offset, limit)
 
 

@@ -29,7 +29,13 @@ from bot.errors import InvalidInput
 from bot.services.access import READABLE, reader_params, sees_everything
 from bot.services.account_scope import live_on
 from bot.services.nudge_scan import Scan, ScanShape
-from bot.services.owners import Owner, owner_zone, with_owner, zones_in_use
+from bot.services.owners import (
+    Owner,
+    owner_zone,
+    with_owner,
+    zone_unless_readers,
+    zones_in_use,
+)
 from bot.services.portfolio import as_date
 from bot.services.when import local_today
 from storage.models import Account, Contract, User
@@ -221,7 +227,7 @@ async def renewals_page(
                 auto_renew=row.auto_renew,
                 owner_name=row.owner_name,
                 contract_id=row.id,
-                owner_zone=row.zone_name if owner_today != readers_today else None,
+                owner_zone=zone_unless_readers(row.zone_name, owner_today, readers_today),
             )
         )
     return rows, total

@@ -17,9 +17,17 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.access import readable_accounts, sees_everything
 from bot.services.account_scope import live_on, readable_live
 from bot.services.assessment import assess
-from bot.services.owners import Owner, owner_today, with_owner, zones_in_use
+from bot.services.owners import (
+    Owner,
+    owner_today,
+    owner_zone,
+    with_owner,
+    zone_unless_readers,
+    zones_in_use,
+)
 from bot.services.portfolio import AccountList, AccountRow, as_date
 from bot.services.risk_snapshot import snapshot_taken
+from bot.services.when import local_today
 from storage.models import Account, AccountRisk, Stage, User
 
 LIVE_LIMIT = 2000
@@ -52,6 +60,7 @@ async def at_risk_page(
         recap_grace_hours=recap_grace_hours,
         recap_lookback_days=recap_lookback_days,
     )
+    readers_today = local_today(now, actor.effective_timezone)
     rows = []
     for account_id, reasons in found.flags.items():
         account = found.live[account_id]
@@ -67,6 +76,7 @@ async def at_risk_page(
                 renewal_on,
                 days_left,
                 reasons,
+                zone_unless_readers(account.tz, account.today, readers_today),
             )
         )
     rows.sort(key=lambda r: (-len(r.flags), r.renewal_on or date.max, r.name.casefold(), r.id))
@@ -134,6 +144,7 @@ async def _from_snapshot(
             AccountRisk.flags,
             AccountRisk.renewal_on,
             today.label("owner_today"),
+            owner_zone(),
         ).join(AccountRisk, AccountRisk.account_id == Account.id)
     ).where(
         readable_accounts(actor),
@@ -147,6 +158,7 @@ async def _from_snapshot(
     )
     page = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).all()
     total = await _snapshot_total(session, actor, now, taken, today)
+    readers_today = local_today(now, actor.effective_timezone)
     rows = [
         AccountRow(
             row.name,
@@ -157,6 +169,7 @@ async def _from_snapshot(
             row.renewal_on,
             (row.renewal_on - as_date(row.owner_today)).days if row.renewal_on else None,
             list(row.flags),
+            zone_unless_readers(row.zone_name, as_date(row.owner_today), readers_today),
         )
         for row in page
     ]

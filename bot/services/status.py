@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.playbooks import PlaybookLibrary
 from bot.services.access import load_owner
+from bot.services.owners import zone_unless_readers
 from bot.services.playbook_progress import PlaybookProgress, playbook_progress
 from bot.services.when import local_date_of, local_today
 from storage.models import LIVE_OBJECTION_STATUSES, Account, Contract, Meeting, Objection, Stage
@@ -67,6 +68,8 @@ class AccountStatus:
     open_objections: int
     playbook: PlaybookProgress
     churned_on: date | None
+    # the owner's zone when their today (days count from it) is not the reader's
+    owner_zone: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON: the documented keys first, then extras; dates ISO, money a float."""
@@ -171,10 +174,12 @@ async def account_status(
     account: Account,
     playbooks: PlaybookLibrary,
     now: datetime,
+    readers_timezone: str | None = None,
     recap_grace_hours: int = 24,
     recap_lookback_days: int = 14,
 ) -> AccountStatus:
-    """Everything `/account status` shows about ``account`` as of ``now``."""
+    """Everything `/account status` shows about ``account`` as of ``now``; days count from the
+    owner's today, and name the owner's zone when that is not the reader's today."""
     owner = await load_owner(session, account)
     tz = owner.effective_timezone
     today = local_today(now, tz)
@@ -212,4 +217,5 @@ async def account_status(
         open_objections=int(glance.open_objections),
         playbook=await playbook_progress(session, account=account, playbooks=playbooks, now=now),
         churned_on=account.churned_on,
+        owner_zone=zone_unless_readers(tz, today, local_today(now, readers_timezone or tz)),
     )

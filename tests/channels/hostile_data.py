@@ -45,6 +45,7 @@ MARKDOWN = "**Bold** _it_ [x](https://evil.example) `code` {{DATE(2017-02-14T06:
 EVIL = f"<!channel> Evil & <@U123|boss> Co {MARKDOWN}"
 EVIL_ESCAPED = f"&lt;!channel&gt; Evil &amp; &lt;@U123|boss&gt; Co {MARKDOWN}"
 LONG = ("<!here> & " * 400)[:3500]  # 3500 characters of markup
+ZONE = EVIL.replace("/", "")  # an owner's zone as imported: named by what follows a "/"
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
 
@@ -220,6 +221,7 @@ def account_status() -> AccountStatus:
         open_objections=1,
         playbook=progress(),
         churned_on=TODAY,
+        owner_zone=ZONE,
     )
 
 
@@ -233,6 +235,7 @@ def row(n: int) -> AccountRow:
         TODAY + timedelta(days=n),
         n,
         [LONG, EVIL, "1 missed recap", "x", "y"],
+        ZONE,
     )
 
 
@@ -436,7 +439,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "renewals": {
         "days": 90,
         "rows": [
-            RenewalRow(f"{EVIL} {LONG}", n, TODAY, n, Decimal(1), n % 2 == 0, EVIL, n)
+            RenewalRow(f"{EVIL} {LONG}", n, TODAY, n, Decimal(1), n % 2 == 0, EVIL, n, ZONE)
             for n in range(60)
         ],
         "total": 600,

@@ -208,7 +208,7 @@ async def test_home_counts_the_urgent_accounts_it_leaves_out_in_words(
     assert "…and 1 more account needs you: `list at-risk`." in home  # said "1 more accounts need"
 
 
-async def test_renewals_counted_from_another_zones_today_name_that_zone(
+async def test_days_counted_from_another_zones_today_name_that_zone(
     sqlite_db: Database, book: dict[str, int], run: Run
 ) -> None:
     async with sqlite_db.unit_of_work() as session:
@@ -216,8 +216,13 @@ async def test_renewals_counted_from_another_zones_today_name_that_zone(
         assert ann is not None
         ann.timezone = "Pacific/Auckland"  # 04:00 on Thursday 5 March there, at NOW
     await renewing(sqlite_db, book["ann"], {"Ends Thursday": 1, "Ends Friday": 2})
-    hana = await run("hana", "renewals 7")  # Wednesday 23:00 in Singapore
+    script = "renewals 7\nstatus ends thursday\nlist renewals"
+    hana = await run("hana", script)  # Wednesday 23:00 in Singapore
     assert "Ends Thursday · ends Thu 05 Mar 2026 (today, Auckland time)" in hana
     assert "Ends Friday · ends Fri 06 Mar 2026 (in 1 day, Auckland time)" in hana
-    ann_reads = await run("ann", "renewals 7")  # her own today: no zone to name
+    assert "Renewal         Thu 05 Mar 2026 (today, Auckland time)" in hana
+    assert "renews 05 Mar (today, Auckland time)" in hana
+    ann_reads = await run("ann", script)  # her own today: no zone to name
     assert "Ends Thursday · ends Thu 05 Mar 2026 (today) ·" in ann_reads
+    assert "Renewal         Thu 05 Mar 2026 (today)\n" in ann_reads
+    assert "renews 05 Mar (today)\n" in ann_reads

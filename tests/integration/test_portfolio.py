@@ -437,3 +437,19 @@ async def test_upcoming_renewals_skip_churned_and_unreadable_accounts(db: Databa
 async def test_upcoming_renewals_days_must_be_1_to_365(days: int) -> None:
     with pytest.raises(InvalidInput, match="1 to 365 days"):
         await upcoming_renewals(None, actor=ANN, days=days, now=NOW)  # type: ignore[arg-type]
+
+
+async def test_days_counted_from_another_zones_today_name_that_zone(db: Database) -> None:
+    book = await seed(db)
+    async with db.unit_of_work() as s:
+        ann = await fetch_user(s, book.people["ann"])
+        ann.timezone = "Pacific/Auckland"  # Wednesday 11 March, 04:00 there at NOW
+    for scope in ("team", "renewals", "at-risk"):
+        hal_reads = await listing(db, book.people["hal"], scope)  # Tuesday 10 March, UTC
+        zones = {row.name: row.owner_zone for row in hal_reads.items}
+        assert zones.get("Bravo") == "Pacific/Auckland", scope
+        assert all(zone is None for name, zone in zones.items() if name in ("Hotel", "India"))
+    renewing = {row.name: row for row in (await listing(db, book.people["hal"], "renewals")).items}
+    assert renewing["Bravo"].days_to_renewal == 19  # from Ann's Wednesday to Monday 30 March
+    own = await listing(db, book.people["ann"], "mine")  # her own today: nothing to name
+    assert own.items and all(row.owner_zone is None for row in own.items)

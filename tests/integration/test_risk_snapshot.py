@@ -42,7 +42,7 @@ async def page(
 
 
 def shown(result: AccountList) -> list[tuple[str, list[str], Any]]:
-    return [(row.name, row.flags, row.days_to_renewal) for row in result.items]
+    return [(row.name, row.flags, row.days_to_renewal, row.owner_zone) for row in result.items]
 
 
 async def snapshot(db: Database, now: Any = NOW) -> int:
@@ -59,6 +59,24 @@ async def test_the_snapshot_gives_the_same_pages_as_working_it_out(db: Database)
         assert from_snapshot.total == on_the_spot.total
         second = await page(db, book.people[who], live_limit=0, limit=2, offset=2)
         assert shown(second) == shown(on_the_spot)[2:4]
+
+
+async def test_the_snapshot_names_an_owners_zone_whose_today_is_not_the_readers(
+    db: Database,
+) -> None:
+    book: Book = await seed(db)
+    async with db.unit_of_work() as session:
+        ann = await fetch_user(session, book.people["ann"])
+        ann.timezone = "Pacific/Auckland"  # a day ahead of Hal (UTC) at NOW
+    await snapshot(db)
+    from_snapshot = await page(db, book.people["hal"], live_limit=0)
+    assert shown(from_snapshot) == shown(await page(db, book.people["hal"], live_limit=10**6))
+    zones = {row.name: row.owner_zone for row in from_snapshot.items}
+    assert zones["Bravo"] == "Pacific/Auckland" and zones["India"] is None
+    anns = {
+        row.name: row.owner_zone for row in (await page(db, book.people["ann"], live_limit=0)).items
+    }
+    assert (anns["Bravo"], anns["Hotel"]) == (None, "UTC")  # hers, and Bob's (UTC) in her team
 
 
 async def test_a_change_through_accountbot_updates_the_snapshot_at_once(db: Database) -> None:

@@ -78,11 +78,13 @@ def test_plain_keeps_newlines_and_tabs() -> None:
 TODAY = date(2026, 3, 4)
 
 
-def rendered_list(surface: str, renewing_in: dict[str, int]) -> str:
+def rendered_list(surface: str, renewing_in: dict[str, int], owner_zone: str | None = None) -> str:
     """An AM's account list, rendered on 2026-03-04, of accounts renewing in so many days."""
     renderer = Renderer(surface, clock=lambda: datetime(2026, 3, 4, 15, tzinfo=UTC))  # type: ignore[arg-type]
     rows = [
-        AccountRow(name, n, "growth", "Ann", Decimal(100), TODAY + timedelta(days), days, [])
+        AccountRow(
+            name, n, "growth", "Ann", Decimal(100), TODAY + timedelta(days), days, [], owner_zone
+        )
         for n, (name, days) in enumerate(renewing_in.items(), start=1)
     ]
     data = {
@@ -135,3 +137,11 @@ def test_a_renewal_counted_from_the_owners_today_names_their_zone(surface: str) 
 def test_a_zone_is_named_by_its_city() -> None:
     names = ("Pacific/Auckland", "America/Argentina/Buenos_Aires", "UTC", None)
     assert [zone_city(name) for name in names] == ["Auckland", "Buenos Aires", "UTC", "UTC"]
+
+
+@pytest.mark.parametrize("surface", ["text", "slack", "teams"])
+def test_an_account_list_names_the_owners_zone_when_their_today_is_not_the_readers(
+    surface: str,
+) -> None:
+    rendered = rendered_list(surface, {"Kiwi Co": 0}, owner_zone="Pacific/Auckland")
+    assert "renews 04 Mar (today, Auckland time)" in rendered
