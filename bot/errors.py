@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.command_syntax import cmd
+
 
 class UserError(Exception):
     """Something the user can fix; the message is shown to them as is (it is escaped)."""
@@ -18,7 +20,8 @@ class NotFound(UserError):
     """No account (or person) by that name; carries the closest suggestions."""
 
     def __init__(self, query: str, suggestions: Sequence[str] = ()) -> None:
-        super().__init__(f"No account matches “{query}”.")
+        hint = None if suggestions else f"{cmd('list team')} lists the accounts you can look up."
+        super().__init__(f"No account matches “{query}”.", hint=hint)
         self.query = query
         self.suggestions = list(suggestions)
 

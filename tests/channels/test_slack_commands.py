@@ -90,6 +90,8 @@ async def test_another_teams_account_is_answered_like_one_that_does_not_exist(
     missing = await ask(world, "status Inutexh")
     assert "Initech" not in seen(other_team).replace("“Initech”", "")
     assert seen(other_team).replace("Initech", "Q") == seen(missing).replace("Inutexh", "Q")
+    nothing_near = seen(await ask(world, "status zzyzx corp"))
+    assert "`/account list team` lists the accounts you can look up" in nothing_near
     by_id = await world.slack.response(
         await world.send.click(f"status #{world.book.initech}", user=ALICE)
     )

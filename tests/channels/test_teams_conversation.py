@@ -108,6 +108,7 @@ async def test_an_account_of_another_team_is_answered_like_one_that_does_not_exi
         await teams_world.say(teams_world.send.personal_message("status zzyzx corp", ALICE_T))
     )
     assert "No account matches “initech”" in other and "No account matches “zzyzx corp”" in missing
+    assert "account list team lists the accounts you can look up" in missing  # not a dead end
     own = seen(await teams_world.say(teams_world.send.personal_message("status initech", BOB_T)))
     assert "Initech" in own and "No account matches" not in own
 
