@@ -11,7 +11,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("tick NAME STEP / untick NAME STEP", "tick or untick a checklist step by its id"),
     ("advance NAME", "move to the next stage once every required step is done"),
     ("stage NAME STAGE [force]", "move an account to onboarding, adaptation, growth or renewal"),
-    ("meeting NAME [when]", "log that a meeting happened (e.g. `yesterday 14:00`, `2h ago`)"),
+    ("meeting NAME [when]", "log that a meeting happened (e.g. `friday 3pm`, `2h ago`)"),
     ("recap NAME [when]", "log the recap of the meeting then, else of the latest without one"),
     ("objection NAME", "walk a client objection through, step by step, with your exec sponsor"),
     ("objections [NAME]", "open objections, the step each is at, and a Resume button"),

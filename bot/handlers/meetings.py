@@ -35,7 +35,7 @@ from storage.models import Account, Meeting
 
 RECAP_FORM = "recap"
 RECAP_HINT = f"Add its recap with {cmd('recap NAME')}."
-MAX_WHEN_WORDS = 4  # "yesterday at 14:30", "3 days ago", "2026-11-20 14:00"
+MAX_WHEN_WORDS = 5  # "yesterday at 14:30", "3 days ago", "last friday at 3:30 pm"
 SUMMARY_MAX = MEETING_SUMMARY_MAX
 MEETINGS_SUGGESTED = 3
 

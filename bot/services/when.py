@@ -4,7 +4,11 @@
 
     ""  now  today            -> now
     yesterday                 -> the same local clock time one calendar day earlier
-    today 14:30               -> that local time today (also yesterday 9:00)
+    friday                    -> the same on the latest Friday up to today ("last friday":
+                                 before today); any weekday, written out
+    today 14:30               -> that local time today (also yesterday 9:00, friday at 3pm,
+                                 last monday 9:30 am)
+    14:30  at 9am  3:30 pm    -> that local time today
     2h ago  90m ago  3 days ago  2 weeks ago
     2026-11-20                -> 12:00 local time that day
     2026-11-20 14:00          -> local time (also 2026-11-20T14:00, seconds allowed)
@@ -31,7 +35,12 @@ PAST_LIMIT = timedelta(days=365)  # chat logs meetings up to a year back…
 FUTURE_TOLERANCE = timedelta(hours=1)  # …and up to an hour ahead (a call just starting)
 _FAR_DAYS = 2 * 366  # beyond this a date is refused before any time zone arithmetic
 
-_DAY_TIME = re.compile(r"^(today|yesterday)(?: (?:at )?([0-9]{1,2}):([0-9]{2}))?$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CLOCK = r"([0-9]{1,2})(?::([0-9]{2}))? ?(am|pm)?"
+_DAY_TIME = re.compile(
+    rf"^(?:(today|yesterday|tomorrow|(?:last )?(?:{'|'.join(WEEKDAYS)}))(?: |$))?"
+    rf"(?:(?:at )?{_CLOCK})?$"
+)
 _AGO = re.compile(
     r"^([0-9]{1,6}) ?(m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|wk|wks|week|weeks)"
     r" ago$"
@@ -42,7 +51,7 @@ _ISO = re.compile(
 )
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
-EXAMPLES = "`now`, `yesterday 14:30`, `2h ago`, `3 days ago` or `2026-11-20 14:00`"
+EXAMPLES = "`now`, `yesterday 14:30`, `friday 9am`, `2h ago` or `2026-11-20 14:00`"
 
 
 def local_today(now: datetime, tz: str | None) -> date:
@@ -93,22 +102,44 @@ def in_the_future(shown: str) -> InvalidInput:
     )
 
 
-def _clock(text: str, hour: str, minute: str, second: str | None = None) -> time:
-    h, m, s = int(hour), int(minute), int(second or 0)
+def _clock(
+    text: str, hour: str, minute: str | None, second: str | None = None, half: str | None = None
+) -> time:
+    """A time of day: 24-hour (14:30), or 12-hour with am/pm (9am, 3:30 pm, 12am = 00:00)."""
+    h, m, s = int(hour), int(minute or 0), int(second or 0)
+    if half is not None:
+        if not 1 <= h <= 12:
+            raise _invalid(text)
+        h = h % 12 + (12 if half == "pm" else 0)
+    elif minute is None:  # "15" alone is a number, not a time
+        raise _invalid(text)
     if h > 23 or m > 59 or s > 59:
         raise _invalid(text)
     return time(h, m, s)
 
 
+def _day(word: str | None, today: date) -> date:
+    """The day ``word`` names, up to today: a weekday is its latest, "last" one before today."""
+    if word in (None, "today"):
+        return today
+    if word == "yesterday":
+        return today - timedelta(days=1)
+    last, _, weekday = str(word).rpartition(" ")
+    back = (today.weekday() - WEEKDAYS.index(weekday)) % 7
+    return today - timedelta(days=back or (7 if last else 0))
+
+
 def _day_and_time(text: str, match: re.Match[str], now: datetime, zone: ZoneInfo) -> datetime:
-    word, hour, minute = match.groups()
+    word, hour, minute, half = match.groups()
+    if word == "tomorrow":
+        raise in_the_future(text)
     local_now = now.astimezone(zone)
-    day = local_now.date() - timedelta(days=1 if word == "yesterday" else 0)
+    day = _day(word, local_now.date())
     if hour is None:
-        if word == "today":
+        if day == local_now.date():
             return now.astimezone(UTC)
         return _wall_clock(day, local_now.time().replace(tzinfo=None), zone)
-    return _wall_clock(day, _clock(text, hour, minute), zone)
+    return _wall_clock(day, _clock(text, hour, minute, half=half), zone)
 
 
 def _ago(text: str, match: re.Match[str], now: datetime) -> datetime:

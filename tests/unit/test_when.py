@@ -169,8 +169,14 @@ def test_other_timezone_east_of_utc() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "tomorrow",
         "next week",
+        "next friday",
+        "last",
+        "15",
+        "13pm",
+        "0am",
+        "friday 25:00",
+        "fri 10:00",
         "2h",
         "ago",
         "-2h ago",
@@ -242,3 +248,30 @@ def test_zone_or_utc_falls_back_to_utc_for_unknown_or_missing_names() -> None:
     assert zone_or_utc("Nowhere/Special").key == "UTC"
     assert zone_or_utc("").key == "UTC"
     assert zone_or_utc(NY).key == NY
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("friday 15:00", utc(2026, 3, 6, 20, 0)),  # EST before Sunday's change: UTC-5
+        ("Friday at 3pm", utc(2026, 3, 6, 20, 0)),
+        ("sunday at 3:30 pm", utc(2026, 3, 8, 19, 30)),  # EDT from that morning
+        ("tuesday 9am", utc(2026, 3, 10, 13, 0)),  # today is Tuesday
+        ("last tuesday 9am", utc(2026, 3, 3, 14, 0)),  # the one before today
+        ("monday", utc(2026, 3, 9, 15, 0)),  # its day at the same clock time, as yesterday
+        ("tuesday", NOW),
+        ("9:30", utc(2026, 3, 10, 13, 30)),  # a time alone is today's
+        ("at 9am", utc(2026, 3, 10, 13, 0)),
+        ("12am", utc(2026, 3, 10, 4, 0)),
+        ("12pm", utc(2026, 3, 10, 16, 0)),
+        ("yesterday 11 PM", utc(2026, 3, 10, 3, 0)),
+    ],
+)
+def test_weekdays_and_times_of_day_as_people_type_them(text: str, expected: datetime) -> None:
+    assert parse_when(text, now=NOW, tz=NY) == expected
+
+
+@pytest.mark.parametrize("text", ["tomorrow", "tomorrow 10:00", "Tomorrow at 9am"])
+def test_tomorrow_is_read_and_refused_as_the_future(text: str) -> None:
+    with pytest.raises(InvalidInput, match="is in the future; log a meeting once it has started"):
+        parse_when(text, now=NOW, tz=NY)
