@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.clock import read_clock
+
 DEFAULT_DATABASE_URL = "sqlite:///accountbot.db"
 
 
@@ -148,15 +150,14 @@ class Settings(BaseSettings):
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
 def check_clock_time(value: str, name: str) -> str:
-    """`9:00` or `09:00` as `09:00`; anything else a ValueError naming the setting."""
-    match = _CLOCK.fullmatch(value.strip())
-    if match is None:
-        raise ValueError(f"{name} must be a time of day like 09:00, not {value!r}")
-    return f"{int(match[1]):02d}:{match[2]}"
+    """`9:00`, `09:00` or `9am` as `09:00`; anything else a ValueError naming the setting."""
+    at = read_clock(value)
+    if at is None:
+        raise ValueError(f"{name} must be a time of day like 09:00 or 9am, not {value!r}")
+    return f"{at:%H:%M}"
 
 
 def parse_days(value: str, name: str) -> list[str]:

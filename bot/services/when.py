@@ -25,6 +25,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import CLOCK, clock_of
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from storage.zones import zone_or_utc as zone_or_utc  # the rule SQLite's local dates use too
@@ -36,10 +37,9 @@ FUTURE_TOLERANCE = timedelta(hours=1)  # …and up to an hour ahead (a call just
 _FAR_DAYS = 2 * 366  # beyond this a date is refused before any time zone arithmetic
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CLOCK = r"([0-9]{1,2})(?::([0-9]{2}))? ?(am|pm)?"
 _DAY_TIME = re.compile(
     rf"^(?:(today|yesterday|tomorrow|(?:last )?(?:{'|'.join(WEEKDAYS)}))(?: |$))?"
-    rf"(?:(?:at )?{_CLOCK})?$"
+    rf"(?:(?:at )?{CLOCK})?$"
 )
 _AGO = re.compile(
     r"^([0-9]{1,6}) ?(m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|wk|wks|week|weeks)"
@@ -105,17 +105,10 @@ def in_the_future(shown: str) -> InvalidInput:
 def _clock(
     text: str, hour: str, minute: str | None, second: str | None = None, half: str | None = None
 ) -> time:
-    """A time of day: 24-hour (14:30), or 12-hour with am/pm (9am, 3:30 pm, 12am = 00:00)."""
-    h, m, s = int(hour), int(minute or 0), int(second or 0)
-    if half is not None:
-        if not 1 <= h <= 12:
-            raise _invalid(text)
-        h = h % 12 + (12 if half == "pm" else 0)
-    elif minute is None:  # "15" alone is a number, not a time
+    at = clock_of(hour, minute, half, second)
+    if at is None:
         raise _invalid(text)
-    if h > 23 or m > 59 or s > 59:
-        raise _invalid(text)
-    return time(h, m, s)
+    return at
 
 
 def _day(word: str | None, today: date) -> date:
