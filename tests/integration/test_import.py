@@ -499,6 +499,24 @@ async def test_other_kinds_check_their_own_rules(db: Database) -> None:
     ]
 
 
+async def test_time_zones_are_stored_by_their_iana_name_however_the_sheet_names_them(
+    db: Database,
+) -> None:
+    await import_text(
+        db, "teams", "name,slack_channel_id,timezone\nAPAC,,Singapore Standard Time\n"
+    )
+    await import_text(
+        db,
+        "users",
+        USERS_HEADER + "ann@example.com,Ann,am,APAC,,,,auckland\nbo@example.com,Bo,am,APAC,,,,\n",
+    )
+    async with db.read_only() as session:
+        team_zone = await session.scalar(select(Team.timezone))
+        zones = dict((await session.execute(select(User.email, User.timezone))).all())
+    assert team_zone == "Asia/Singapore"
+    assert zones == {"ann@example.com": "Pacific/Auckland", "bo@example.com": None}
+
+
 async def test_users_need_a_known_team_unless_head_or_ops_and_unique_chat_ids(
     db: Database,
 ) -> None:
@@ -515,7 +533,7 @@ async def test_users_need_a_known_team_unless_head_or_ops_and_unique_chat_ids(
     assert await rejection(db, "users", USERS_HEADER + rows) == [
         "line 2: team: required for role am (only head and ops may have no team)",
         "line 3: timezone: unknown timezone 'Mars/Olympus' (expected an IANA name like "
-        "Europe/Berlin)",
+        "Europe/Berlin, or a city like Berlin)",
         'line 4: team: no team named "Support" (import teams first)',
         'line 4: slack_user_id: "U0ANN" already belongs to ann.lee@example.com',
         'line 6: slack_user_id: "U0Y" is also on line 5',

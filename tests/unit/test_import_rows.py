@@ -20,13 +20,13 @@ from bot.services.imports.cells import (
     parse_datetime,
     parse_email,
     parse_enum,
-    parse_timezone,
 )
 from bot.services.imports.header import Columns, Header, HeaderError, column_key
 from bot.services.imports.kinds import SPECS, ImportKind
 from bot.services.imports.numbers import parse_decimal, parse_money
 from bot.services.imports.reader import read_cells, read_csv, read_xlsx
 from bot.services.imports.rows import parse_meeting, parse_team, parse_user
+from bot.zone_names import read_zone
 from storage.models import MeetingKind, Role, SignalKind
 
 TEAMS = Columns(("name", "slack_channel_id", "timezone"), ("name",))
@@ -140,10 +140,10 @@ def test_yes_no_values_enums_time_zones_and_emails_ignore_case() -> None:
     with pytest.raises(ValueError) as unknown:
         parse_enum(Role, "boss")
     assert str(unknown.value) == "unknown value 'boss' (expected one of: am, lead, head, ops)"
-    assert parse_timezone("america/new_york") == "America/New_York"
-    assert parse_timezone("utc") == "UTC"
+    assert read_zone("america/new_york") == "America/New_York"
+    assert read_zone("utc") == "UTC"
     with pytest.raises(ValueError, match="unknown timezone 'CET\\+1'"):
-        parse_timezone("CET+1")
+        read_zone("CET+1")
     assert parse_email("Ann.Lee@Example.COM") == "ann.lee@example.com"
     for text in ("ann", "ann@@x", "ann lee@x.com"):
         with pytest.raises(ValueError, match="not an email address"):
@@ -257,7 +257,8 @@ def test_team_timezone_defaults_to_utc_and_bad_cells_are_named() -> None:
     parse_team(long_name)
     assert [str(p) for p in long_name.problems] == [
         "line 6: name: longer than 200 characters",
-        "line 6: timezone: unknown timezone 'Mars' (expected an IANA name like Europe/Berlin)",
+        "line 6: timezone: unknown timezone 'Mars' (expected an IANA name like Europe/Berlin, "
+        "or a city like Berlin)",
     ]
 
 
@@ -391,3 +392,33 @@ def test_workbook_cells_read_as_their_csv_text_would(tmp_path: Path) -> None:
             "  as typed ",
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "zone"),
+    [
+        ("London", "Europe/London"),
+        ("new york", "America/New_York"),
+        ("Buenos_Aires", "America/Argentina/Buenos_Aires"),  # old and new names: one zone
+        ("W. Europe Standard Time", "Europe/Berlin"),  # as Outlook and Azure AD export it
+        ("Pacific Standard Time", "America/Los_Angeles"),
+        ("  Asia/Singapore ", "Asia/Singapore"),
+    ],
+)
+def test_a_timezone_is_read_from_a_city_or_a_windows_name(written: str, zone: str) -> None:
+    assert read_zone(written) == zone
+
+
+@pytest.mark.parametrize(
+    ("written", "advice"),
+    [
+        ("UTC+2", "'UTC+2' is a fixed offset, which ignores daylight saving time: write the zone"),
+        ("GMT-05:00", "fixed offset"),
+        ("Londn", "unknown timezone 'Londn'; did you mean Europe/London?"),
+        ("Europe/Amsterdm", "did you mean Europe/Amsterdam?"),
+    ],
+)
+def test_an_unreadable_timezone_is_refused_with_what_to_write(written: str, advice: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        read_zone(written)
+    assert advice in str(refused.value)

@@ -16,7 +16,6 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar, cast
-from zoneinfo import available_timezones
 
 from bot.services.imports.local_dates import DateOrder, as_iso, looks_local
 from storage.keys import name_key
@@ -141,19 +140,6 @@ def parse_enum(enum: type[E], text: str) -> E:
 @cache
 def _members(enum: type[StrEnum]) -> dict[str, StrEnum]:
     return {member.value: member for member in enum}
-
-
-@cache
-def _zones() -> dict[str, str]:
-    return {zone.casefold(): zone for zone in available_timezones()}
-
-
-def parse_timezone(text: str) -> str:
-    """An IANA time zone name, returned in its canonical spelling ("europe/berlin" works)."""
-    zone = _zones().get(text.casefold())
-    if zone is None:
-        raise ValueError(f"unknown timezone {text!r} (expected an IANA name like Europe/Berlin)")
-    return zone
 
 
 def parse_email(text: str) -> str:

@@ -18,9 +18,9 @@ from bot.services.imports.cells import (
     RefKind,
     parse_bool,
     parse_email,
-    parse_timezone,
 )
 from bot.services.imports.numbers import parse_decimal, parse_money
+from bot.zone_names import read_zone
 from storage.models import (
     MEETING_KIND_MAX,
     MeetingKind,
@@ -43,7 +43,7 @@ def parse_team(c: Cells) -> ParsedRow:
             "name": name,
             "name_key": key,
             "slack_channel_id": c.text("slack_channel_id", max_length=40),
-            "timezone": c.value("timezone", parse_timezone) or "UTC",
+            "timezone": c.value("timezone", read_zone) or "UTC",
         },
     )
 
@@ -60,7 +60,7 @@ def parse_user(c: Cells) -> ParsedRow:
         "seniority": c.enum("seniority", Seniority),
         "slack_user_id": c.text("slack_user_id", max_length=40),
         "teams_aad_object_id": c.text("teams_aad_object_id", max_length=64),
-        "timezone": c.value("timezone", parse_timezone),
+        "timezone": c.value("timezone", read_zone),
     }
     return ParsedRow(c.line, values, {"team_id": team})
 
