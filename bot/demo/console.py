@@ -83,6 +83,8 @@ class Console:
         if word in local:
             await local[word](rest.strip())
             return
+        async with self.services.db.read_only() as session:  # as chat does, on every command
+            self.actor = await session.get(User, self.actor.id) or self.actor
         reply = await dispatch(self.context(), text)
         if reply.form == RECAP_FORM:
             self.show(reply)

@@ -20,7 +20,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("digest [TEAM]", "preview of your team's weekly digest (leads, heads, ops)"),
     ("talk [TRACK]", "talk tracks and templates: kick-off questions, renewal deck, objections"),
     ("home", "your accounts, most urgent first, with what needs doing"),
-    ("settings", "when and what I nudge you about: time, days, mute, vacation"),
+    ("settings", "when and what I nudge you about: time, days, mute, vacation, zone"),
     ("link-team TEAM", "in a channel: post this team's weekly digest here (leads, heads, ops)"),
     ("help", "this list"),
 )

@@ -5,6 +5,7 @@ settings time 08:30            your nudge time (your time zone)
 settings days mon-thu          the days you get nudges
 settings mute renewals         stop a kind of nudge (unmute to bring it back)
 settings vacation 2026-12-24   nothing is sent through that day; `vacation off` ends it
+settings zone Berlin           your time zone (a city or an IANA name); `zone team` for the team's
 settings reset                 back to the team's defaults
 """
 
@@ -16,15 +17,25 @@ from datetime import date
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.handlers.base import CommandContext, Handler, Reply, changing
-from bot.services.preferences import KIND_NAMES, NUDGE_KINDS, change_preferences, preferences_for
+from bot.services.preferences import (
+    KIND_NAMES,
+    NUDGE_KINDS,
+    change_preferences,
+    change_timezone,
+    preferences_for,
+)
 from bot.services.when import local_today
 from bot.settings import check_clock_time, parse_days
+from bot.zone_names import read_zone
+from storage.models import User
 
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 USAGE = (
     f"{cmd('settings time 08:30')}, {cmd('settings days mon-fri')}, "
-    f"{cmd('settings mute renewal')}, {cmd('settings vacation 2026-12-24')}"
+    f"{cmd('settings mute renewal')}, {cmd('settings vacation 2026-12-24')}, "
+    f"{cmd('settings zone Berlin')}"
 )
+TEAMS_ZONE = ("team", "default", "off", "reset")
 
 
 def _kind(word: str) -> str:
@@ -58,45 +69,64 @@ def _vacation(text: str, today: date) -> date:
     return until
 
 
+def _change(what: str, rest: str, today: date) -> dict[str, object]:
+    """What `settings WHAT REST` changes; ``timezone`` (None: the team's) is the person's own."""
+    try:
+        if what == "time":
+            return {"nudge_time": check_clock_time(rest, "The nudge time")}
+        if what == "days":
+            return {"working_days": parse_days(rest, "The days")}
+        if what in ("mute", "unmute"):
+            return {what: _kind(rest)}
+        if what == "vacation" and rest.casefold() in ("off", "over", "none", "end"):
+            return {"clear_vacation": True}
+        if what == "vacation":
+            return {"vacation_until": _vacation(rest, today)}
+        if what == "reset":
+            return {"reset": True}
+        if what in ("zone", "timezone") and rest:
+            return {"timezone": None if rest.casefold() in TEAMS_ZONE else read_zone(rest)}
+    except ValueError as error:
+        raise InvalidInput(str(error), hint=f"For example {USAGE}.") from None
+    if what in ("zone", "timezone"):
+        raise InvalidInput(
+            "Which time zone? Name a city or an IANA zone.",
+            hint=f"For example {cmd('settings zone Berlin')} or {cmd('settings zone team')}.",
+        )
+    raise InvalidInput("I can change: time, days, mute, unmute, vacation, zone, reset.")
+
+
+def _zone_from(person: User) -> str:
+    """Whose zone the person's is: their own, their team's, or the default (UTC)."""
+    if person.timezone:
+        return "you"
+    return "team" if person.team is not None and person.team.timezone else "default"
+
+
 async def settings(ctx: CommandContext, args: str) -> Reply:
     what, _, rest = args.strip().partition(" ")
     what, rest = what.casefold(), rest.strip()
-    today = local_today(ctx.now, ctx.actor.effective_timezone)
-    changed = ""
+    me = ctx.actor
     if what:
-        changes: dict[str, object] = {}
-        try:
-            if what == "time":
-                changes["nudge_time"] = check_clock_time(rest, "The nudge time")
-            elif what == "days":
-                changes["working_days"] = parse_days(rest, "The days")
-            elif what in ("mute", "unmute"):
-                changes[what] = _kind(rest)
-            elif what == "vacation" and rest.casefold() in ("off", "over", "none", "end"):
-                changes["clear_vacation"] = True
-            elif what == "vacation":
-                changes["vacation_until"] = _vacation(rest, today)
-            elif what == "reset":
-                changes["reset"] = True
-            else:
-                raise InvalidInput("I can change: time, days, mute, unmute, vacation, reset.")
-        except ValueError as error:
-            raise InvalidInput(str(error), hint=f"For example {USAGE}.") from None
+        change = _change(what, rest, local_today(ctx.now, me.effective_timezone))
         async with changing(ctx) as session:
-            await change_preferences(session, user=ctx.actor, now=ctx.now, **changes)  # type: ignore[arg-type]
-        changed = what
+            if "timezone" in change:
+                await change_timezone(session, user=me, zone=change["timezone"])  # type: ignore[arg-type]
+            else:
+                await change_preferences(session, user=me, now=ctx.now, **change)  # type: ignore[arg-type]
     async with ctx.services.db.read_only() as session:
-        prefs = (await preferences_for(session, [ctx.actor.id], ctx.services.settings))[
-            ctx.actor.id
-        ]
+        prefs = (await preferences_for(session, [me.id], ctx.services.settings))[me.id]
+        if what:  # read again: the change may be the zone
+            me = await session.get(User, me.id) or me
     return Reply(
         "settings",
         {
             "prefs": prefs,
-            "changed": changed,
-            "tz": ctx.actor.effective_timezone,
+            "changed": what,
+            "tz": me.effective_timezone,
+            "zone_from": _zone_from(me),
             "kinds": [(kind, KIND_NAMES[kind]) for kind in NUDGE_KINDS],
-            "on_vacation": prefs.on_vacation(today),
+            "on_vacation": prefs.on_vacation(local_today(ctx.now, me.effective_timezone)),
         },
     )
 

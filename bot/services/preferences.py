@@ -1,6 +1,8 @@
-"""A person's nudge settings: when (time, working days), what (muted kinds) and whether (vacation).
+"""A person's nudge settings: when (time, working days), what (muted kinds) and whether (vacation);
+and their own time zone.
 
-What a person has not set follows the deployment's settings (NUDGE_TIME, WORKING_DAYS).
+What a person has not set follows the deployment's settings (NUDGE_TIME, WORKING_DAYS), and
+their zone their team's.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import DAYS, Settings
+from storage.catalog import bump_catalog
 from storage.models import User, UserSettings
 
 # The kinds of nudges a person can mute (the nudge engine's kinds, plus stale objections).
@@ -116,3 +119,14 @@ async def change_preferences(
         row.vacation_until = None
     row.updated_at = now
     await session.flush()
+
+
+async def change_timezone(session: AsyncSession, *, user: User, zone: str | None) -> None:
+    """The person's own time zone (an IANA name; None: their team's again). Their today, nudge
+    time and typed times follow it; processes holding the zones in use are told through the
+    catalog generation, in this transaction."""
+    row = await session.get(User, user.id)
+    if row is None or row.timezone == zone:
+        return
+    row.timezone = zone
+    await bump_catalog(session)

@@ -487,7 +487,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "settings": {
         "prefs": Preferences("08:30", ("mon", "tue"), frozenset({EVIL, "renewal"}), TODAY, True),
         "changed": "mute",
-        "tz": "Europe/Berlin",
+        "tz": ZONE,
+        "zone_from": "team",
         "kinds": [(kind, KIND_NAMES[kind]) for kind in NUDGE_KINDS],
         "on_vacation": True,
     },

@@ -108,3 +108,13 @@ async def test_settings_change_time_days_mutes_and_vacation(world: SlackWorld) -
         ).one()
     assert (stored.working_days, stored.muted) == ("mon,wed", ["renewal"])
     assert "the default" in seen(await ask(world, "settings reset"))
+
+
+async def test_a_person_sets_their_own_time_zone_and_goes_back_to_the_teams(
+    world: SlackWorld,
+) -> None:
+    own = seen(await ask(world, "settings zone new york"))
+    assert "Saved." in own and "*Time zone*\nAmerica/New_York" in own
+    assert "did you mean America/New_York?" in seen(await ask(world, "settings zone new yrok"))
+    team = seen(await ask(world, "settings zone team"))
+    assert "*Time zone*\nUTC, the team's" in team

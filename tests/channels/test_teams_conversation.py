@@ -295,3 +295,11 @@ async def test_a_duplicate_activity_is_answered_once(teams_world: TeamsWorld) ->
         )
     assert logged == 1
     assert len(teams_world.connector.calls_to("send", "reply")) == 1
+
+
+async def test_settings_show_and_change_the_persons_time_zone(teams_world: TeamsWorld) -> None:
+    say = teams_world.send.personal_message
+    own = seen(await teams_world.say(say("settings zone Tokyo", ALICE_T)))
+    assert "Saved." in own and "Asia/Tokyo" in own
+    team = seen(await teams_world.say(say("settings zone team", ALICE_T)))
+    assert "the team's" in team and "Asia/Tokyo" not in team

@@ -5,7 +5,7 @@ The book and the `run` fixture are in console_fixtures.py.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -245,3 +245,32 @@ async def test_a_meeting_is_logged_on_a_weekday_at_a_time_of_day_as_people_say_i
     assert {NOW.replace(day=2, hour=9, minute=30), NOW.replace(hour=14)} <= {
         at.replace(tzinfo=NOW.tzinfo) for at in logged
     }
+
+
+async def test_a_person_sets_their_own_time_zone_and_everyone_counts_from_it_at_once(
+    sqlite_db: Database, book: dict[str, int], run: Run
+) -> None:
+    await renewing(sqlite_db, book["ann"], {"Ends Thursday": 1})
+    script = [  # one process: the zones it holds are read again once Ann's changes
+        "renewals 7",  # as Hana: Wednesday 23:00 in Singapore; Ann in London
+        "as ann@example.com",
+        "settings zone auckland",
+        "meeting acme robotics yesterday 9am",
+        "settings zone berln",
+        "as hana@example.com",
+        "renewals 7",
+    ]
+    out = await run("hana", "\n".join(script))
+    before, after = out.split("/account as hana@example.com")
+    assert "Ends Thursday · ends Thu 05 Mar 2026 (in 1 day) ·" in before
+    assert "Time zone       Pacific/Auckland\n" in before
+    assert "Logged a meeting with Acme Robotics on Wed 04 Mar 09:00" in before  # Thu 04:00 there
+    assert "unknown timezone 'berln'; did you mean Europe/Berlin?" in before
+    assert "Ends Thursday · ends Thu 05 Mar 2026 (today, Auckland time)" in after
+    back = await run("ann", "settings zone team")
+    assert "Time zone       Europe/London, the team's" in back
+    async with sqlite_db.read_only() as session:
+        stored = await session.get(User, book["ann"])
+        logged = await session.scalar(select(Meeting.occurred_at).order_by(Meeting.id.desc()))
+    assert stored is not None and stored.timezone is None
+    assert logged is not None and logged.replace(tzinfo=None) == datetime(2026, 3, 3, 20, 0)

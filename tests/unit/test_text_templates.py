@@ -37,10 +37,14 @@ def test_text_template_renders_hostile_data_without_control_characters(name: str
     assert not CONTROL.search(rendered.replace("\n", ""))
 
 
+NOT_TYPED = ("tz", "zone_from")  # a zone, read by zoneinfo; whose zone it is, set by the handler
+
+
 def _poison(data: dict[str, Any]) -> dict[str, Any]:
-    """Top-level strings (but time zones) get a terminal escape and a bidi override appended."""
+    """Top-level strings (but zones) get a terminal escape and a bidi override appended."""
     return {
-        k: (v + "\x1b[2J\u202e" if isinstance(v, str) and k != "tz" else v) for k, v in data.items()
+        k: (v + "\x1b[2J\u202e" if isinstance(v, str) and k not in NOT_TYPED else v)
+        for k, v in data.items()
     }
 
 
