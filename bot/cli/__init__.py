@@ -12,6 +12,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # wrapped lines of a docstring join, as in a paragraph
 )
 
 for module in (db, reports, delivery, demo, teams):

@@ -212,3 +212,10 @@ def test_every_command_has_help() -> None:
         result = run(command, "--help")
         assert result.exit_code == 0, command
         assert "Usage" in result.output
+
+
+def test_the_list_of_commands_reads_each_ones_help_as_one_paragraph() -> None:
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "220"})
+    assert result.exit_code == 0
+    digest = next(line for line in result.output.splitlines() if " digest " in line)
+    assert "ISO week against targets, the change from the week before and why" in digest
