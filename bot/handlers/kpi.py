@@ -63,7 +63,12 @@ async def kpi(ctx: CommandContext, args: str) -> Reply:
                 targets=services.kpi_targets,
                 playbooks=services.playbooks,
             )
-            return Reply("kpi_me", {"week": str(week), "through": today, "am": mine})
+            k = mine.kpis
+            idle = not (k.accounts_active or k.churned_accounts or k.meetings)
+            return Reply(
+                "kpi_me",
+                {"week": str(week), "through": today, "am": mine, "nothing_to_measure": idle},
+            )
         team = await _team_for(ctx, session, rest.strip(), "kpi team")
         today = _today(ctx, team.timezone)
         week = IsoWeek.containing(today)

@@ -526,7 +526,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "reason": LONG,
         "fields": RecapFields(summary=(EVIL + LONG)[:3000], next_steps=LONG, upsell_spotted=LONG),
     },
-    "kpi_me": {"week": "2026-W10", "through": TODAY, "am": am(1)},
+    "kpi_me": {"week": "2026-W10", "through": TODAY, "am": am(1), "nothing_to_measure": False},
+    "kpi_me:idle": {"week": "2026-W10", "through": TODAY, "am": am(1), "nothing_to_measure": True},
     "kpi_team": {"report": report(), "week_to_date": True},
     "digest": digest_data(preview=True),
     "digest:posted": {

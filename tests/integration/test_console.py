@@ -162,7 +162,10 @@ async def test_kpi_alone_is_an_ams_own_numbers_and_a_leads_teams(run: Run) -> No
     assert "Your numbers, Ann Smith, week 2026-W10" in await run("ann", "kpi")
     lead = await run("lea", "kpi\nkpi me")
     assert "Atlas, week 2026-W10 so far (Mon 02 Mar 2026 – Wed 04 Mar 2026" in lead
-    assert "Your numbers, Lea Lead" in lead.partition("/account kpi me")[2]
+    lead_own = lead.partition("/account kpi me")[2]
+    assert "Your numbers, Lea Lead" in lead_own
+    assert "nothing to measure yet: `kpi team` shows your team's." in lead_own  # owns none
+    assert "On target everywhere" not in lead_own
     head = await run("hana", "kpi\nkpi atlas\nkpi atlantis")
     assert "You are not in a team; name one, e.g. `kpi team Atlas`." in head
     assert "Atlas, week 2026-W10 so far" in head  # `kpi TEAM`, as `digest TEAM`

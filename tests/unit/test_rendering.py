@@ -19,6 +19,7 @@ from bot.rendering import (
 )
 from bot.services.portfolio import AccountList, AccountRow
 from bot.services.renewals import RenewalRow
+from tests.channels.hostile_data import MESSAGES
 
 
 def _surface(tmp_path: Path, surface: str, name: str, body: str) -> Renderer:
@@ -145,3 +146,13 @@ def test_an_account_list_names_the_owners_zone_when_their_today_is_not_the_reade
 ) -> None:
     rendered = rendered_list(surface, {"Kiwi Co": 0}, owner_zone="Pacific/Auckland")
     assert "renews 04 Mar (today, Auckland time)" in rendered
+
+
+@pytest.mark.parametrize("surface", ["text", "slack", "teams"])
+def test_kpi_me_of_someone_who_owns_nothing_says_so_and_points_to_the_team(surface: str) -> None:
+    renderer = Renderer(surface, clock=lambda: datetime(2026, 3, 4, 15, tzinfo=UTC))  # type: ignore[arg-type]
+    idle = renderer.render_text("kpi_me", MESSAGES["kpi_me:idle"])
+    assert "nothing to measure yet" in idle and "kpi team" in idle
+    assert "On target" not in idle and "below your target" not in idle
+    busy = renderer.render_text("kpi_me", MESSAGES["kpi_me"])
+    assert "nothing to measure" not in busy
