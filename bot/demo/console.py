@@ -139,15 +139,19 @@ class Console:
         self.show_escalation_preview(reply)
 
     def ask_input(self, item: FormInput) -> str | None:
-        """One input at the prompt: a choice by number, value or label; Enter keeps a default."""
+        """One input at the prompt: a choice by number, value or label; Enter keeps what the
+        step already holds (a resumed step's, or the last try's), a choice only if it is one."""
         if item.type == "choice":
             for number, choice in enumerate(item.choices, start=1):
                 self.out.write(f"    {number}) {choice.label}\n")
-            default = f" [{item.choice_label(item.value)}]" if item.value else ""
-            answer = self.ask(f"  {item.label}{default}: ")
+            label = item.choice_label(item.value)
+            answer = self.ask(f"  {item.label}{f' [{label}]' if label else ''}: ")
             if answer is None:
                 return None
-            return _choice_value(item, answer) if answer.strip() else (item.value or "")
+            return _choice_value(item, answer) if answer.strip() else (item.value if label else "")
+        if item.value:
+            answer = self.ask(f"  {item.label} [{item.value}]: ")
+            return answer if answer is None or answer.strip() else item.value
         optional = "" if item.required else " (optional, Enter to skip)"
         example = f" ({item.placeholder})" if item.placeholder else ""
         return self.ask(f"  {item.label}{optional}{example}: ")

@@ -332,14 +332,24 @@ VALID = {
 # step -> what is typed wrong, the input it is wrong in, what the card says
 INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("classify", {**CLASSIFY, "contact_name": "  "}, "contact_name", "Please fill this in."),
-    ("classify", {**CLASSIFY, "decision_maker": "maybe"}, "decision_maker", "Choose one of: Yes"),
+    (
+        "classify",
+        {**CLASSIFY, "decision_maker": "maybe"},
+        "decision_maker",
+        "“maybe” is not a choice. Choose one of “Yes",
+    ),
     ("classify", {**CLASSIFY, "summary": "x" * 201}, "summary", "(it has 201)"),
-    ("kind", {"kind": "bogus"}, "kind", "Choose one of: Legitimate: backed by data"),
+    ("kind", {"kind": "bogus"}, "kind", "Choose one of “Legitimate: backed by data"),
     ("validate", {"reaction": "y" * 501}, "reaction", "Keep it to 500 characters (it has 501)"),
     ("clarify", {**CLARIFY, "restatement": ""}, "restatement", "Please fill this in."),
     ("ask", {"answer_1": "", "answer_2": " ", "answer_3": ""}, "answer_1", "at least one"),
     ("escalate", {"note": "z" * 501}, "note", "Keep it to 500 characters (it has 501)"),
-    ("resolve", {**RESOLVE, "outcome": ""}, "outcome", "Choose one: Resolved, Escalated further"),
+    (
+        "resolve",
+        {**RESOLVE, "outcome": ""},
+        "outcome",
+        "Choose one of “Resolved”, “Escalated further” or “Lost”.",
+    ),
 ]
 
 

@@ -123,11 +123,45 @@ async def test_wrong_answers_are_explained_and_asked_again(sqlite_db: Database, 
     out = await run("ann", "\n".join(script))
     assert "Please fix:" in out
     assert "Who raised it?: Please fill this in." in out
-    assert "Where did it come up?: Choose one of: On a call, In a meeting, By email." in out
+    assert (
+        "Where did it come up?: “fax” is not a choice. "
+        "Choose one of “On a call”, “In a meeting” or “By email”." in out
+    )
     assert "The objection in one line: Keep it to 200 characters (it has 201)." in out
     assert "step 2 of 7: What kind of objection is it?" in out
     [found] = await _objections(sqlite_db)
     assert found.contact_name == "Priya Shah"
+
+
+async def test_asked_again_enter_keeps_what_was_typed_and_a_wrong_choice_is_not_offered(
+    sqlite_db: Database, run: Run
+) -> None:
+    script = [
+        "objection acme robotics",
+        "Priya Shah",
+        "maybe",  # not a choice
+        "1",
+        "1",
+        "",  # the one line missing
+        # asked again: Enter keeps Priya Shah and the choices made; the wrong one is asked for
+        "",
+        "2",
+        "",
+        "",
+        "Costs doubled",
+    ]
+    out = await run("ann", "\n".join(script))
+    again = out.split("Please fix:")[1]
+    assert "Who raised it? [Priya Shah]: " in again
+    assert "Do they make the decision?: " in again and "[maybe]" not in again
+    assert "Did they back it with data? [Yes, a report, numbers or a source]: " in again
+    assert "step 2 of 7" in again
+    [found] = await _objections(sqlite_db)
+    assert (found.contact_name, found.decision_maker, found.channel) == (
+        "Priya Shah",
+        False,
+        "call",
+    )
 
 
 async def test_end_of_input_stops_the_walk_and_keeps_what_was_saved(

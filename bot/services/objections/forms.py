@@ -74,6 +74,14 @@ def step_inputs(
     ]
 
 
+def _choose_one(item: FormInput) -> str:
+    """`Choose one of “Yes, they decide or sign” or “No, or not alone”.`: quoted, since labels
+    hold commas."""
+    labels = [f"“{choice.label}”" for choice in item.choices]
+    listed = ", ".join(labels[:-1]) + f" or {labels[-1]}" if len(labels) > 1 else labels[0]
+    return f"Choose one of {listed}."
+
+
 def read_form(inputs: list[FormInput], given: Mapping[str, object]) -> ReadForm:
     """What was typed into ``inputs``, cleaned, with what to fix by input id."""
     values: dict[str, str | None] = {}
@@ -83,11 +91,11 @@ def read_form(inputs: list[FormInput], given: Mapping[str, object]) -> ReadForm:
         text = typed_clean(raw).strip() if isinstance(raw, str) else ""
         values[item.id] = text or None
         if item.type == "choice":
-            allowed = ", ".join(c.label for c in item.choices)
             if text and item.choice_label(text) is None:
-                problems[item.id] = f"Choose one of: {allowed}."
+                shown = text if len(text) <= 40 else text[:39] + "…"
+                problems[item.id] = f"“{shown}” is not a choice. {_choose_one(item)}"
             elif not text and item.required:
-                problems[item.id] = f"Choose one: {allowed}."
+                problems[item.id] = _choose_one(item)
         elif not text and item.required:
             problems[item.id] = "Please fill this in."
         elif len(text) > item.max_length:
