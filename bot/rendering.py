@@ -34,6 +34,7 @@ from bot.formatting import (
     pct,
     short_day,
     truncate_text,
+    typed_minute,
     utc_minute,
     zone_city,
 )
@@ -147,6 +148,7 @@ class Renderer:
                 value, tz, fmt, today=self.today()
             ),
             utc_minute=utc_minute,
+            typed_minute=typed_minute,
             truncate_text=truncate_text,
             chunks=chunks,
             count_of=count_of,

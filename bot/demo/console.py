@@ -102,13 +102,14 @@ class Console:
         answers: dict[str, str | None] = {}
         questions = list(RECAP_QUESTIONS)
         if form.data.get("meeting") is None:
-            questions.append(("meeting_when", "When was the meeting (e.g. `yesterday 15:00`)"))
+            questions.append(("meeting_when", "When was the meeting (e.g. `friday 3pm`) [now]"))
         for key, label in questions:
             answer = self.ask(f"  {label}: ")
             if answer is None:
                 self.say("Recap cancelled; nothing was saved.")
                 return
-            answers[key] = answer
+            # as the chat forms, whose "when" starts as "now"
+            answers[key] = answer or ("now" if key == "meeting_when" else answer)
         try:
             reply = await submit_recap(
                 self.context(),

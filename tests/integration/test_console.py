@@ -277,3 +277,21 @@ async def test_a_person_sets_their_own_time_zone_and_everyone_counts_from_it_at_
         logged = await session.scalar(select(Meeting.occurred_at).order_by(Meeting.id.desc()))
     assert stored is not None and stored.timezone is None
     assert logged is not None and logged.replace(tzinfo=None) == datetime(2026, 3, 3, 20, 0)
+
+
+async def test_home_shows_a_recap_command_as_it_is_typed_and_enter_logs_a_meeting_now(
+    sqlite_db: Database, book: dict[str, int], run: Run
+) -> None:
+    await renewing(sqlite_db, book["ann"], {"Quiet Co": 200})  # no meeting waiting
+    home = await run("ann", "home")
+    typed = "`recap Acme Robotics 2026-03-02 15:00`"  # the meeting two days ago, London time
+    assert f"Recap missing for the sync meeting 2 days ago  → {typed}" in home
+    out = await run(
+        "ann", f"{typed.strip('`')}\nKick-off went well\n\n\nrecap quiet co\nMet\n\n\n\n"
+    )
+    assert "Recap saved for Acme Robotics (sync meeting on Mon 02 Mar 15:00)" in out
+    assert "When was the meeting (e.g. `friday 3pm`) [now]: " in out
+    assert "Recap saved for Quiet Co" in out
+    async with sqlite_db.read_only() as session:
+        quiet = await session.scalar(select(Meeting).where(Meeting.recap == "Met"))
+    assert quiet is not None and quiet.occurred_at.replace(tzinfo=None) == NOW.replace(tzinfo=None)
