@@ -16,14 +16,24 @@ from tzlocal.windows_tz import win_tz
 EXAMPLE = "an IANA name like Europe/Berlin, or a city like Berlin"
 # Old spellings and fixed offsets, never a city's own zone.
 _NOT_CITIES = ("Etc/", "SystemV/", "US/", "Canada/", "Mexico/", "Brazil/", "Chile/")
-_OFFSET = re.compile(r"(?:utc|gmt)? ?[+-−] ?[0-9]{1,2}(?::?[0-9]{2})?", re.IGNORECASE)
+# In tzdata but no place: the server's own zone, and a placeholder that reads "Local time
+# zone must be set".
+_NOT_ZONES = frozenset({"localtime", "Factory"})
+_OFFSET = re.compile(r"(?:utc|gmt)? ?[+\-−] ?[0-9]{1,2}(?::?[0-9]{2})?", re.IGNORECASE)
 
 
 @cache
 def _by_name() -> dict[str, str]:
-    """Every IANA name and Windows name, casefolded, to its IANA spelling."""
-    names = {windows.casefold(): zone for windows, zone in win_tz.items()}
-    names.update({zone.casefold(): zone for zone in available_timezones()})
+    """Every IANA name and Windows name, casefolded, to its IANA spelling. Windows' fixed
+    offsets ("UTC-11") are left to be refused as any other offset."""
+    names = {
+        windows.casefold(): zone
+        for windows, zone in win_tz.items()
+        if not _OFFSET.fullmatch(windows)
+    }
+    names.update(
+        {zone.casefold(): zone for zone in available_timezones() if zone not in _NOT_ZONES}
+    )
     return names
 
 

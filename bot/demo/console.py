@@ -108,8 +108,9 @@ class Console:
             if answer is None:
                 self.say("Recap cancelled; nothing was saved.")
                 return
-            # as the chat forms, whose "when" starts as "now"
-            answers[key] = answer or ("now" if key == "meeting_when" else answer)
+            if key == "meeting_when" and not answer.strip():
+                answer = "now"  # as the chat forms, whose "when" starts as "now"
+            answers[key] = answer
         try:
             reply = await submit_recap(
                 self.context(),

@@ -63,8 +63,8 @@ async def kpi(ctx: CommandContext, args: str) -> Reply:
                 targets=services.kpi_targets,
                 playbooks=services.playbooks,
             )
-            k = mine.kpis
-            idle = not (k.accounts_active or k.churned_accounts or k.meetings)
+            numbers = mine.kpis
+            idle = not (numbers.accounts_active or numbers.churned_accounts or numbers.meetings)
             return Reply(
                 "kpi_me",
                 {"week": str(week), "through": today, "am": mine, "nothing_to_measure": idle},

@@ -111,7 +111,10 @@ async def settings(ctx: CommandContext, args: str) -> Reply:
         change = _change(what, rest, local_today(ctx.now, me.effective_timezone))
         async with changing(ctx) as session:
             if "timezone" in change:
-                await change_timezone(session, user=me, zone=change["timezone"])  # type: ignore[arg-type]
+                zone = change["timezone"]
+                await change_timezone(
+                    session, user=me, zone=zone if isinstance(zone, str) else None
+                )
             else:
                 await change_preferences(session, user=me, now=ctx.now, **change)  # type: ignore[arg-type]
     async with ctx.services.db.read_only() as session:

@@ -416,6 +416,8 @@ def test_a_timezone_is_read_from_a_city_or_a_windows_name(written: str, zone: st
         ("GMT-05:00", "fixed offset"),
         ("Londn", "unknown timezone 'Londn'; did you mean Europe/London?"),
         ("Europe/Amsterdm", "did you mean Europe/Amsterdam?"),
+        ("localtime", "unknown timezone 'localtime'"),  # the server's, not a place
+        ("UTC-11", "fixed offset"),  # a Windows name, but an offset all the same
     ],
 )
 def test_an_unreadable_timezone_is_refused_with_what_to_write(written: str, advice: str) -> None:
