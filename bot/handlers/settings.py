@@ -1,4 +1,4 @@
-"""`settings`: when and what accountbot sends you, and your vacation.
+"""`settings`: when and what accountbot sends you, your vacation, and your time zone.
 
 settings                       what is set now
 settings time 08:30            your nudge time (your time zone)
@@ -6,7 +6,7 @@ settings days mon-thu          the days you get nudges
 settings mute renewals         stop a kind of nudge (unmute to bring it back)
 settings vacation 2026-12-24   nothing is sent through that day; `vacation off` ends it
 settings zone Berlin           your time zone (a city or an IANA name); `zone team` for the team's
-settings reset                 back to the team's defaults
+settings reset                 nudge time, days, mutes and vacation back to the defaults
 """
 
 from __future__ import annotations
