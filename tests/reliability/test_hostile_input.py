@@ -29,7 +29,8 @@ BUG = "Sorry, something went wrong"
 FORM = "application/x-www-form-urlencoded"
 COMMANDS = [
     "status", "list", "ls", "playbook", "tick", "untick", "advance", "stage", "meeting",
-    "recap", "renewals", "kpi", "digest", "talk", "help", "",
+    "recap", "renewals", "kpi", "digest", "talk", "help", "", "home", "objections",
+    "settings", "settings time", "settings zone",
 ]  # fmt: skip
 ODD_WORDS = [
     "acme", "acme robotics", "Payload Systems", "payload", HOSTILE_NAME, "<!channel>",
@@ -39,6 +40,8 @@ ODD_WORDS = [
     "9999-12-31 23:59", "2026-02-30", "2026-03-04T10:00+99:00", "999999 weeks ago",
     "yesterday 25:00", "now", "force", "growth", "kickoff", "team", "me", "mine",
     "at-risk", "Atlas", "\u202eevil", "\x00", "\x1b[31m", "𝓐𝓬𝓶𝓮", "a" * 300,
+    "friday 3pm", "last sunday", "12am", "13pm", "tomorrow", "UTC+2", "Berlin",
+    "W. Europe Standard Time", "localtime",
 ]  # fmt: skip
 
 command_text = st.one_of(
