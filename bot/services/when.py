@@ -5,7 +5,7 @@
     ""  now  today            -> now
     yesterday                 -> the same local clock time one calendar day earlier
     friday                    -> the same on the latest Friday up to today ("last friday":
-                                 before today); any weekday, written out
+                                 before today); any weekday, also as fri, tues, thurs
     today 14:30               -> that local time today (also yesterday 9:00, friday at 3pm,
                                  last monday 9:30 am)
     14:30  at 9am  3:30 pm    -> that local time today
@@ -37,8 +37,12 @@ FUTURE_TOLERANCE = timedelta(hours=1)  # …and up to an hour ahead (a call just
 _FAR_DAYS = 2 * 366  # beyond this a date is refused before any time zone arithmetic
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Monday is 0: each day written out or shortened as people do ("fri", "tues", "thurs").
+_WEEKDAY = {name: n for n, day in enumerate(WEEKDAYS) for name in (day, day[:3])}
+_WEEKDAY |= {"tues": 1, "thur": 3, "thurs": 3}
+_DAY_NAMES = "|".join(sorted(_WEEKDAY, key=len, reverse=True))  # the longest first
 _DAY_TIME = re.compile(
-    rf"^(?:(today|yesterday|tomorrow|(?:last )?(?:{'|'.join(WEEKDAYS)}))(?: |$))?"
+    rf"^(?:(today|yesterday|tomorrow|(?:last )?(?:{_DAY_NAMES}))(?: |$))?"
     rf"(?:(?:at )?{CLOCK})?$"
 )
 _AGO = re.compile(
@@ -118,7 +122,7 @@ def _day(word: str | None, today: date) -> date:
     if word == "yesterday":
         return today - timedelta(days=1)
     last, _, weekday = str(word).rpartition(" ")
-    back = (today.weekday() - WEEKDAYS.index(weekday)) % 7
+    back = (today.weekday() - _WEEKDAY[weekday]) % 7
     return today - timedelta(days=back or (7 if last else 0))
 
 

@@ -232,17 +232,20 @@ async def test_days_counted_from_another_zones_today_name_that_zone(
 
 
 async def test_a_meeting_is_logged_on_a_weekday_at_a_time_of_day_as_people_say_it(
-    sqlite_db: Database, run: Run
+    sqlite_db: Database, book: dict[str, int], run: Run
 ) -> None:
+    await renewing(sqlite_db, book["ann"], {"Acme Sun": 200})
     script = (  # Wednesday 4 March, 15:00 in London
         "meeting acme robotics last monday at 9:30 am\n"
-        "meeting acme robotics wednesday 2pm\n"
-        "meeting acme robotics tomorrow 10:00"
+        "meeting acme robotics wed 2pm\n"
+        "meeting acme robotics tomorrow 10:00\n"
+        "meeting acme sun"  # an account's whole name wins over a day
     )
     out = await run("ann", script)
     assert "Logged a meeting with Acme Robotics on Mon 02 Mar 09:30" in out
     assert "Logged a meeting with Acme Robotics on Wed 04 Mar 14:00" in out
     assert "tomorrow 10:00 is in the future; log a meeting once it has started." in out
+    assert "Logged a meeting with Acme Sun on Wed 04 Mar 15:00" in out
     async with sqlite_db.read_only() as session:
         logged = (await session.scalars(select(Meeting.occurred_at))).all()
     assert {NOW.replace(day=2, hour=9, minute=30), NOW.replace(hour=14)} <= {

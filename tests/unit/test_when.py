@@ -176,7 +176,7 @@ def test_other_timezone_east_of_utc() -> None:
         "13pm",
         "0am",
         "friday 25:00",
-        "fri 10:00",
+        "frday 10:00",
         "2h",
         "ago",
         "-2h ago",
@@ -265,6 +265,9 @@ def test_zone_or_utc_falls_back_to_utc_for_unknown_or_missing_names() -> None:
         ("12am", utc(2026, 3, 10, 4, 0)),
         ("12pm", utc(2026, 3, 10, 16, 0)),
         ("yesterday 11 PM", utc(2026, 3, 10, 3, 0)),
+        ("fri 3pm", utc(2026, 3, 6, 20, 0)),  # as people shorten them
+        ("thurs 9:30", utc(2026, 3, 5, 14, 30)),
+        ("last tues", utc(2026, 3, 3, 16, 0)),
     ],
 )
 def test_weekdays_and_times_of_day_as_people_type_them(text: str, expected: datetime) -> None:
