@@ -30,6 +30,13 @@ from bot.zone_names import read_zone
 from storage.models import User
 
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+# "24 dec", "dec 24", "24 December 2026", "December 24, 2026"
+_DAY_MONTH = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)? ([a-z]{3,9})\.?(?:,? ([0-9]{4}))?")
+_MONTH_DAY = re.compile(r"([a-z]{3,9})\.? ([0-9]{1,2})(?:st|nd|rd|th)?(?:,? ([0-9]{4}))?")
 USAGE = (
     f"{cmd('settings time 08:30')}, {cmd('settings days mon-fri')}, "
     f"{cmd('settings mute renewal')}, {cmd('settings vacation 2026-12-24')}, "
@@ -51,15 +58,52 @@ def _kind(word: str) -> str:
     )
 
 
-def _vacation(text: str, today: date) -> date:
-    match = _DATE.fullmatch(text.removeprefix("until").strip())
+def _month(word: str) -> int | None:
+    """1-12 for a month written out or shortened to three letters or more ("dec", "sept",
+    "December"), else None."""
+    found = [
+        n for n, name in enumerate(MONTHS, start=1) if len(word) >= 3 and name.startswith(word)
+    ]
+    return found[0] if found else None
+
+
+def _exists(year: int, month: int, day: int) -> bool:
     try:
-        until = date(int(match[1]), int(match[2]), int(match[3])) if match else None
+        date(year, month, day)
     except ValueError:
-        until = None
+        return False
+    return True
+
+
+def _day_ahead(text: str, today: date) -> date | None:
+    """2026-12-24, or a day and a month in either order, or None. Without a year, the one
+    nearest today: `5 jan` in December is next January, `2 mar` on 4 March two days ago."""
+    cleaned = " ".join(text.casefold().removeprefix("until").split())
+    try:
+        if match := _DATE.fullmatch(cleaned):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _DAY_MONTH.fullmatch(cleaned):
+            day, month, year = match[1], _month(match[2]), match[3]
+        elif match := _MONTH_DAY.fullmatch(cleaned):
+            month, day, year = _month(match[1]), match[2], match[3]
+        else:
+            return None
+        if month is None:
+            return None
+        if year is not None:
+            return date(int(year), month, int(day))
+        years = (today.year - 1, today.year, today.year + 1)
+        near = [date(y, month, int(day)) for y in years if _exists(y, month, int(day))]
+        return min(near, key=lambda d: abs((d - today).days)) if near else None
+    except ValueError:  # 30 February, written with its year
+        return None
+
+
+def _vacation(text: str, today: date) -> date:
+    until = _day_ahead(text, today)
     if until is None:
         raise InvalidInput(
-            f"I can't read “{text}” as a date; write it like 2026-12-24.",
+            f"I can't read “{text}” as a date; write it like 2026-12-24 or 24 Dec.",
             hint=f"{cmd('settings vacation off')} ends a vacation.",
         )
     if until < today:

@@ -298,3 +298,19 @@ async def test_home_shows_a_recap_command_as_it_is_typed_and_enter_logs_a_meetin
     async with sqlite_db.read_only() as session:
         quiet = await session.scalar(select(Meeting).where(Meeting.recap == "Met"))
     assert quiet is not None and quiet.occurred_at.replace(tzinfo=None) == NOW.replace(tzinfo=None)
+
+
+async def test_a_vacation_is_set_to_a_day_written_as_people_write_it(run: Run) -> None:
+    script = [  # Wednesday 4 March 2026
+        "settings vacation 24 mar",
+        "settings vacation until March 27th",
+        "settings vacation 2 mar",  # the nearest 2 March was two days ago
+        "settings vacation 31 apr",
+        "settings vacation 5 jan 2027",
+    ]
+    out = await run("ann", "\n".join(script))
+    assert "Vacation        until Tue 24 Mar 2026" in out
+    assert "Vacation        until Fri 27 Mar 2026" in out
+    assert "2026-03-02 is in the past." in out
+    assert "I can't read “31 apr” as a date; write it like 2026-12-24 or 24 Dec." in out
+    assert "Vacation        until Tue 05 Jan 2027" in out
