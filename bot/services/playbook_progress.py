@@ -192,17 +192,19 @@ async def playbook_progress(
 
 
 def _step_id(account: Account, playbooks: PlaybookLibrary, step_id: str) -> str:
-    stage = _stage(account)
+    """The step ``step_id`` names: its id, or the one id holding it (`goals`: goals-questions)."""
+    stage, cleaned, shown = _stage(account), step_id.strip().casefold(), f"“{step_id.strip()}”"
     playbook = playbooks.playbooks.get(stage)
-    cleaned = step_id.strip().casefold()
     valid = [s.id for s in playbook.steps] if playbook else []
-    if cleaned not in valid:
-        listed = ", ".join(valid) if valid else "none"
-        raise InvalidInput(
-            f"“{step_id.strip()}” is not a step of the {stage} playbook. Steps: {listed}.",
-            hint=f"See them with {cmd('playbook ' + account.name)}.",
-        )
-    return cleaned
+    holding = [s for s in valid if cleaned and cleaned in s]
+    if cleaned in valid or len(holding) == 1:
+        return cleaned if cleaned in valid else holding[0]
+    raise InvalidInput(
+        f"{shown} fits several steps: {', '.join(holding)}."
+        if holding
+        else f"{shown} is not a step of the {stage} playbook. Steps: {', '.join(valid) or 'none'}.",
+        hint=f"See them with {cmd('playbook ' + account.name)}.",
+    )
 
 
 async def _toggled_follow_up(

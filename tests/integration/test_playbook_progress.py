@@ -179,6 +179,16 @@ async def test_unknown_step_is_invalid_input_listing_the_valid_ids(sqlite_db: Da
     assert await completions(sqlite_db) == 0
 
 
+async def test_a_step_is_named_by_part_of_its_id_when_only_one_holds_it(db: Database) -> None:
+    setup = await seed(db)
+    progress = await tick(db, setup, "KICK")  # kickoff
+    assert [s.id for s in progress.steps if s.done] == ["kickoff"]
+    with pytest.raises(InvalidInput) as caught:
+        await act(db, setup, "ann", tick_step, step_id="o")  # in kickoff, intro and goals
+    assert caught.value.message == "“o” fits several steps: kickoff, intro, goals."
+    assert await completions(db) == 1
+
+
 async def test_completion_before_the_stage_was_entered_does_not_count(db: Database) -> None:
     setup = await seed(db)
     async with db.unit_of_work() as session:
