@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.command_syntax import cmd
 from bot.errors import InvalidInput
 from bot.handlers.base import (
@@ -20,6 +22,15 @@ from bot.services.status import account_status
 from storage.models import Role, User
 
 LIST_SCOPES = ("mine", "team", "renewals", "at-risk")
+_DAYS_SAID = re.compile(r"^\s*(?:in )?(?:the )?next\b|(?<=[0-9])\s*(?:d|days?)\b")
+# Other ways people name a scope: `list at risk`, `list risky`, `list my`, `list renewal`.
+SCOPE_NAMES = {
+    **{scope: scope for scope in LIST_SCOPES},
+    **dict.fromkeys(("at risk", "atrisk", "risk", "risky", "at_risk"), "at-risk"),
+    **dict.fromkeys(("me", "my", "own", "my accounts"), "mine"),
+    **dict.fromkeys(("renewal", "renewing"), "renewals"),
+    **dict.fromkeys(("all", "everything", "everyone"), "team"),
+}
 PAGE_SIZE = 10
 
 
@@ -61,15 +72,20 @@ def default_scope(actor: User) -> str:
     return "mine" if actor.role is Role.AM else "team"
 
 
+def _scope_and_rest(args: str, actor: User) -> tuple[str, str]:
+    """`list at risk page 2` → ("at-risk", "page 2"); no scope: the person's default."""
+    words = args.casefold().split()
+    for taken in (2, 1):  # two-word names first: "at risk", "my accounts"
+        scope = SCOPE_NAMES.get(" ".join(words[:taken])) if len(words) >= taken else None
+        if scope is not None:
+            return scope, " ".join(words[taken:])
+    if not words or words[0] == "page":  # `list page 2`: the default scope, paged
+        return default_scope(actor), " ".join(words)
+    raise InvalidInput(f"I can list {', '.join(LIST_SCOPES)}.", hint=f"Try {cmd('list at-risk')}.")
+
+
 async def list_(ctx: CommandContext, args: str) -> Reply:
-    scope, _, rest = args.partition(" ")
-    if scope.casefold() == "page":  # `list page 2`: the default scope, paged
-        scope, rest = "", args
-    scope = scope.casefold() or default_scope(ctx.actor)
-    if scope not in LIST_SCOPES:
-        raise InvalidInput(
-            f"I can list {', '.join(LIST_SCOPES)}.", hint=f"Try {cmd('list at-risk')}."
-        )
+    scope, rest = _scope_and_rest(args, ctx.actor)
     page = page_number(rest) if rest else 1
     async with ctx.services.db.read_only() as session:
         result = await list_accounts(
@@ -94,9 +110,10 @@ async def list_(ctx: CommandContext, args: str) -> Reply:
 
 
 async def renewals(ctx: CommandContext, args: str) -> Reply:
-    """`renewals [DAYS] [page N]`: contracts ending in the next DAYS days (default 90)."""
+    """`renewals [DAYS] [page N]`: contracts ending in the next DAYS days (default 90); also
+    as people say it: `renewals next 30 days`, `renewals 30d`."""
     days_text, _, page_text = args.partition("page")
-    days_text = days_text.strip()
+    days_text = _DAYS_SAID.sub("", days_text.casefold()).strip()
     days = whole_number(days_text) if days_text else 90
     if days is None:
         raise InvalidInput(f"`renewals` takes a number of days, e.g. {cmd('renewals 30')}.")

@@ -314,3 +314,27 @@ async def test_a_vacation_is_set_to_a_day_written_as_people_write_it(run: Run) -
     assert "2026-03-02 is in the past." in out
     assert "I can't read “31 apr” as a date; write it like 2026-12-24 or 24 Dec." in out
     assert "Vacation        until Tue 05 Jan 2027" in out
+
+
+async def test_lists_and_renewals_read_their_scope_and_days_as_people_say_them(
+    sqlite_db: Database, book: dict[str, int], run: Run
+) -> None:
+    await renewing(sqlite_db, book["ann"], {f"Renewing {n:02}": n for n in range(12)})
+    script = [
+        "list at risk",
+        "list my accounts page 2",
+        "list renewal",
+        "renewals next 5 days",
+        "renewals 3d",
+        "list risk-ish",
+    ]
+    out = await run("ann", "\n".join(script))
+    said = dict(part.split("\n", 1) for part in out.split("/account ")[1:])
+    assert said["list at risk"].startswith("Accounts at risk")
+    assert said["list my accounts page 2"].startswith("Your accounts (11–")
+    assert "More: `list mine page 3`" not in said["list my accounts page 2"]
+    assert said["list renewal"].startswith("Renewals in the next 90 days (1–10 of 12)")
+    assert "More: `list renewals page 2`" in said["list renewal"]
+    assert said["renewals next 5 days"].startswith("Contracts ending in the next 5 days (1–6 of 6)")
+    assert said["renewals 3d"].startswith("Contracts ending in the next 3 days (1–4 of 4)")
+    assert said["list risk-ish"].startswith("I can list mine, team, renewals, at-risk.")
