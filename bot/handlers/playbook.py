@@ -85,12 +85,14 @@ async def stage(ctx: CommandContext, args: str) -> Reply:
     if words and words[-1].casefold() == "force":
         force, args = True, " ".join(words[:-1])
     name, target = _split_last(args, STAGE_USAGE)
-    if target.casefold() not in LIFECYCLE_STAGES:
+    typed = target.casefold()  # a stage, or its start: `adapt`, `onboard`
+    named = [s for s in LIFECYCLE_STAGES if s == typed or (len(typed) >= 3 and s.startswith(typed))]
+    if len(named) != 1:
         raise InvalidInput(
             f"Which stage? “{target}” is not one: {', '.join(LIFECYCLE_STAGES)}.",
             hint=f"Usage: {cmd(STAGE_USAGE)}, e.g. {cmd('stage Acme growth')}.",
         )
-    return await _change_stage(ctx, name, target.casefold(), force=force)
+    return await _change_stage(ctx, name, named[0], force=force)
 
 
 async def advance(ctx: CommandContext, args: str) -> Reply:

@@ -338,3 +338,9 @@ async def test_lists_and_renewals_read_their_scope_and_days_as_people_say_them(
     assert said["renewals next 5 days"].startswith("Contracts ending in the next 5 days (1–6 of 6)")
     assert said["renewals 3d"].startswith("Contracts ending in the next 3 days (1–4 of 4)")
     assert said["list risk-ish"].startswith("I can list mine, team, renewals, at-risk.")
+
+
+async def test_a_stage_is_named_by_its_start(run: Run) -> None:
+    out = await run("lea", "stage acme robotics gr\nstage acme robotics Adapt force")
+    assert "Which stage? “gr” is not one: onboarding, adaptation, growth, renewal." in out
+    assert "Acme Robotics moved from onboarding to adaptation" in out
