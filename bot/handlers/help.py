@@ -8,7 +8,10 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("status NAME", "stage, owner, renewal, MRR, recaps, objections and playbook progress"),
     ("list [mine|team|renewals|at-risk]", "your accounts, your team's, renewals, or those at risk"),
     ("playbook NAME", "the current stage's checklist; tick steps and advance the stage"),
-    ("tick NAME STEP / untick NAME STEP", "tick or untick a checklist step by its id"),
+    (
+        "tick NAME STEP / untick NAME STEP",
+        "tick or untick a checklist step by its id, or part of it",
+    ),
     ("advance NAME", "move to the next stage once every required step is done"),
     ("stage NAME STAGE [force]", "move an account to onboarding, adaptation, growth or renewal"),
     ("meeting NAME [when]", "log that a meeting happened (e.g. `friday 3pm`, `2h ago`)"),
@@ -26,11 +29,30 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
 )
 
 
+def _about(topic: str) -> list[tuple[str, str]]:
+    """The commands `help TOPIC` is about: those named TOPIC, or starting with it (`objection`
+    gives objection and objections); every command for no topic."""
+    word = topic.casefold().split()[0] if topic.split() else ""
+
+    def names(usage: str) -> list[str]:
+        return [alternative.split()[0] for alternative in usage.split(" / ")]
+
+    return [
+        (usage, summary)
+        for usage, summary in COMMAND_HELP
+        if not word
+        or any(n == word or (len(word) >= 3 and n.startswith(word)) for n in names(usage))
+    ]
+
+
 async def show_help(ctx: CommandContext, args: str, *, unknown: str | None = None) -> Reply:
+    about = _about(args)
+    if not about:  # `help zzz`: said so, and everything
+        unknown, about = unknown or args.split()[0], list(COMMAND_HELP)
     return Reply(
         "help",
         {
-            "commands": [{"usage": usage, "summary": summary} for usage, summary in COMMAND_HELP],
+            "commands": [{"usage": usage, "summary": summary} for usage, summary in about],
             "unknown": unknown,
             "actor_name": ctx.actor.name,
         },

@@ -45,9 +45,10 @@ async def kpi(ctx: CommandContext, args: str) -> Reply:
     # on its own, `kpi` is an AM's own numbers and everyone else's team's
     scope = scope.casefold() or ("me" if ctx.actor.role is Role.AM else "team")
     if scope not in ("me", "team"):
-        if ctx.actor.role not in (Role.HEAD, Role.OPS):
+        own = ctx.actor.team.name.casefold() if ctx.actor.team else None
+        if ctx.actor.role not in (Role.HEAD, Role.OPS) and args.strip().casefold() != own:
             raise InvalidInput(f"`kpi` takes `me` or `team`, e.g. {cmd('kpi team')}.")
-        scope, rest = "team", args  # `kpi Beacon`: heads and ops name any team
+        scope, rest = "team", args  # `kpi Beacon`: heads and ops any team, others their own
     services = ctx.services
     async with services.db.read_only() as session:
         if scope == "me":

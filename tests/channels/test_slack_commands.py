@@ -42,6 +42,15 @@ async def test_empty_command_answers_with_help(world: SlackWorld) -> None:
     assert "/account recap NAME" in seen(message)
 
 
+async def test_help_about_one_command_shows_that_command(world: SlackWorld) -> None:
+    about = seen(await ask(world, "help objection"))
+    assert "/account objection NAME" in about and "/account objections [NAME]" in about
+    assert "/account status NAME" not in about
+    unknown = seen(await ask(world, "help frobnicate"))
+    assert "I don't know the command “frobnicate”" in unknown
+    assert "/account status NAME" in unknown
+
+
 async def test_status_of_a_known_account_shows_its_name_stage_and_renewal(
     world: SlackWorld,
 ) -> None:

@@ -166,6 +166,8 @@ async def test_kpi_alone_is_an_ams_own_numbers_and_a_leads_teams(run: Run) -> No
     assert "Your numbers, Lea Lead" in lead_own
     assert "nothing to measure yet: `kpi team` shows your team's." in lead_own  # owns none
     assert "On target everywhere" not in lead_own
+    own_team = await run("lea", "kpi atlas")  # a lead names their own team as heads do any
+    assert "Atlas, week 2026-W10 so far" in own_team
     head = await run("hana", "kpi\nkpi atlas\nkpi atlantis")
     assert "You are not in a team; name one, e.g. `kpi team Atlas`." in head
     assert "Atlas, week 2026-W10 so far" in head  # `kpi TEAM`, as `digest TEAM`
