@@ -33,7 +33,6 @@ from storage.models import User
 log = logging.getLogger(__name__)
 
 EmailOf = Callable[[], Awaitable[str | None]]
-GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "good morning", "help"})
 # Answers that update the card the button was on (the checklist ticks in place).
 REPLACING_COMMANDS = frozenset({"tick", "untick", "advance", "stage"})
 ERROR_TEMPLATES = frozenset({"error", "apology", "choose_account", "unknown_user"})
@@ -61,7 +60,7 @@ class TeamsMessage:
 
 def command_text(text: str | None, bot_mentions: Sequence[str] = ()) -> str:
     """What the person asked for: the bot's leading @mentions, HTML and an `account` or
-    `/account` prefix removed, entities decoded, spaces collapsed; a greeting means help."""
+    `/account` prefix removed, entities decoded, spaces collapsed."""
     cleaned = text or ""
     stripped = True
     while stripped:  # "<at>accountbot</at> <at>accountbot</at> status" happens on replies
@@ -72,7 +71,7 @@ def command_text(text: str | None, bot_mentions: Sequence[str] = ()) -> str:
                 cleaned, stripped = cleaned[len(mention) :], True
     cleaned = " ".join(html.unescape(_TAGS.sub(" ", cleaned)).split())
     cleaned = _PREFIX.sub("", cleaned).strip()
-    return "help" if cleaned.casefold().rstrip("!.") in GREETINGS else cleaned
+    return cleaned
 
 
 class TeamsSurface:

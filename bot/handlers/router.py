@@ -24,6 +24,9 @@ from bot.handlers import (
 from bot.handlers.base import CommandContext, Handler, Reply, split_command
 from bot.services.once import AlreadyDone
 
+# Said to a bot before anything else; each is answered with what it can do.
+GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "good morning", "help"})
+
 log = logging.getLogger(__name__)
 
 COMMANDS: Mapping[str, Handler] = {
@@ -82,7 +85,7 @@ async def dispatch(ctx: CommandContext, text: str) -> Reply:
     command = ""
     try:
         command, args = split_command(text)
-        if not command:
+        if not command or f"{command} {args}".strip().rstrip("!.").casefold() in GREETINGS:
             return await help.show_help(ctx, "")
         handler = COMMANDS.get(command)
         if handler is None:

@@ -42,6 +42,12 @@ async def test_empty_command_answers_with_help(world: SlackWorld) -> None:
     assert "/account recap NAME" in seen(message)
 
 
+async def test_a_greeting_is_answered_with_help_everywhere(world: SlackWorld) -> None:
+    for greeting in ("hi", "Hello!", "good morning"):
+        answer = seen(await ask(world, greeting))
+        assert "here is what I can do" in answer and "I don't know" not in answer, greeting
+
+
 async def test_help_about_one_command_shows_that_command(world: SlackWorld) -> None:
     about = seen(await ask(world, "help objection"))
     assert "/account objection NAME" in about and "/account objections [NAME]" in about
