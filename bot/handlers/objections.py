@@ -23,9 +23,10 @@ from bot.handlers.base import (
     resolve_account,
 )
 from bot.services.objections.escalation import Escalation, escalation_recipient
-from bot.services.objections.lists import live_objections
+from bot.services.objections.lists import account_objections, live_objections
 from bot.services.objections.views import (
     DONE,
+    ObjectionSummary,
     facts_of,
     recorded_steps,
     screen_for,
@@ -104,7 +105,27 @@ async def objection(ctx: CommandContext, args: str) -> Reply:
     async with changing(ctx) as session:
         account = await resolve_account(ctx, session, args)
         started = await start_objection(session, account=account, actor=ctx.actor, now=ctx.now)
-        return await _shown(session, ctx, started, account)
+        live = await account_objections(
+            session,
+            account=account,
+            walk=ctx.services.playbooks.walk,
+            now=ctx.now,
+            stale_days=ctx.services.settings.objection_stale_days,
+        )
+        notice = _already_open([o for o in live if o.id != started.id])
+        return await _shown(session, ctx, started, account, notice=notice)
+
+
+def _already_open(others: list[ObjectionSummary]) -> str | None:
+    """A new walkthrough on an account with objections open: they may mean to carry one on."""
+    if not others:
+        return None
+    named = "; ".join(
+        f"#{o.id} “{o.summary}” at step {o.step_number}/{o.steps_total} "
+        f"({cmd(f'objection resume {o.id}')} carries it on)"
+        for o in others[:2]
+    )
+    return f"Already open on {others[0].account}: {named}. Go on here for a new one."
 
 
 async def resume(ctx: CommandContext, args: str) -> Reply:

@@ -185,3 +185,15 @@ async def test_end_of_input_before_anything_was_saved_leaves_nothing_behind(
     out = await run("ann", "objection acme robotics\nPriya")
     assert "Objection stopped; nothing was saved." in out
     assert await _objections(sqlite_db) == []
+
+
+async def test_a_new_walkthrough_names_the_objections_already_open_on_the_account(
+    sqlite_db: Database, run: Run
+) -> None:
+    first = await run("ann", "\n".join(LEGITIMATE[:9]))  # left open at step 4
+    assert "step 1 of 7" in first and "Already open" not in first
+    again = await run("ann", "objection acme robotics")
+    assert (
+        "Already open on Acme Robotics: #1 “Cost per lead doubled since September” at step 4/7 "
+        "(`objection resume 1` carries it on). Go on here for a new one." in again
+    )
