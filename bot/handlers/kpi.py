@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import chart_alt_text
@@ -47,6 +48,10 @@ async def kpi(ctx: CommandContext, args: str) -> Reply:
     if scope not in ("me", "team"):
         own = ctx.actor.team.name.casefold() if ctx.actor.team else None
         if ctx.actor.role not in (Role.HEAD, Role.OPS) and args.strip().casefold() != own:
+            async with ctx.services.db.read_only() as session:  # another team, or a typo?
+                named = await session.scalar(select(Team.id).where(Team.name_key == name_key(args)))
+            if named is not None:
+                raise Forbidden("Only heads and ops can look at another team's numbers.")
             raise InvalidInput(f"`kpi` takes `me` or `team`, e.g. {cmd('kpi team')}.")
         scope, rest = "team", args  # `kpi Beacon`: heads and ops any team, others their own
     services = ctx.services

@@ -14,6 +14,7 @@ from storage.models import AuditEntry, Meeting, StepCompletion, User
 from tests.integration.builders import (
     make_account,
     make_contract,
+    make_team,
 )
 from tests.integration.console_fixtures import NOW, Run
 
@@ -158,7 +159,11 @@ async def test_a_lead_sees_only_their_own_teams_numbers(run: Run) -> None:
     assert "Only heads and ops can look at another team's numbers." in out
 
 
-async def test_kpi_alone_is_an_ams_own_numbers_and_a_leads_teams(run: Run) -> None:
+async def test_kpi_alone_is_an_ams_own_numbers_and_a_leads_teams(
+    sqlite_db: Database, run: Run
+) -> None:
+    async with sqlite_db.unit_of_work() as session:
+        await make_team(session, name="Beacon")
     assert "Your numbers, Ann Smith, week 2026-W10" in await run("ann", "kpi")
     lead = await run("lea", "kpi\nkpi me")
     assert "Atlas, week 2026-W10 so far (Mon 02 Mar 2026 – Wed 04 Mar 2026" in lead
@@ -166,8 +171,10 @@ async def test_kpi_alone_is_an_ams_own_numbers_and_a_leads_teams(run: Run) -> No
     assert "Your numbers, Lea Lead" in lead_own
     assert "nothing to measure yet: `kpi team` shows your team's." in lead_own  # owns none
     assert "On target everywhere" not in lead_own
-    own_team = await run("lea", "kpi atlas")  # a lead names their own team as heads do any
+    own_team = await run("lea", "kpi atlas\nkpi beacon\nkpi weekly")  # their own, another, none
     assert "Atlas, week 2026-W10 so far" in own_team
+    assert "Only heads and ops can look at another team's numbers." in own_team
+    assert "`kpi` takes `me` or `team`, e.g. `kpi team`." in own_team
     head = await run("hana", "kpi\nkpi atlas\nkpi atlantis")
     assert "You are not in a team; name one, e.g. `kpi team Atlas`." in head
     assert "Atlas, week 2026-W10 so far" in head  # `kpi TEAM`, as `digest TEAM`
