@@ -14,8 +14,9 @@ from bot.handlers.base import (
 )
 from bot.playbooks import LIFECYCLE_STAGES
 from bot.services.access import can_change
-from bot.services.playbook_progress import playbook_progress, tick_step, untick_step
+from bot.services.playbook_progress import playbook_progress
 from bot.services.stage_change import change_stage
+from bot.services.step_ticks import tick_step, untick_step
 
 STAGE_USAGE = "stage NAME STAGE [force]"
 
@@ -39,7 +40,9 @@ async def show_playbook(ctx: CommandContext, args: str) -> Reply:
     return _playbook_reply(account.id, account.name, progress, editable=editable)
 
 
-def _playbook_reply(account_id: int, name: str, progress: object, *, editable: bool) -> Reply:
+def _playbook_reply(
+    account_id: int, name: str, progress: object, *, editable: bool, note: str | None = None
+) -> Reply:
     """The checklist; `editable` shows the tick and advance controls (read-only otherwise)."""
     return Reply(
         "playbook",
@@ -47,7 +50,7 @@ def _playbook_reply(account_id: int, name: str, progress: object, *, editable: b
             "account_id": account_id,
             "account": name,
             "progress": progress,
-            "note": None if editable else "You can read this checklist; its owner ticks it.",
+            "note": note if editable else "You can read this checklist; its owner ticks it.",
             "editable": editable,
         },
     )
@@ -68,7 +71,11 @@ async def _toggle(ctx: CommandContext, args: str, *, tick: bool) -> Reply:
             playbooks=ctx.services.playbooks,
         )
         await refresh_risk(ctx, session, account.id)
-    return _playbook_reply(account.id, account.name, progress, editable=True)
+    note = None
+    if progress.unchanged is not None:  # ticked twice, or unticked while open
+        title = next(s.title for s in progress.steps if s.id == progress.unchanged)
+        note = f"“{title}” {'was already' if tick else 'was not'} ticked: nothing changed."
+    return _playbook_reply(account.id, account.name, progress, editable=True, note=note)
 
 
 async def tick(ctx: CommandContext, args: str) -> Reply:

@@ -1,4 +1,5 @@
-"""Stage checklists worked from chat: progress and ticking steps (stage changes: `stage_change`).
+"""Stage checklists worked from chat: progress (ticking: `step_ticks`; stage changes:
+`stage_change`).
 
 Escalated objections add follow-ups (`services.objections.follow_ups`): listed after the steps,
 ticked the same way, never holding up a stage change.
@@ -17,23 +18,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.command_syntax import cmd
-from bot.errors import InvalidInput
 from bot.playbooks import Playbook, PlaybookLibrary
 from bot.services.access import (
-    add_audit_entry,
     load_owner,
-    require_change,
 )
 from bot.services.objections.follow_ups import (
     FollowUpState,
-    find_task,
     follow_ups,
-    may_tick,
-    set_done,
 )
 from bot.services.step_rules import before_accountbot
 from bot.services.step_rules import due_on as step_due_on
@@ -78,6 +72,7 @@ class PlaybookProgress:
     can_advance: bool
     next_stage: str | None
     follow_ups: list[FollowUpState] = field(default_factory=list)
+    unchanged: str | None = None  # the step a tick or untick found already so (`step_ticks`)
 
     @property
     def missing_required(self) -> list[StepState]:
@@ -93,7 +88,7 @@ class PlaybookProgress:
         }
 
 
-def _stage(account: Account) -> str:
+def account_stage(account: Account) -> str:
     return Stage(account.stage).value
 
 
@@ -116,7 +111,7 @@ async def _completions(
     """step id -> (first counted completion time, who ticked it) for the current stage entry."""
     params = {
         "account_id": account.id,
-        "stage": _stage(account),
+        "stage": account_stage(account),
         "entered_at": account.stage_entered_at,
     }
     done: dict[str, tuple[datetime, str | None]] = {}
@@ -177,7 +172,7 @@ async def playbook_progress(
 ) -> PlaybookProgress:
     """The account's checklist for its current stage as of ``now``."""
     tz = (await load_owner(session, account)).effective_timezone
-    stage = _stage(account)
+    stage = account_stage(account)
     today = local_today(now, tz)
     progress = _progress(
         playbooks.playbooks.get(stage),
@@ -189,109 +184,3 @@ async def playbook_progress(
     )
     progress.follow_ups.extend(await follow_ups(session, account=account, today=today))
     return progress
-
-
-def _step_id(account: Account, playbooks: PlaybookLibrary, step_id: str) -> str:
-    """The step ``step_id`` names: its id, or the one id holding it (`goals`: goals-questions)."""
-    stage, cleaned, shown = _stage(account), step_id.strip().casefold(), f"“{step_id.strip()}”"
-    playbook = playbooks.playbooks.get(stage)
-    valid = [s.id for s in playbook.steps] if playbook else []
-    holding = [s for s in valid if cleaned and cleaned in s]
-    if cleaned in valid or len(holding) == 1:
-        return cleaned if cleaned in valid else holding[0]
-    raise InvalidInput(
-        f"{shown} fits several steps: {', '.join(holding)}."
-        if holding
-        else f"{shown} is not a step of the {stage} playbook. Steps: {', '.join(valid) or 'none'}.",
-        hint=f"See them with {cmd('playbook ' + account.name)}.",
-    )
-
-
-async def _toggled_follow_up(
-    session: AsyncSession, account: Account, step_id: str, actor: User, now: datetime, *, done: bool
-) -> bool:
-    """Tick or untick the follow-up named ``step_id``; False when there is no such follow-up.
-    Its owner may, as may whoever may change the account."""
-    task = await find_task(session, account=account, step_id=step_id.strip().casefold())
-    if task is None:
-        return False
-    if not may_tick(actor, task):
-        require_change(actor, account)
-    set_done(session, task=task, account=account, actor=actor, done=done, now=now)
-    await session.flush()
-    return True
-
-
-def _counted(account: Account, step_id: str) -> tuple[ColumnElement[bool], ...]:
-    return (
-        StepCompletion.account_id == account.id,
-        StepCompletion.playbook == _stage(account),
-        StepCompletion.step_id == step_id,
-        StepCompletion.completed_at >= account.stage_entered_at,
-    )
-
-
-async def tick_step(
-    session: AsyncSession,
-    *,
-    account: Account,
-    step_id: str,
-    actor: User,
-    now: datetime,
-    playbooks: PlaybookLibrary,
-) -> PlaybookProgress:
-    """Mark a step of the current stage (or a follow-up) done; ticking a done step changes
-    nothing."""
-    await load_owner(session, account)
-    if await _toggled_follow_up(session, account, step_id, actor, now, done=True):
-        return await playbook_progress(session, account=account, playbooks=playbooks, now=now)
-    require_change(actor, account)
-    step = _step_id(account, playbooks, step_id)
-    existing = await session.scalar(select(StepCompletion.id).where(*_counted(account, step)))
-    if existing is None:
-        session.add(
-            StepCompletion(
-                account_id=account.id,
-                playbook=_stage(account),
-                step_id=step,
-                completed_by_id=actor.id,
-                # Never before the stage entry, or the tick would not count.
-                completed_at=max(now, account.stage_entered_at),
-            )
-        )
-        details = {"stage": _stage(account), "step_id": step}
-        add_audit_entry(
-            session, actor=actor, action="step.tick", account=account, details=details, at=now
-        )
-        await session.flush()
-    return await playbook_progress(session, account=account, playbooks=playbooks, now=now)
-
-
-async def untick_step(
-    session: AsyncSession,
-    *,
-    account: Account,
-    step_id: str,
-    actor: User,
-    now: datetime,
-    playbooks: PlaybookLibrary,
-) -> PlaybookProgress:
-    """Mark a step (or a follow-up) not done; unticking a step that is not done changes
-    nothing."""
-    await load_owner(session, account)
-    if await _toggled_follow_up(session, account, step_id, actor, now, done=False):
-        return await playbook_progress(session, account=account, playbooks=playbooks, now=now)
-    require_change(actor, account)
-    step = _step_id(account, playbooks, step_id)
-    removed = await session.execute(
-        delete(StepCompletion)
-        .where(*_counted(account, step))
-        .execution_options(synchronize_session=False)
-    )
-    if removed.rowcount:  # type: ignore[attr-defined]
-        details = {"stage": _stage(account), "step_id": step}
-        add_audit_entry(
-            session, actor=actor, action="step.untick", account=account, details=details, at=now
-        )
-        await session.flush()
-    return await playbook_progress(session, account=account, playbooks=playbooks, now=now)

@@ -353,3 +353,20 @@ async def test_a_stage_is_named_by_its_start(run: Run) -> None:
     out = await run("lea", "stage acme robotics gr\nstage acme robotics Adapt force")
     assert "Which stage? “gr” is not one: onboarding, adaptation, growth, renewal." in out
     assert "Acme Robotics moved from onboarding to adaptation" in out
+
+
+async def test_ticking_twice_or_unticking_an_open_step_says_nothing_changed(
+    sqlite_db: Database, run: Run
+) -> None:
+    twice_then_open = ["tick acme robotics kickoff-call"] * 2 + ["untick acme robotics handover"]
+    out = await run("ann", "\n".join(twice_then_open))
+    first, twice, open_step = out.split("/account ")[1:]
+    assert "nothing changed" not in first
+    assert 'success look like for you?"” was already ticked: nothing changed.' in twice
+    assert (
+        "“Read the contract, scope and sales handover notes” was not ticked: nothing changed."
+        in open_step
+    )
+    async with sqlite_db.read_only() as session:
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert actions == ["step.tick"]  # one tick, audited once

@@ -22,10 +22,11 @@ from bot.playbooks import load_playbooks
 from bot.rendering import Renderer
 from bot.services.imports import ImportRejected, ImportResult
 from bot.services.nudges import NudgeRules, pending_nudges
-from bot.services.playbook_progress import PlaybookProgress, tick_step
+from bot.services.playbook_progress import PlaybookProgress
 from bot.services.portfolio import list_accounts
 from bot.services.stage_change import change_stage
 from bot.services.status import AccountStatus, account_status
+from bot.services.step_ticks import tick_step
 from storage.db import Database
 from storage.models import Account, StepCompletion, User
 from tests.integration.test_import import fixture, import_text

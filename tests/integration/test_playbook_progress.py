@@ -18,13 +18,9 @@ from sqlalchemy import func, select
 
 from bot.command_syntax import cmd
 from bot.errors import Forbidden, InvalidInput, NotFound, UserError
-from bot.services.playbook_progress import (
-    PlaybookProgress,
-    playbook_progress,
-    tick_step,
-    untick_step,
-)
+from bot.services.playbook_progress import PlaybookProgress, playbook_progress
 from bot.services.stage_change import StageChange, change_stage
+from bot.services.step_ticks import tick_step, untick_step
 from storage.db import Database
 from storage.models import Role, Stage, StepCompletion
 from tests.integration.account_builders import LIBRARY, audit_rows, fetch_account, fetch_user

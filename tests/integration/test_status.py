@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from bot.services.playbook_progress import tick_step
 from bot.services.status import AccountStatus, account_status
+from bot.services.step_ticks import tick_step
 from storage.db import Database
 from storage.models import MeetingKind, ObjectionStatus, Role, Stage
 from tests.integration.account_builders import LIBRARY, fetch_account, fetch_user
