@@ -77,12 +77,6 @@ def utc_minute(value: datetime | str | None) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
 
 
-def typed_minute(value: datetime | str, tz: str = "UTC") -> str:
-    """A moment (or its ISO text) as a person types it in ``tz``: `2026-03-02 15:00`."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return f"{moment.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M}"
-
-
 def truncate_text(value: object, length: int) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= length else text[: max(length - 1, 0)] + "…"

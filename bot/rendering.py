@@ -34,7 +34,6 @@ from bot.formatting import (
     pct,
     short_day,
     truncate_text,
-    typed_minute,
     utc_minute,
     zone_city,
 )
@@ -46,6 +45,7 @@ from bot.kpi_display import (
     kpi_target,
     kpi_value,
 )
+from bot.services.when import typed_when
 from bot.teams_markdown import escape_teams_markdown
 
 Surface = Literal["text", "slack", "teams"]
@@ -148,7 +148,7 @@ class Renderer:
                 value, tz, fmt, today=self.today()
             ),
             utc_minute=utc_minute,
-            typed_minute=typed_minute,
+            typed_when=typed_when,
             truncate_text=truncate_text,
             chunks=chunks,
             count_of=count_of,

@@ -46,8 +46,8 @@ async def kpi(ctx: CommandContext, args: str) -> Reply:
     # on its own, `kpi` is an AM's own numbers and everyone else's team's
     scope = scope.casefold() or ("me" if ctx.actor.role is Role.AM else "team")
     if scope not in ("me", "team"):
-        own = ctx.actor.team.name.casefold() if ctx.actor.team else None
-        if ctx.actor.role not in (Role.HEAD, Role.OPS) and args.strip().casefold() != own:
+        own = ctx.actor.team.name_key if ctx.actor.team else None
+        if ctx.actor.role not in (Role.HEAD, Role.OPS) and name_key(args) != own:
             async with ctx.services.db.read_only() as session:  # another team, or a typo?
                 named = await session.scalar(select(Team.id).where(Team.name_key == name_key(args)))
             if named is not None:

@@ -12,6 +12,7 @@ settings reset                 nudge time, days, mutes and vacation back to the 
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import date
 
 from bot.command_syntax import cmd
@@ -67,14 +68,6 @@ def _month(word: str) -> int | None:
     return found[0] if found else None
 
 
-def _exists(year: int, month: int, day: int) -> bool:
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
 def _day_ahead(text: str, today: date) -> date | None:
     """2026-12-24, or a day and a month in either order, or None. Without a year, the one
     nearest today: `5 jan` in December is next January, `2 mar` on 4 March two days ago."""
@@ -92,8 +85,10 @@ def _day_ahead(text: str, today: date) -> date | None:
             return None
         if year is not None:
             return date(int(year), month, int(day))
-        years = (today.year - 1, today.year, today.year + 1)
-        near = [date(y, month, int(day)) for y in years if _exists(y, month, int(day))]
+        near = []
+        for year_near in (today.year - 1, today.year, today.year + 1):
+            with suppress(ValueError):  # 29 February, in a year without one
+                near.append(date(year_near, month, int(day)))
         return min(near, key=lambda d: abs((d - today).days)) if near else None
     except ValueError:  # 30 February, written with its year
         return None

@@ -63,10 +63,11 @@ def local_today(now: datetime, tz: str | None) -> date:
     return now.astimezone(zone_or_utc(tz)).date()
 
 
-def typed_when(moment: datetime, tz: str | None) -> str:
-    """A moment as a person types it (and `parse_when` reads it back): `2026-11-20 14:00`, in
-    ``tz``."""
-    return f"{moment.astimezone(zone_or_utc(tz)):%Y-%m-%d %H:%M}"
+def typed_when(moment: datetime | str, tz: str | None) -> str:
+    """A moment (or its ISO text) as a person types it (and `parse_when` reads it back):
+    `2026-11-20 14:00`, in ``tz``."""
+    at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return f"{at.astimezone(zone_or_utc(tz)):%Y-%m-%d %H:%M}"
 
 
 def local_date_of(moment: datetime, tz: str | None) -> date:
