@@ -150,9 +150,12 @@ def test_nudges_send_delivers_every_urgent_nudge_through_429s_and_500s_once(
         assert any(key in text for text in received[channel]), key
     assert all(len(texts) <= 2 for texts in received.values())
     sent_before = len(slack.calls_to("chat.postMessage"))
-    # Calls reuse their connections (a new one per call is a TLS handshake with slack.com).
-    connections = {c.peer for c in slack.calls}
-    assert None not in connections and len(connections) * 4 <= len(slack.calls)
+    # Calls reuse their connections (a new one per call is a TLS handshake with slack.com). How
+    # many are open at once follows how many DMs overlap, which a busy machine changes (5 for
+    # 16 calls was seen under a full parallel run, 2 alone): count reuse, not a fixed ratio.
+    per_connection = Counter(c.peer for c in slack.calls)
+    assert None not in per_connection and max(per_connection.values()) >= 3
+    assert len(per_connection) <= len(slack.calls) // 2
 
     again = run("nudges", "--send", "--as-of", AS_OF.isoformat())
     assert again.exit_code == 0, again.output
